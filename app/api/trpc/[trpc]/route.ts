@@ -1,0 +1,15 @@
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { appRouter } from '@/server/api/root';
+import { createContext } from '@/server/api/trpc';
+
+export const dynamic = 'force-dynamic';
+
+const handler = (req: Request) =>
+  fetchRequestHandler({
+    endpoint: '/api/trpc',
+    req,
+    router: appRouter,
+    createContext: () => createContext(),
+  });
+
+export { handler as GET, handler as POST };

@@ -1,0 +1,31 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { Providers } from './_lib/trpc';
+import './globals.css';
+
+export const metadata: Metadata = {
+  title: { default: 'Pipewright', template: '%s · Pipewright' },
+  description: 'Draw pipelines, run them durably on Postgres.',
+};
+
+export default function RootLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en">
+      <body className="min-h-screen">
+        <Providers>
+          <header className="border-b border-slate-200 bg-white">
+            <nav className="mx-auto flex h-12 max-w-6xl items-center gap-6 px-4 text-sm">
+              <Link href="/" className="font-semibold tracking-tight text-slate-900">
+                ◇ Pipewright
+              </Link>
+              <Link href="/" className="text-slate-600 hover:text-slate-900">
+                Flows
+              </Link>
+            </nav>
+          </header>
+          <main>{children}</main>
+        </Providers>
+      </body>
+    </html>
+  );
+}

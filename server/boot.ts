@@ -1,0 +1,67 @@
+import { createDatabase } from '@/db/client';
+import { type EmbeddedServer, startEmbeddedPostgres } from '@/db/embedded';
+import { runMigrations } from '@/db/migrate';
+import { env } from '@/server/env';
+import { type Runtime, setRuntime } from '@/server/runtime';
+import { builtinCatalog } from '@/server/tasks/catalog';
+import { type RunningWorker, startWorker } from '@/server/worker';
+import { startBoss } from '@/server/worker/boss';
+
+export interface Booted {
+  runtime: Runtime;
+  worker?: RunningWorker;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Brings up everything a Pipewright process needs, in order: the database
+ * (DATABASE_URL, or the embedded server), migrations, pg-boss, and
+ * optionally a worker. `shutdown` undoes it in reverse.
+ */
+export async function bootRuntime(options: {
+  worker: boolean;
+  databaseUrl?: string;
+  log?: (line: string) => void;
+}): Promise<Booted> {
+  const log = options.log ?? ((line: string) => console.log(`[pipewright] ${line}`));
+  const config = env();
+  let embedded: EmbeddedServer | undefined;
+  let databaseUrl = options.databaseUrl ?? config.DATABASE_URL;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, log });
+    databaseUrl = embedded.url;
+    log(`Embedded PostgreSQL running on 127.0.0.1:${embedded.port} (data in ${config.dataDir})`);
+  }
+  try {
+    await runMigrations(databaseUrl);
+    const db = createDatabase(databaseUrl);
+    const boss = await startBoss(databaseUrl, { supervise: options.worker });
+    const runtime: Runtime = {
+      db,
+      boss,
+      catalog: builtinCatalog,
+      databaseUrl,
+      embedded: Boolean(embedded),
+      wakeLocal: () => {},
+      startedAt: new Date(),
+    };
+    const worker = options.worker ? await startWorker(runtime, log) : undefined;
+    setRuntime(runtime);
+
+    let done: Promise<void> | undefined;
+    const shutdown = () => {
+      done ??= (async () => {
+        setRuntime(undefined);
+        await worker?.stop().catch((err: Error) => log(`worker stop: ${err.message}`));
+        await boss.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => {});
+        await db.$client.end().catch(() => {});
+        await embedded?.stop();
+      })();
+      return done;
+    };
+    return { runtime, worker, shutdown };
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+}

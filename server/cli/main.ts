@@ -1,0 +1,222 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { DataDirectoryInUseError } from '@/db/embedded';
+import { runMigrations } from '@/db/migrate';
+import { bootRuntime } from '@/server/boot';
+import { InvalidInputError, ServiceError } from '@/server/errors';
+import { exportFlow, getFlow } from '@/server/flows/get';
+import { importFlow } from '@/server/flows/import';
+import { listFlows } from '@/server/flows/list';
+import { serve } from '@/server/serve';
+import { builtinCatalog } from '@/server/tasks/catalog';
+import { buildApp, buildIsStale } from './build';
+import { withDatabase } from './connect';
+import { CliError, type CliIO, processIO, table } from './output';
+
+interface Command {
+  usage: string;
+  summary: string;
+  options?: ParseArgsConfig['options'];
+  run(args: {
+    positionals: string[];
+    values: Record<string, unknown>;
+    root: string;
+    io: CliIO;
+  }): Promise<number | 'forever'>;
+}
+
+const log = (line: string) => console.log(`[pipewright] ${line}`);
+
+const commands: Record<string, Command> = {
+  start: {
+    usage: 'pipewright start',
+    summary: 'Build the app if needed and serve it with an in-process worker (PORT, default 3000).',
+    async run({ root }) {
+      if (buildIsStale(root)) {
+        log('Building the app (first start, or sources changed)…');
+        buildApp(root);
+      }
+      await serve({ dir: root, log });
+      return 'forever';
+    },
+  },
+  build: {
+    usage: 'pipewright build',
+    summary: 'Build the web app for production.',
+    async run({ root }) {
+      buildApp(root);
+      return 0;
+    },
+  },
+  worker: {
+    usage: 'pipewright worker',
+    summary: 'Run a worker process (no web server) against DATABASE_URL or the embedded database.',
+    async run() {
+      const booted = await bootRuntime({ worker: true, log });
+      log(`Worker ${booted.worker?.id} running; Ctrl+C to stop`);
+      const stop = async () => {
+        await booted.shutdown();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop());
+      process.on('SIGTERM', () => void stop());
+      return 'forever';
+    },
+  },
+  migrate: {
+    usage: 'pipewright migrate',
+    summary: 'Apply database migrations (they also run automatically at start).',
+    async run({ io }) {
+      await withDatabase(async (_db, url) => runMigrations(url));
+      io.out('Migrations applied');
+      return 0;
+    },
+  },
+  'flows list': {
+    usage: 'pipewright flows list [--json]',
+    summary: 'List saved flows.',
+    options: { json: { type: 'boolean' } },
+    async run({ values, io }) {
+      const flows = await withDatabase((db) => listFlows(db));
+      if (values.json) {
+        io.out(JSON.stringify(flows, null, 2));
+      } else if (flows.length === 0) {
+        io.out('No flows yet. Import one with: pipewright flows import <file.json>');
+      } else {
+        io.out(
+          table([
+            ['ID', 'NAME', 'VERSION', 'NODES', 'UPDATED'],
+            ...flows.map((f) => [
+              f.id,
+              f.name,
+              `v${f.latestVersion}`,
+              String(f.nodeCount),
+              f.updatedAt.toISOString(),
+            ]),
+          ]),
+        );
+      }
+      return 0;
+    },
+  },
+  'flows import': {
+    usage: 'pipewright flows import <file.json> [--message <text>]',
+    summary: 'Import a v1 flow document as a new flow; prints its id.',
+    options: { message: { type: 'string' } },
+    async run({ positionals, values, io }) {
+      const file = positionals[0];
+      if (!file) throw new CliError('Missing <file.json>: the flow document to import');
+      let document: unknown;
+      try {
+        document = JSON.parse(await readFile(file, 'utf8'));
+      } catch (err) {
+        throw new CliError(`Cannot read ${file}: ${(err as Error).message}`);
+      }
+      const { flow } = await withDatabase((db) =>
+        importFlow(db, builtinCatalog, { document, message: values.message as string | undefined }),
+      );
+      io.out(`Imported "${flow.name}" as ${flow.id}`);
+      return 0;
+    },
+  },
+  'flows export': {
+    usage: 'pipewright flows export <flow-id> [--version <n>] [--out <file>]',
+    summary: 'Print (or write) a flow as a v1 document.',
+    options: { version: { type: 'string' }, out: { type: 'string' } },
+    async run({ positionals, values, io }) {
+      const id = positionals[0];
+      if (!id) throw new CliError('Missing <flow-id>: see `pipewright flows list`');
+      const version = values.version === undefined ? undefined : Number(values.version);
+      if (version !== undefined && !(Number.isInteger(version) && version > 0)) {
+        throw new CliError('--version must be a positive whole number');
+      }
+      const document = await withDatabase(async (db) => {
+        await getFlow(db, { id: assertUuid(id) });
+        return exportFlow(db, { id, version });
+      });
+      const text = `${JSON.stringify(document, null, 2)}\n`;
+      if (values.out) {
+        await writeFile(values.out as string, text);
+        io.out(`Wrote ${values.out}`);
+      } else {
+        io.out(text.trimEnd());
+      }
+      return 0;
+    },
+  },
+};
+
+function assertUuid(id: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+    throw new CliError(`"${id}" is not a flow id; see \`pipewright flows list\``);
+  }
+  return id;
+}
+
+function helpText(prefix = ''): string {
+  const entries = Object.entries(commands).filter(([name]) => name.startsWith(prefix));
+  return [
+    'Pipewright — draw pipelines, run them durably on Postgres.',
+    '',
+    'Usage:',
+    ...entries.map(([, c]) => `  ${c.usage.padEnd(58)} ${c.summary}`),
+    '',
+    'Environment: DATABASE_URL (default: embedded PostgreSQL in PIPEWRIGHT_DATA_DIR, .pipewright/), PORT.',
+    'Add --help to any command for its usage.',
+  ].join('\n');
+}
+
+export async function runCli(argv: string[], root: string, io: CliIO = processIO): Promise<number> {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const name = [`${words[0]} ${words[1]}`, words[0]].find((n) => n && commands[n]);
+  const wantsHelp = argv.includes('--help') || argv.includes('-h');
+  if (!name) {
+    if (words.length === 0 || wantsHelp) {
+      io.out(helpText(words[0] ?? ''));
+      return words.length === 0 && !wantsHelp ? 1 : 0;
+    }
+    const group = Object.keys(commands).some((c) => c.startsWith(`${words[0]} `));
+    if (group) {
+      io.err(`Unknown command "${words.join(' ')}".\n\n${helpText(words[0])}`);
+      return 1;
+    }
+    io.err(`pipewright: unknown command "${words[0]}"; see pipewright --help`);
+    return 1;
+  }
+  const command = commands[name]!;
+  if (wantsHelp) {
+    io.out(`Usage: ${command.usage}\n\n${command.summary}`);
+    return 0;
+  }
+  const rest = argv.slice(argv.indexOf(name.split(' ').at(-1)!) + 1);
+  try {
+    const { positionals, values } = parseArgs({
+      args: rest,
+      options: command.options ?? {},
+      allowPositionals: true,
+      strict: true,
+    });
+    const result = await command.run({ positionals, values, root, io });
+    if (result === 'forever') return await new Promise<number>(() => {});
+    return result;
+  } catch (err) {
+    io.err(`pipewright ${name}: ${describe(err)}`);
+    return 1;
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof InvalidInputError) return err.message.replace(/\n/g, '\n  ');
+  if (
+    err instanceof CliError ||
+    err instanceof ServiceError ||
+    err instanceof DataDirectoryInUseError
+  )
+    return err.message;
+  if (err instanceof Error && 'code' in err && err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+    return err.message;
+  if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ECONNREFUSED') {
+    return `cannot reach the database (${err.message}); check DATABASE_URL`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,37 @@
+import type PgBoss from 'pg-boss';
+import type { Database } from '@/db/client';
+import type { TaskCatalog } from '@/server/tasks/catalog';
+
+/**
+ * The process-wide services, built once at start (server/boot.ts) and read
+ * by route handlers. It sits on globalThis because Next.js bundles route
+ * code separately from the server entry; both must see one instance.
+ */
+export interface Runtime {
+  db: Database;
+  boss: PgBoss;
+  catalog: TaskCatalog;
+  databaseUrl: string;
+  /** Whether the database is the embedded one in the data directory. */
+  embedded: boolean;
+  /** Wakes this process's own workers for a queue without a NOTIFY round trip. */
+  wakeLocal(queue: string): void;
+  startedAt: Date;
+}
+
+const KEY = Symbol.for('pipewright.runtime');
+type Holder = { [KEY]?: Runtime };
+
+export function setRuntime(runtime: Runtime | undefined): void {
+  (globalThis as Holder)[KEY] = runtime;
+}
+
+export function getRuntime(): Runtime {
+  const runtime = (globalThis as Holder)[KEY];
+  if (!runtime) {
+    throw new Error(
+      'Pipewright is not started in this process: run it with `npm start` (server/main.ts).',
+    );
+  }
+  return runtime;
+}

@@ -1,0 +1,48 @@
+import { createServer } from 'node:http';
+import next from 'next';
+import { bootRuntime } from '@/server/boot';
+import { env } from '@/server/env';
+
+/**
+ * One process with the database (embedded unless DATABASE_URL is set),
+ * migrations, an in-process worker and the Next.js app. Resolves once the
+ * server is listening; SIGINT/SIGTERM shut it all down cleanly.
+ */
+export async function serve(options: { dir: string; log: (line: string) => void }): Promise<void> {
+  const config = env();
+  const { log } = options;
+  const booted = await bootRuntime({ worker: config.PIPEWRIGHT_WORKER, log });
+  try {
+    const app = next({ dev: false, dir: options.dir, hostname: config.HOST, port: config.PORT });
+    await app.prepare();
+    const handle = app.getRequestHandler();
+    const server = createServer((req, res) => void handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PORT, config.HOST, resolve);
+    });
+    const address = server.address();
+    const port = address && typeof address === 'object' ? address.port : config.PORT;
+    log(`Ready on http://localhost:${port}${booted.worker ? ' (with an in-process worker)' : ''}`);
+
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log(`${signal}: shutting down`);
+      server.close();
+      server.closeAllConnections();
+      await booted.shutdown();
+      log('Stopped');
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+  } catch (err) {
+    await booted.shutdown();
+    if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
+      throw new Error(`Port ${config.PORT} is already in use; set PORT to another port`);
+    }
+    throw err;
+  }
+}
