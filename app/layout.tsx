@@ -13,8 +13,8 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
     <html lang="en">
       <body className="min-h-screen">
         <Providers>
-          <header className="border-b border-slate-200 bg-white">
-            <nav className="mx-auto flex h-12 max-w-6xl items-center gap-6 px-4 text-sm">
+          <header className="h-12 border-b border-slate-200 bg-white">
+            <nav className="flex h-full items-center gap-6 px-6 text-sm">
               <Link href="/" className="font-semibold tracking-tight text-slate-900">
                 ◇ Pipewright
               </Link>

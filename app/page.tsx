@@ -1,3 +1,8 @@
+import type { Metadata } from 'next';
+import { FlowsListPage } from './_components/flows-list/flows-list-page';
+
+export const metadata: Metadata = { title: 'Flows' };
+
 export default function FlowsPage() {
-  return <div className="mx-auto max-w-6xl p-6">Flows</div>;
+  return <FlowsListPage />;
 }

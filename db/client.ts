@@ -1,10 +1,16 @@
-import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
+import type { PgDatabase } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import * as schema from './schema';
 
 export type Database = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 /** A database handle or an open transaction: service verbs accept either. */
-export type DbOrTx = Database | Parameters<Parameters<Database['transaction']>[0]>[0];
+export type DbOrTx = PgDatabase<NodePgQueryResultHKT, typeof schema>;
+/** An open transaction plus its raw connection (pg-boss sends jobs through it). */
+export interface Transaction {
+  tx: NodePgDatabase<typeof schema>;
+  client: pg.PoolClient;
+}
 
 // Timestamps and bigints come back as JS values; int8 ids fit in a double for
 // any realistic log volume (2^53).
@@ -25,3 +31,35 @@ export function createDatabase(connectionString: string, options: { max?: number
 }
 
 export { schema };
+
+/**
+ * Runs `fn` in one transaction on one pooled connection. Unlike
+ * `db.transaction`, it hands out the raw connection too, so pg-boss can
+ * insert jobs in the same transaction (its `db` option).
+ */
+export async function inTransaction<T>(
+  db: Database,
+  fn: (t: Transaction) => Promise<T>,
+): Promise<T> {
+  const client = await db.$client.connect();
+  let broken = false;
+  try {
+    await client.query('begin');
+    const tx = drizzle({ client, schema, casing: 'snake_case' });
+    const result = await fn({ tx, client });
+    await client.query('commit');
+    return result;
+  } catch (err) {
+    await client.query('rollback').catch(() => {
+      broken = true;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** pg-boss's view of a transaction: `send(..., { db: bossDb(client) })`. */
+export function bossDb(client: pg.PoolClient) {
+  return { executeSql: (text: string, values: unknown[]) => client.query(text, values) };
+}

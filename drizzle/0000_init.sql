@@ -18,6 +18,12 @@ CREATE TABLE "flows" (
 	"deleted_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "concurrency_limits" (
+	"tag" text PRIMARY KEY NOT NULL,
+	"max_running" integer NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "flow_runs" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"flow_id" uuid NOT NULL,
@@ -34,7 +40,8 @@ CREATE TABLE "flow_runs" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"started_at" timestamp with time zone,
 	"ended_at" timestamp with time zone,
-	"deadline_at" timestamp with time zone
+	"deadline_at" timestamp with time zone,
+	"timed_out" boolean DEFAULT false NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "run_logs" (
@@ -90,7 +97,13 @@ CREATE TABLE "task_runs" (
 	"started_at" timestamp with time zone,
 	"ended_at" timestamp with time zone,
 	"lease_expires_at" timestamp with time zone,
-	"not_before" timestamp with time zone
+	"not_before" timestamp with time zone,
+	"ready_at" timestamp with time zone,
+	"queued_at" timestamp with time zone,
+	"holds_slot" boolean DEFAULT false NOT NULL,
+	"branch" text,
+	"suspended_state" jsonb,
+	"crash_count" integer DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
 ALTER TABLE "flow_versions" ADD CONSTRAINT "flow_versions_flow_id_flows_id_fk" FOREIGN KEY ("flow_id") REFERENCES "public"."flows"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -114,6 +127,8 @@ CREATE INDEX "run_logs_task_idx" ON "run_logs" USING btree ("task_run_id","id");
 CREATE INDEX "run_transitions_run_idx" ON "run_transitions" USING btree ("flow_run_id","id");--> statement-breakpoint
 CREATE INDEX "run_transitions_task_idx" ON "run_transitions" USING btree ("task_run_id","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "task_runs_run_node_unique" ON "task_runs" USING btree ("flow_run_id","node_id");--> statement-breakpoint
+CREATE INDEX "task_runs_waiting_idx" ON "task_runs" USING btree ("ready_at") WHERE "task_runs"."queued_at" is null and "task_runs"."ready_at" is not null and "task_runs"."state" = 'pending';--> statement-breakpoint
+CREATE INDEX "task_runs_slot_idx" ON "task_runs" USING btree ("flow_run_id") WHERE "task_runs"."holds_slot";--> statement-breakpoint
 CREATE INDEX "task_runs_cache_idx" ON "task_runs" USING btree ("cache_key","ended_at" DESC NULLS LAST) WHERE "task_runs"."state" = 'completed' and "task_runs"."cache_key" is not null;--> statement-breakpoint
 CREATE INDEX "task_runs_lease_idx" ON "task_runs" USING btree ("lease_expires_at") WHERE "task_runs"."state" = 'running';--> statement-breakpoint
 CREATE INDEX "task_runs_tag_idx" ON "task_runs" USING btree ("concurrency_tag") WHERE "task_runs"."state" = 'running' and "task_runs"."concurrency_tag" is not null;

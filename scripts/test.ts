@@ -6,7 +6,7 @@
  * migrated template, so files run in parallel without sharing state.
  *
  *   npm test                    everything
- *   npm test -- --only unit     skip lint, types, build and browser tests
+ *   npm test -- --only unit     skip lint, types, and tests that start the built app
  *   npm test -- tests/flows     only files whose path contains the words
  */
 import { spawnSync } from 'node:child_process';
@@ -17,6 +17,7 @@ import pg from 'pg';
 import { startEmbeddedPostgres, withDatabase } from '../db/embedded';
 import { runMigrations } from '../db/migrate';
 import { buildApp, buildIsStale } from '../server/cli/build';
+import { env } from '../server/env';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -52,20 +53,21 @@ async function main() {
   }
 
   let files = ['server', 'db', 'tests'].flatMap((d) => findTests(path.join(root, d)));
-  if (onlyUnit) files = files.filter((f) => !f.startsWith('tests/browser'));
+  const needsApp = (f: string) => f.startsWith('tests/browser') || f.startsWith('tests/app');
+  if (onlyUnit) files = files.filter((f) => !needsApp(f));
   if (filters.length > 0) files = files.filter((f) => filters.some((w) => f.includes(w)));
   if (files.length === 0) {
     console.error('No test files matched');
     process.exit(1);
   }
 
-  if (files.some((f) => f.startsWith('tests/browser')) && buildIsStale(root)) {
+  if (files.some(needsApp) && buildIsStale(root)) {
     process.stdout.write('\n▶ next build (browser tests run against the production build)\n');
     buildApp(root);
   }
 
   let stop: (() => Promise<void>) | undefined;
-  let serverUrl = process.env.TEST_DATABASE_URL;
+  let serverUrl = env().TEST_DATABASE_URL;
   let tmp: string | undefined;
   if (!serverUrl) {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'pipewright-test-'));

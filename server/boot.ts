@@ -1,7 +1,8 @@
 import { createDatabase } from '@/db/client';
-import { type EmbeddedServer, startEmbeddedPostgres } from '@/db/embedded';
+import { type EmbeddedServer, runningEmbeddedServer, startEmbeddedPostgres } from '@/db/embedded';
 import { runMigrations } from '@/db/migrate';
 import { env } from '@/server/env';
+import { defaultLimits } from '@/server/execution/deps';
 import { type Runtime, setRuntime } from '@/server/runtime';
 import { builtinCatalog } from '@/server/tasks/catalog';
 import { type RunningWorker, startWorker } from '@/server/worker';
@@ -21,12 +22,17 @@ export interface Booted {
 export async function bootRuntime(options: {
   worker: boolean;
   databaseUrl?: string;
+  /** Use the embedded server another Pipewright process already runs on this data directory. */
+  reuseRunningEmbedded?: boolean;
   log?: (line: string) => void;
 }): Promise<Booted> {
   const log = options.log ?? ((line: string) => console.log(`[pipewright] ${line}`));
   const config = env();
   let embedded: EmbeddedServer | undefined;
   let databaseUrl = options.databaseUrl ?? config.DATABASE_URL;
+  if (!databaseUrl && options.reuseRunningEmbedded) {
+    databaseUrl = (await runningEmbeddedServer(config.dataDir))?.url;
+  }
   if (!databaseUrl) {
     embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, log });
     databaseUrl = embedded.url;
@@ -40,12 +46,15 @@ export async function bootRuntime(options: {
       db,
       boss,
       catalog: builtinCatalog,
+      limits: { ...defaultLimits, maxOutputBytes: config.PIPEWRIGHT_MAX_OUTPUT_BYTES },
       databaseUrl,
       embedded: Boolean(embedded),
       wakeLocal: () => {},
       startedAt: new Date(),
     };
-    const worker = options.worker ? await startWorker(runtime, log) : undefined;
+    const worker = options.worker
+      ? await startWorker(runtime, log, { concurrency: config.PIPEWRIGHT_WORKER_CONCURRENCY })
+      : undefined;
     setRuntime(runtime);
 
     let done: Promise<void> | undefined;

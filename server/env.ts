@@ -28,11 +28,23 @@ const envSchema = z.object({
     .transform((v) => v !== '0' && v !== 'false'),
   /** The address teammates use to open links (run pages, share links). */
   PIPEWRIGHT_PUBLIC_URL: z.string().url().optional(),
+  /** Task attempts one worker process runs at once. */
+  PIPEWRIGHT_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** A task output larger than this (bytes of JSON) fails the task. */
+  PIPEWRIGHT_MAX_OUTPUT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   PIPEWRIGHT_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Enables the `shell` task type; off by default because it runs host commands. */
   PIPEWRIGHT_ALLOW_SHELL: booleanFlag,
   /** Set by the test runner to the embedded server it booted for the suite. */
   PIPEWRIGHT_TEST_DATABASE_URL: z.string().optional(),
+  /** Tests: a server URL to use instead of booting an embedded one for the suite. */
+  TEST_DATABASE_URL: z.string().optional(),
+  /** Tests: an external PostgreSQL (user with CREATEDB) for the DATABASE_URL start-up test. */
+  TEST_EXTERNAL_DATABASE_URL: z.string().optional(),
 });
 
 export type Env = z.infer<typeof envSchema> & { dataDir: string; publicUrl: string };

@@ -1,5 +1,6 @@
 import type PgBoss from 'pg-boss';
 import type { Database } from '@/db/client';
+import type { ExecutionLimits } from '@/server/execution/deps';
 import type { TaskCatalog } from '@/server/tasks/catalog';
 
 /**
@@ -11,6 +12,7 @@ export interface Runtime {
   db: Database;
   boss: PgBoss;
   catalog: TaskCatalog;
+  limits: ExecutionLimits;
   databaseUrl: string;
   /** Whether the database is the embedded one in the data directory. */
   embedded: boolean;

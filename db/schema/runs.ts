@@ -12,32 +12,10 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { FlowRunState, TaskRunState } from '@/server/engine/states';
 import { flows, flowVersions } from './flows';
 
-export const flowRunStates = [
-  'scheduled',
-  'pending',
-  'running',
-  'completed',
-  'failed',
-  'cancelling',
-  'cancelled',
-  'crashed',
-] as const;
-export type FlowRunState = (typeof flowRunStates)[number];
-
-export const taskRunStates = [
-  'pending',
-  'running',
-  'retrying',
-  'completed',
-  'cached',
-  'failed',
-  'skipped',
-  'cancelled',
-  'timedout',
-] as const;
-export type TaskRunState = (typeof taskRunStates)[number];
+export type { FlowRunState, TaskRunState } from '@/server/engine/states';
 
 export const runTriggers = [
   'manual',
@@ -77,6 +55,8 @@ export const flowRuns = pgTable(
     endedAt: timestamp({ withTimezone: true }),
     /** Flow-level timeout deadline, fixed when the run starts. */
     deadlineAt: timestamp({ withTimezone: true }),
+    /** The run hit its flow timeout (it ends Failed, after cancelling its tasks). */
+    timedOut: boolean().notNull().default(false),
   },
   (t) => [
     index('flow_runs_created_idx').on(t.createdAt.desc(), t.id.desc()),
@@ -116,11 +96,27 @@ export const taskRuns = pgTable(
     endedAt: timestamp({ withTimezone: true }),
     /** Lease of the running attempt; a lapsed lease means its worker died. */
     leaseExpiresAt: timestamp({ withTimezone: true }),
-    /** When a Retrying or waiting task may run next. */
+    /** When a Retrying or suspended task may run next. */
     notBefore: timestamp({ withTimezone: true }),
+    /** Set when every upstream finished and the task may run (planning decided). */
+    readyAt: timestamp({ withTimezone: true }),
+    /** Set when a pg-boss job was sent for the current attempt. */
+    queuedAt: timestamp({ withTimezone: true }),
+    /** Counts against the run's maxConcurrency and its tag's limit while true. */
+    holdsSlot: boolean().notNull().default(false),
+    /** For a completed branch node: the handle it took ("true" or "false"). */
+    branch: text(),
+    /** State a suspended task (delay, approval, subflow) resumes from. */
+    suspendedState: jsonb(),
+    /** Attempts lost to a dead worker; they do not use up the node's retries. */
+    crashCount: integer().notNull().default(0),
   },
   (t) => [
     uniqueIndex('task_runs_run_node_unique').on(t.flowRunId, t.nodeId),
+    index('task_runs_waiting_idx')
+      .on(t.readyAt)
+      .where(sql`${t.queuedAt} is null and ${t.readyAt} is not null and ${t.state} = 'pending'`),
+    index('task_runs_slot_idx').on(t.flowRunId).where(sql`${t.holdsSlot}`),
     index('task_runs_cache_idx')
       .on(t.cacheKey, t.endedAt.desc())
       .where(sql`${t.state} = 'completed' and ${t.cacheKey} is not null`),
@@ -139,7 +135,8 @@ export const taskAttempts = pgTable(
       .notNull()
       .references(() => taskRuns.id, { onDelete: 'cascade' }),
     attempt: integer().notNull(),
-    state: text().$type<TaskRunState>().notNull(),
+    /** The attempt's own outcome; `crashed` when its worker died. */
+    state: text().$type<TaskRunState | 'crashed'>().notNull(),
     workerId: text(),
     startedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp({ withTimezone: true }),
@@ -193,3 +190,10 @@ export const runLogs = pgTable(
     index('run_logs_task_idx').on(t.taskRunId, t.id),
   ],
 );
+
+/** Named concurrency limits shared by every run: at most `maxRunning` tasks tagged `tag`. */
+export const concurrencyLimits = pgTable('concurrency_limits', {
+  tag: text().primaryKey(),
+  maxRunning: integer().notNull(),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,8 +1,10 @@
 import { flowsRouter } from './routers/flows';
+import { runsRouter } from './routers/runs';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
   flows: flowsRouter,
+  runs: runsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -12,6 +12,7 @@ import { builtinCatalog } from '@/server/tasks/catalog';
 import { buildApp, buildIsStale } from './build';
 import { withDatabase } from './connect';
 import { CliError, type CliIO, processIO, table } from './output';
+import { runCommand } from './run';
 
 interface Command {
   usage: string;
@@ -70,6 +71,28 @@ const commands: Record<string, Command> = {
       await withDatabase(async (_db, url) => runMigrations(url));
       io.out('Migrations applied');
       return 0;
+    },
+  },
+  run: {
+    usage: 'pipewright run <flow.json | flow-id> [--param k=v]... [--json] [--refresh-cache]',
+    summary: 'Run a flow to the end, printing progress; exits 0 only if the run completed.',
+    options: {
+      param: { type: 'string', multiple: true, short: 'p' },
+      json: { type: 'boolean' },
+      'refresh-cache': { type: 'boolean' },
+    },
+    async run({ positionals, values, io }) {
+      const target = positionals[0];
+      if (!target) throw new CliError('Missing <flow.json | flow-id>: the flow to run');
+      return runCommand(
+        target,
+        {
+          params: (values.param as string[] | undefined) ?? [],
+          json: Boolean(values.json),
+          refreshCache: Boolean(values['refresh-cache']),
+        },
+        io,
+      );
     },
   },
   'flows list': {

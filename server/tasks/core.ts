@@ -15,6 +15,7 @@ export const codeTask = defineTaskDefinition({
     language: z.enum(['javascript', 'typescript']).optional(),
   }),
   defaults: { source: 'return { ok: true };' },
+  rawFields: ['source'],
 });
 
 export const httpTask = defineTaskDefinition({
@@ -52,6 +53,7 @@ export const branchTask = defineTaskDefinition({
     condition: z.string().min(1, 'is required, e.g. inputs.check.count > 0'),
   }),
   defaults: { condition: 'params.enabled === true' },
+  rawFields: ['condition'],
   handles: ['true', 'false'],
 });
 

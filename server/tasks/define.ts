@@ -17,6 +17,11 @@ export interface TaskDefinition<Config extends z.ZodType = z.ZodType> {
   defaults: z.input<Config>;
   /** Named output handles for routing types (branch); absent for one output. */
   handles?: readonly string[];
+  /**
+   * Config fields that are code, not text: never template-resolved (a `{{`
+   * in JavaScript is JavaScript) — they get inputs and params as values.
+   */
+  rawFields?: readonly string[];
   /** Why the type cannot be used on this server, if it cannot. */
   disabledReason?: string;
 }

@@ -1,9 +1,10 @@
 import type PgBoss from 'pg-boss';
 import { z } from 'zod';
+import { TASK_QUEUE } from '@/server/execution/deps';
 
 /**
- * Every pg-boss queue, its payload schema and handler options, declared in
- * one place. Handlers parse their payload with the schema and are idempotent.
+ * Every pg-boss queue, its payload schema and options, declared in one
+ * place. Handlers parse their payload with the schema and are idempotent.
  */
 export const queues = {
   'health-check': {
@@ -12,6 +13,12 @@ export const queues = {
       PgBoss.Queue,
       'name'
     >,
+  },
+  [TASK_QUEUE]: {
+    payload: z.object({ taskRunId: z.uuid(), attempt: z.number().int().positive() }),
+    // Retries and expiry are decided per job (see sendTaskJob): our task-run
+    // row, not pg-boss, is the source of truth.
+    options: { retryLimit: 0, retentionDays: 7 } satisfies Omit<PgBoss.Queue, 'name'>,
   },
 } as const;
 

@@ -14,35 +14,48 @@ export async function notifyQueue(db: DbOrTx, queue: string): Promise<void> {
   await db.execute(sql`select pg_notify(${WAKE_CHANNEL}, ${queue})`);
 }
 
-export interface WakeListener {
+export interface Listener {
   close(): Promise<void>;
 }
 
-/** Listens for wake-ups; reconnects when the connection drops. */
-export async function listenForWakeups(
+/**
+ * LISTENs on the given channels over one dedicated connection, reconnecting
+ * when it drops. After a reconnect every handler gets `*`: notifications
+ * sent while disconnected are lost, so listeners must re-check.
+ */
+export async function listenToChannels(
   connectionString: string,
-  onWake: (queue: string) => void,
+  handlers: Record<string, (payload: string) => void>,
   onError: (err: Error) => void = () => {},
-): Promise<WakeListener> {
+): Promise<Listener> {
   let closed = false;
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
+  let first = true;
 
   const connect = async () => {
-    const c = new pg.Client({ connectionString, application_name: 'pipewright-wake' });
+    const c = new pg.Client({ connectionString, application_name: 'pipewright-listen' });
     c.on('notification', (msg) => {
-      if (msg.channel === WAKE_CHANNEL && msg.payload) onWake(msg.payload);
+      const handler = handlers[msg.channel];
+      if (handler && msg.payload !== undefined) handler(msg.payload);
     });
     c.on('error', (err) => {
       onError(err);
       c.end().catch(() => {});
-      if (!closed) retry = setTimeout(() => void connect().catch(onError), 1000);
+      if (!closed) retry = setTimeout(reconnect, 1000);
     });
     await c.connect();
-    await c.query(`listen ${WAKE_CHANNEL}`);
+    for (const channel of Object.keys(handlers))
+      await c.query(`listen ${pg.escapeIdentifier(channel)}`);
     client = c;
-    // A reconnect may have missed wake-ups: poke everything once.
-    onWake('*');
+    if (!first) for (const handler of Object.values(handlers)) handler('*');
+    first = false;
+  };
+  const reconnect = () => {
+    connect().catch((err: Error) => {
+      onError(err);
+      if (!closed) retry = setTimeout(reconnect, 1000);
+    });
   };
   await connect();
 

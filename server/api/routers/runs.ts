@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { createTRPCRouter, publicProcedure } from '@/server/api/trpc';
+import { cancelFlowRun } from '@/server/execution/cancel';
+import { retryFlowRun } from '@/server/execution/retry-run';
+import { startFlowRun } from '@/server/execution/start';
+import { getFlowRun, listFlowRuns, listRunLogs } from '@/server/runs/queries';
+import {
+  listRunsInput,
+  retryRunInput,
+  runIdSchema,
+  runLogsInput,
+  startRunInput,
+} from '@/server/runs/schemas';
+import { engineDeps } from '@/server/worker';
+
+const byId = z.object({ id: runIdSchema });
+
+export const runsRouter = createTRPCRouter({
+  start: publicProcedure
+    .input(startRunInput)
+    .mutation(({ ctx, input }) =>
+      startFlowRun(engineDeps(ctx.runtime), { ...input, trigger: 'api' }),
+    ),
+  get: publicProcedure.input(byId).query(({ ctx, input }) => getFlowRun(ctx.runtime.db, input.id)),
+  list: publicProcedure
+    .input(listRunsInput)
+    .query(({ ctx, input }) => listFlowRuns(ctx.runtime.db, input ?? {})),
+  logs: publicProcedure
+    .input(runLogsInput)
+    .query(({ ctx, input }) => listRunLogs(ctx.runtime.db, input)),
+  cancel: publicProcedure
+    .input(byId)
+    .mutation(({ ctx, input }) => cancelFlowRun(engineDeps(ctx.runtime), input.id)),
+  retry: publicProcedure
+    .input(retryRunInput)
+    .mutation(({ ctx, input }) =>
+      retryFlowRun(engineDeps(ctx.runtime), { runId: input.id, fromNodeId: input.fromNodeId }),
+    ),
+});

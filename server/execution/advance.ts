@@ -1,0 +1,334 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { bossDb, type Transaction } from '@/db/client';
+import { concurrencyLimits, flowRuns, taskRuns } from '@/db/schema';
+import type { FlowDocument, FlowNode } from '@/server/engine/document';
+import { flowOutcome, type PlanTaskState, planNext } from '@/server/engine/planning';
+import { nodeSettings } from '@/server/engine/retry';
+import type { FlowRunState, TaskRunState } from '@/server/engine/states';
+import { WAKE_CHANNEL } from '@/server/worker/wake';
+import { type EngineDeps, TASK_QUEUE } from './deps';
+import { loadVersionDocument } from './documents';
+import { notifyOnCommit, recordTransitions, type TransitionRecord } from './transitions';
+
+export type FlowRunRow = typeof flowRuns.$inferSelect;
+type TaskRow = Pick<
+  typeof taskRuns.$inferSelect,
+  | 'id'
+  | 'nodeId'
+  | 'state'
+  | 'branch'
+  | 'attempt'
+  | 'readyAt'
+  | 'queuedAt'
+  | 'holdsSlot'
+  | 'concurrencyTag'
+  | 'suspendedState'
+>;
+
+/** Locks a flow run row: every change to a run's tasks happens under this lock. */
+export async function lockFlowRun(
+  { tx }: Transaction,
+  flowRunId: string,
+  mode: 'wait' | 'skip' = 'wait',
+): Promise<FlowRunRow | undefined> {
+  const q = tx.select().from(flowRuns).where(eq(flowRuns.id, flowRunId));
+  const [run] =
+    mode === 'skip' ? await q.for('update', { skipLocked: true }) : await q.for('update');
+  return run;
+}
+
+const ACTIVE_TASK_STATES: TaskRunState[] = ['running', 'retrying'];
+
+/**
+ * After any task changed state: skip what can no longer run, mark what
+ * became ready, dispatch ready tasks within the concurrency limits, and end
+ * the run when every task is done. Caller holds the run lock.
+ */
+export async function advanceFlowRun(
+  t: Transaction,
+  deps: EngineDeps,
+  run: FlowRunRow,
+): Promise<void> {
+  const { tx } = t;
+  const { doc, nodes } = await loadVersionDocument(tx, run.flowVersionId);
+  const tasks: TaskRow[] = await tx
+    .select({
+      id: taskRuns.id,
+      nodeId: taskRuns.nodeId,
+      state: taskRuns.state,
+      branch: taskRuns.branch,
+      attempt: taskRuns.attempt,
+      readyAt: taskRuns.readyAt,
+      queuedAt: taskRuns.queuedAt,
+      holdsSlot: taskRuns.holdsSlot,
+      concurrencyTag: taskRuns.concurrencyTag,
+      suspendedState: taskRuns.suspendedState,
+    })
+    .from(taskRuns)
+    .where(eq(taskRuns.flowRunId, run.id));
+  const byNode = new Map(tasks.map((task) => [task.nodeId, task]));
+  const transitions: TransitionRecord[] = [];
+  const now = new Date();
+
+  if (run.state === 'cancelling') {
+    await cancelWaitingTasks(t, run, tasks, 'the run was cancelled', transitions);
+    const stillActive = tasks.some((task) => ACTIVE_TASK_STATES.includes(task.state));
+    if (!stillActive)
+      await finishFlowRun(
+        t,
+        deps,
+        run,
+        run.timedOut ? 'failed' : 'cancelled',
+        run.stateReason,
+        transitions,
+      );
+    await recordTransitions(tx, transitions);
+    return;
+  }
+  if (run.state !== 'pending' && run.state !== 'running') return;
+
+  const states = new Map<string, PlanTaskState>(
+    tasks.map((task) => [task.nodeId, { state: task.state, branch: task.branch ?? undefined }]),
+  );
+  const plan = planNext(doc, states);
+
+  for (const skip of plan.skip) {
+    const task = byNode.get(skip.nodeId);
+    if (task?.state !== 'pending') continue;
+    await tx
+      .update(taskRuns)
+      .set({ state: 'skipped', stateReason: skip.reason, endedAt: now, holdsSlot: false })
+      .where(and(eq(taskRuns.id, task.id), eq(taskRuns.state, 'pending')));
+    task.state = 'skipped';
+    states.set(skip.nodeId, { state: 'skipped' });
+    transitions.push({
+      flowRunId: run.id,
+      taskRunId: task.id,
+      fromState: 'pending',
+      toState: 'skipped',
+      reason: skip.reason,
+    });
+  }
+
+  const newlyReady = plan.ready
+    .map((id) => byNode.get(id))
+    .filter((task) => task && !task.readyAt) as TaskRow[];
+  if (newlyReady.length > 0) {
+    await tx
+      .update(taskRuns)
+      .set({ readyAt: now })
+      .where(
+        inArray(
+          taskRuns.id,
+          newlyReady.map((task) => task.id),
+        ),
+      );
+    for (const task of newlyReady) task.readyAt = now;
+  }
+
+  await dispatchReadyTasks(t, deps, run, doc, nodes, tasks);
+
+  const outcome = flowOutcome(doc, states);
+  if (outcome.done && outcome.state) {
+    await finishFlowRun(t, deps, run, outcome.state, outcome.reason ?? null, transitions);
+  }
+  await recordTransitions(tx, transitions);
+}
+
+async function cancelWaitingTasks(
+  { tx }: Transaction,
+  run: FlowRunRow,
+  tasks: TaskRow[],
+  reason: string,
+  transitions: TransitionRecord[],
+) {
+  const now = new Date();
+  for (const task of tasks) {
+    // Pending tasks never started; suspended ones (delay, approval) hold no worker.
+    const waiting =
+      task.state === 'pending' || (task.state === 'running' && task.suspendedState !== null);
+    if (!waiting) continue;
+    const [updated] = await tx
+      .update(taskRuns)
+      .set({
+        state: 'cancelled',
+        stateReason: reason,
+        endedAt: now,
+        holdsSlot: false,
+        leaseExpiresAt: null,
+      })
+      .where(and(eq(taskRuns.id, task.id), eq(taskRuns.state, task.state)))
+      .returning({ id: taskRuns.id });
+    if (!updated) continue;
+    transitions.push({
+      flowRunId: run.id,
+      taskRunId: task.id,
+      fromState: task.state,
+      toState: 'cancelled',
+      reason,
+    });
+    task.state = 'cancelled';
+  }
+}
+
+async function finishFlowRun(
+  { tx }: Transaction,
+  _deps: EngineDeps,
+  run: FlowRunRow,
+  state: FlowRunState,
+  reason: string | null,
+  transitions: TransitionRecord[],
+) {
+  const [updated] = await tx
+    .update(flowRuns)
+    .set({ state, stateReason: reason, endedAt: new Date() })
+    .where(and(eq(flowRuns.id, run.id), eq(flowRuns.state, run.state)))
+    .returning({ id: flowRuns.id });
+  if (!updated) return;
+  transitions.push({ flowRunId: run.id, fromState: run.state, toState: state, reason });
+  await notifyOnCommit(tx, 'pipewright_run', JSON.stringify({ runId: run.id, state }));
+  run.state = state;
+}
+
+/**
+ * Sends a pg-boss job for each ready task that fits under the run's
+ * maxConcurrency and its tag's limit; the others wait with the reason saved
+ * (the page shows it). Tag limits span runs, so their count is taken under
+ * a transaction-scoped advisory lock; if another transaction holds it we do
+ * not wait (no lock-order deadlocks) — the sweeper tries again shortly.
+ */
+export async function dispatchReadyTasks(
+  t: Transaction,
+  deps: EngineDeps,
+  _run: FlowRunRow,
+  doc: FlowDocument,
+  nodes: Map<string, FlowNode>,
+  tasks: TaskRow[],
+): Promise<number> {
+  const { tx, client } = t;
+  const waiting = tasks
+    .filter((task) => task.state === 'pending' && task.readyAt && !task.queuedAt)
+    .sort((a, b) => a.readyAt!.getTime() - b.readyAt!.getTime());
+  if (waiting.length === 0) return 0;
+
+  const maxConcurrency = doc.settings?.maxConcurrency ?? Number.POSITIVE_INFINITY;
+  let inRun = tasks.filter((task) => task.holdsSlot).length;
+  const tagUse = new Map<string, { used: number; limit: number } | null | undefined>();
+  let sent = 0;
+
+  for (const task of waiting) {
+    const node = nodes.get(task.nodeId);
+    if (!node) continue;
+    if (inRun >= maxConcurrency) {
+      await setWaitReason(
+        t,
+        task,
+        `waiting for a slot: this flow runs at most ${maxConcurrency} task${maxConcurrency === 1 ? '' : 's'} at once`,
+      );
+      continue;
+    }
+    const settings = nodeSettings(node, doc);
+    const tag = settings.concurrencyTag;
+    if (tag) {
+      if (!tagUse.has(tag)) tagUse.set(tag, await tagUsage(t, tag));
+      const usage = tagUse.get(tag);
+      if (usage === undefined) continue;
+      if (usage && usage.used >= usage.limit) {
+        await setWaitReason(
+          t,
+          task,
+          `waiting for a "${tag}" slot: ${usage.used} of ${usage.limit} in use`,
+        );
+        continue;
+      }
+      if (usage) usage.used++;
+    }
+    const attempt = task.attempt + 1;
+    const [queued] = await tx
+      .update(taskRuns)
+      .set({
+        queuedAt: new Date(),
+        holdsSlot: true,
+        attempt,
+        stateReason: null,
+        concurrencyTag: tag,
+        pool: settings.pool,
+      })
+      .where(
+        and(
+          eq(taskRuns.id, task.id),
+          eq(taskRuns.state, 'pending'),
+          sql`${taskRuns.queuedAt} is null`,
+        ),
+      )
+      .returning({ id: taskRuns.id });
+    if (!queued) continue;
+    await sendTaskJob(t, deps, { taskRunId: task.id, attempt }, settings.timeoutSeconds, undefined);
+    task.queuedAt = new Date();
+    task.holdsSlot = true;
+    task.attempt = attempt;
+    inRun++;
+    sent++;
+  }
+  if (sent > 0) await notifyOnCommit(tx, WAKE_CHANNEL, TASK_QUEUE);
+  void client;
+  return sent;
+}
+
+async function setWaitReason({ tx }: Transaction, task: TaskRow, reason: string) {
+  await tx
+    .update(taskRuns)
+    .set({ stateReason: reason })
+    .where(and(eq(taskRuns.id, task.id), sql`${taskRuns.stateReason} is distinct from ${reason}`));
+}
+
+/** Slots in use for a tag, or null when the tag has no limit; undefined when its lock is busy. */
+async function tagUsage({ tx }: Transaction, tag: string) {
+  const [limit] = await tx.select().from(concurrencyLimits).where(eq(concurrencyLimits.tag, tag));
+  if (!limit) return null;
+  const lock = await tx.execute<{ locked: boolean }>(
+    sql`select pg_try_advisory_xact_lock(hashtext(${`pipewright-tag:${tag}`})) as locked`,
+  );
+  if (!lock.rows[0]?.locked) return undefined;
+  const used = await tx.execute<{ n: number }>(
+    sql`select count(*)::int as n from task_runs where holds_slot and concurrency_tag = ${tag}`,
+  );
+  return { used: used.rows[0]?.n ?? 0, limit: limit.maxRunning };
+}
+
+/** pg-boss 10 refuses expiries over 24 h. */
+const MAX_JOB_EXPIRY_SECONDS = 24 * 3600 - 60;
+
+/**
+ * One pg-boss job per attempt. Its expiry is set above the task's own hard
+ * timeout so pg-boss never declares a still-running attempt dead; our lease
+ * detects dead workers long before. pg-boss never retries (retryLimit 0):
+ * even a job pg-boss expires cannot start a second copy. Retries are ours.
+ */
+export async function sendTaskJob(
+  { client }: Transaction,
+  deps: EngineDeps,
+  payload: { taskRunId: string; attempt: number },
+  timeoutSeconds: number | null,
+  startAfter: Date | undefined,
+) {
+  const expireInSeconds = Math.ceil(
+    Math.min((timeoutSeconds ?? MAX_JOB_EXPIRY_SECONDS) + 120, MAX_JOB_EXPIRY_SECONDS),
+  );
+  const id = await deps.boss.send(TASK_QUEUE, payload, {
+    db: bossDb(client),
+    retryLimit: 0,
+    expireInSeconds,
+    ...(startAfter ? { startAfter } : {}),
+  });
+  if (!id) throw new Error(`pg-boss refused the job for task run ${payload.taskRunId}`);
+}
+
+/** Tasks of a run, in document order, for callers that need them all. */
+export async function taskRunsOf({ tx }: Transaction, flowRunId: string) {
+  return tx
+    .select()
+    .from(taskRuns)
+    .where(eq(taskRuns.flowRunId, flowRunId))
+    .orderBy(asc(taskRuns.id));
+}

@@ -1,0 +1,601 @@
+import { and, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { inTransaction, type Transaction } from '@/db/client';
+import { flowRuns, taskAttempts, taskRuns } from '@/db/schema';
+import { cacheKey } from '@/server/engine/cache-key';
+import type { FlowDocument, FlowNode } from '@/server/engine/document';
+import { upstreamOf } from '@/server/engine/planning';
+import { type NodeSettings, nodeSettings, retryDelayMs, shouldRetry } from '@/server/engine/retry';
+import { resolveTemplates, TemplateError } from '@/server/engine/template';
+import { PermanentTaskError, type TaskRunResult, TaskTimeoutError } from '@/server/tasks/runner';
+import { advanceFlowRun, type FlowRunRow, lockFlowRun, sendTaskJob } from './advance';
+import { type EngineDeps, TASK_QUEUE, type WorkerDeps, wakeLocalAt } from './deps';
+import { loadVersionDocument } from './documents';
+import { AttemptLog } from './logs';
+import { recordTransitions } from './transitions';
+
+export interface TaskJob {
+  taskRunId: string;
+  attempt: number;
+}
+
+type TaskRow = typeof taskRuns.$inferSelect;
+
+interface ClaimedAttempt {
+  run: FlowRunRow;
+  task: TaskRow;
+  node: FlowNode;
+  doc: FlowDocument;
+  settings: NodeSettings;
+  config: Record<string, unknown>;
+  inputs: Record<string, unknown>;
+  cacheKey: string | null;
+  deadline: number | null;
+  resumed?: { state: unknown; suspendedUntil: Date | null };
+}
+
+/** Why an attempt stopped early, set as the AbortController's reason. */
+export class AttemptAborted extends Error {
+  constructor(
+    message: string,
+    readonly outcome: 'cancelled' | 'timedout' | 'superseded',
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs one delivery of a task-attempt job: claim (guarded by the attempt
+ * number), execute outside any transaction with a heartbeating lease, then
+ * record the outcome and plan what comes next in one transaction. A
+ * duplicate or stale delivery finds nothing to claim and does nothing.
+ */
+export async function runTaskAttempt(
+  deps: WorkerDeps,
+  job: TaskJob,
+  onStart: (flowRunId: string, controller: AbortController) => () => void = () => () => {},
+): Promise<void> {
+  const claimed = await inTransaction(deps.db, (t) => claimAttempt(t, deps, job));
+  if (!claimed) return;
+
+  const { task, run } = claimed;
+  const log = new AttemptLog(
+    deps.db,
+    { flowRunId: run.id, taskRunId: task.id, attempt: job.attempt },
+    deps.limits.maxLogLinesPerAttempt,
+  );
+  const controller = new AbortController();
+  const stopTracking = onStart(run.id, controller);
+  const timeoutMs = claimed.deadline === null ? null : Math.max(0, claimed.deadline - Date.now());
+  const timer =
+    timeoutMs === null
+      ? undefined
+      : setTimeout(
+          () =>
+            controller.abort(
+              new AttemptAborted(
+                run.deadlineAt && claimed.deadline === run.deadlineAt.getTime()
+                  ? 'the flow run reached its timeout'
+                  : `timed out after ${claimed.settings.timeoutSeconds} s`,
+                'timedout',
+              ),
+            ),
+          timeoutMs,
+        );
+  const heartbeat = setInterval(
+    () => void renewLease(deps, job, controller).catch(() => {}),
+    Math.max(250, Math.floor(deps.limits.leaseMs / 3)),
+  );
+
+  let result: TaskRunResult | undefined;
+  let failure: unknown;
+  try {
+    const runner = deps.runners.get(task.nodeType);
+    if (!runner) {
+      throw new PermanentTaskError(`no worker here can run task type "${task.nodeType}"`);
+    }
+    const aborted = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {
+        once: true,
+      });
+    });
+    result = await Promise.race([
+      runner.run({
+        config: claimed.config as never,
+        inputs: claimed.inputs,
+        params: run.params,
+        signal: controller.signal,
+        timeoutMs,
+        log: (level, message) => log.write(level, message),
+        sandbox: deps.sandbox,
+        resumed: claimed.resumed,
+        ids: { flowRunId: run.id, taskRunId: task.id, nodeId: task.nodeId, attempt: job.attempt },
+      }),
+      aborted,
+    ]);
+  } catch (err) {
+    failure = controller.signal.aborted ? controller.signal.reason : err;
+  } finally {
+    clearTimeout(timer);
+    clearInterval(heartbeat);
+    stopTracking();
+  }
+
+  await inTransaction(deps.db, (t) => finishAttempt(t, deps, claimed, job, log, result, failure));
+  deps.wakeLocal(TASK_QUEUE);
+}
+
+async function claimAttempt(
+  t: Transaction,
+  deps: WorkerDeps,
+  job: TaskJob,
+): Promise<ClaimedAttempt | null> {
+  const { tx } = t;
+  const [ref] = await tx
+    .select({ flowRunId: taskRuns.flowRunId })
+    .from(taskRuns)
+    .where(eq(taskRuns.id, job.taskRunId));
+  if (!ref) return null;
+  const run = await lockFlowRun(t, ref.flowRunId);
+  if (!run) return null;
+  const [task] = await tx
+    .select()
+    .from(taskRuns)
+    .where(eq(taskRuns.id, job.taskRunId))
+    .for('update');
+  if (!task || task.attempt !== job.attempt) return null;
+
+  const { doc, nodes } = await loadVersionDocument(tx, run.flowVersionId);
+  const node = nodes.get(task.nodeId);
+  if (!node) return null;
+  const settings = nodeSettings(node, doc);
+  const now = new Date();
+
+  const resuming =
+    task.state === 'running' &&
+    task.suspendedState !== null &&
+    (task.notBefore === null || task.notBefore <= now);
+  if (!resuming && task.state !== 'pending' && task.state !== 'retrying') return null;
+
+  if (run.state !== 'pending' && run.state !== 'running') {
+    await endTask(t, deps, run, task, 'cancelled', { reason: 'the run was cancelled' });
+    return null;
+  }
+
+  const nodeTimeoutMs = settings.timeoutSeconds === null ? null : settings.timeoutSeconds * 1000;
+  const deadlines = [
+    nodeTimeoutMs === null ? null : now.getTime() + nodeTimeoutMs,
+    run.deadlineAt?.getTime() ?? null,
+  ];
+  const deadline =
+    deadlines.filter((d): d is number => d !== null).sort((a, b) => a - b)[0] ?? null;
+
+  if (resuming) {
+    await tx
+      .update(taskRuns)
+      .set({
+        workerId: deps.workerId,
+        leaseExpiresAt: new Date(now.getTime() + deps.limits.leaseMs),
+        stateReason: null,
+      })
+      .where(eq(taskRuns.id, task.id));
+    return {
+      run,
+      task,
+      node,
+      doc,
+      settings,
+      config: (task.resolvedConfig ?? {}) as Record<string, unknown>,
+      inputs: {},
+      cacheKey: task.cacheKey,
+      deadline,
+      resumed: { state: task.suspendedState, suspendedUntil: task.notBefore },
+    };
+  }
+
+  // Inputs: the outputs of every upstream node that produced one.
+  const upstream = upstreamOf(doc, node.id);
+  const direct = new Set(doc.edges.filter((e) => e.target === node.id).map((e) => e.source));
+  const outputs =
+    upstream.length === 0
+      ? []
+      : await tx
+          .select({ nodeId: taskRuns.nodeId, output: taskRuns.output })
+          .from(taskRuns)
+          .where(
+            and(
+              eq(taskRuns.flowRunId, run.id),
+              inArray(taskRuns.nodeId, upstream),
+              inArray(taskRuns.state, ['completed', 'cached']),
+            ),
+          );
+  const scopeNodes: Record<string, { output: unknown }> = {};
+  const inputs: Record<string, unknown> = {};
+  for (const o of outputs) {
+    scopeNodes[o.nodeId] = { output: o.output };
+    if (direct.has(o.nodeId)) inputs[o.nodeId] = o.output;
+  }
+
+  let config: Record<string, unknown>;
+  try {
+    const raw = deps.catalog.get(node.type)?.rawFields ?? [];
+    const templated = Object.fromEntries(
+      Object.entries(node.config ?? {}).filter(([k]) => !raw.includes(k)),
+    );
+    config = {
+      ...(node.config ?? {}),
+      ...(resolveTemplates(templated, { params: run.params, nodes: scopeNodes }) as Record<
+        string,
+        unknown
+      >),
+    };
+  } catch (err) {
+    if (!(err instanceof TemplateError)) throw err;
+    await startAttemptRow(t, deps, run, task, job.attempt, null);
+    await endTask(t, deps, run, { ...task, state: 'running' }, 'failed', {
+      reason: err.message,
+      error: { message: err.message },
+    });
+    return null;
+  }
+
+  const key = settings.cache.enabled
+    ? cacheKey({ type: node.type, config, inputs, version: settings.cache.version })
+    : null;
+  if (key && !run.refreshCache) {
+    const [hit] = await tx
+      .select({
+        id: taskRuns.id,
+        output: taskRuns.output,
+        outputBytes: taskRuns.outputBytes,
+        branch: taskRuns.branch,
+      })
+      .from(taskRuns)
+      .where(
+        and(
+          eq(taskRuns.cacheKey, key),
+          eq(taskRuns.state, 'completed'),
+          or(isNull(taskRuns.cacheExpiresAt), gt(taskRuns.cacheExpiresAt, now)),
+        ),
+      )
+      .orderBy(desc(taskRuns.endedAt))
+      .limit(1);
+    if (hit) {
+      await tx
+        .update(taskRuns)
+        .set({
+          state: 'cached',
+          output: hit.output,
+          outputBytes: hit.outputBytes,
+          branch: hit.branch,
+          cacheKey: key,
+          cachedFromTaskRunId: hit.id,
+          resolvedConfig: config,
+          stateReason: null,
+          startedAt: now,
+          endedAt: now,
+          holdsSlot: false,
+        })
+        .where(eq(taskRuns.id, task.id));
+      await recordTransitions(tx, [
+        {
+          flowRunId: run.id,
+          taskRunId: task.id,
+          fromState: task.state,
+          toState: 'cached',
+          attempt: job.attempt,
+          reason: `cache hit: output of task run ${hit.id}`,
+        },
+      ]);
+      await markRunRunning(t, run);
+      await advanceFlowRun(t, deps, run);
+      return null;
+    }
+  }
+
+  await tx
+    .update(taskRuns)
+    .set({
+      state: 'running',
+      stateReason: null,
+      resolvedConfig: config,
+      cacheKey: key,
+      workerId: deps.workerId,
+      startedAt: task.startedAt ?? now,
+      leaseExpiresAt: new Date(now.getTime() + deps.limits.leaseMs),
+      notBefore: null,
+    })
+    .where(eq(taskRuns.id, task.id));
+  await startAttemptRow(t, deps, run, task, job.attempt, deps.workerId);
+  await markRunRunning(t, run);
+  return {
+    run,
+    task: { ...task, state: 'running' },
+    node,
+    doc,
+    settings,
+    config,
+    inputs,
+    cacheKey: key,
+    deadline,
+  };
+}
+
+async function startAttemptRow(
+  t: Transaction,
+  _deps: WorkerDeps,
+  run: FlowRunRow,
+  task: TaskRow,
+  attempt: number,
+  workerId: string | null,
+) {
+  await t.tx
+    .insert(taskAttempts)
+    .values({ taskRunId: task.id, attempt, state: 'running', workerId })
+    .onConflictDoNothing();
+  await recordTransitions(t.tx, [
+    { flowRunId: run.id, taskRunId: task.id, fromState: task.state, toState: 'running', attempt },
+  ]);
+}
+
+async function markRunRunning({ tx }: Transaction, run: FlowRunRow) {
+  if (run.state !== 'pending') return;
+  await tx
+    .update(flowRuns)
+    .set({ state: 'running', startedAt: new Date() })
+    .where(and(eq(flowRuns.id, run.id), eq(flowRuns.state, 'pending')));
+  await recordTransitions(tx, [{ flowRunId: run.id, fromState: 'pending', toState: 'running' }]);
+  await tx.execute(
+    sql`select pg_notify('pipewright_run', ${JSON.stringify({ runId: run.id, state: 'running' })})`,
+  );
+  run.state = 'running';
+}
+
+/** Extends the lease; aborts the attempt if it lost its claim or the run is being cancelled. */
+async function renewLease(deps: WorkerDeps, job: TaskJob, controller: AbortController) {
+  const rows = await deps.db.execute<{ run_state: string }>(sql`
+    update task_runs tr set lease_expires_at = now() + ${`${deps.limits.leaseMs} milliseconds`}::interval
+    from flow_runs fr
+    where tr.id = ${job.taskRunId} and tr.attempt = ${job.attempt} and tr.state = 'running' and fr.id = tr.flow_run_id
+    returning fr.state as run_state`);
+  const row = rows.rows[0];
+  if (!row)
+    controller.abort(
+      new AttemptAborted('this attempt was superseded (its lease lapsed)', 'superseded'),
+    );
+  else if (row.run_state === 'cancelling')
+    controller.abort(new AttemptAborted('the run was cancelled', 'cancelled'));
+}
+
+async function finishAttempt(
+  t: Transaction,
+  deps: WorkerDeps,
+  claimed: ClaimedAttempt,
+  job: TaskJob,
+  log: AttemptLog,
+  result: TaskRunResult | undefined,
+  failure: unknown,
+) {
+  const { tx } = t;
+  const run = await lockFlowRun(t, claimed.run.id);
+  if (!run) return;
+  const [task] = await tx
+    .select()
+    .from(taskRuns)
+    .where(eq(taskRuns.id, claimed.task.id))
+    .for('update');
+  // Fencing: only the attempt that holds the claim may write its outcome.
+  if (!task || task.attempt !== job.attempt || task.state !== 'running') {
+    await log.finish(tx);
+    return;
+  }
+  await log.finish(tx);
+  const now = new Date();
+
+  if (result && 'suspend' in result) {
+    const { until, state, reason } = result.suspend;
+    await tx
+      .update(taskRuns)
+      .set({
+        suspendedState: state ?? {},
+        notBefore: until,
+        leaseExpiresAt: null,
+        stateReason: reason,
+      })
+      .where(eq(taskRuns.id, task.id));
+    if (until) {
+      await sendTaskJob(t, deps, job, claimed.settings.timeoutSeconds, until);
+      wakeLocalAt(deps, TASK_QUEUE, until);
+    }
+    return;
+  }
+
+  if (result && 'output' in result) {
+    const output = result.output === undefined ? null : result.output;
+    const bytes = Buffer.byteLength(JSON.stringify(output) ?? 'null');
+    if (bytes > deps.limits.maxOutputBytes) {
+      const message = `the output is ${formatBytes(bytes)}, over the ${formatBytes(deps.limits.maxOutputBytes)} limit; return less data (or write it to a file and return its path)`;
+      await endTask(t, deps, run, task, 'failed', { reason: message, error: { message } });
+      return;
+    }
+    const ttl = claimed.settings.cache.ttlSeconds;
+    await tx
+      .update(taskRuns)
+      .set({
+        state: 'completed',
+        output,
+        outputBytes: bytes,
+        branch: result.branch ?? null,
+        endedAt: now,
+        holdsSlot: false,
+        leaseExpiresAt: null,
+        stateReason: null,
+        suspendedState: null,
+        cacheExpiresAt: claimed.cacheKey && ttl ? new Date(now.getTime() + ttl * 1000) : null,
+      })
+      .where(eq(taskRuns.id, task.id));
+    await closeAttemptRow(t, task.id, job.attempt, 'completed', null);
+    await recordTransitions(tx, [
+      {
+        flowRunId: run.id,
+        taskRunId: task.id,
+        fromState: 'running',
+        toState: 'completed',
+        attempt: job.attempt,
+      },
+    ]);
+    await advanceFlowRun(t, deps, run);
+    return;
+  }
+
+  const error = describeError(failure);
+  if (failure instanceof AttemptAborted && failure.outcome === 'superseded') return;
+  if (failure instanceof AttemptAborted && failure.outcome === 'cancelled') {
+    await endTask(t, deps, run, task, 'cancelled', { reason: 'the run was cancelled', error });
+    return;
+  }
+  const timedOut =
+    (failure instanceof AttemptAborted && failure.outcome === 'timedout') ||
+    failure instanceof TaskTimeoutError;
+  const flowTimedOut = run.deadlineAt !== null && run.deadlineAt.getTime() <= Date.now();
+  const permanent = failure instanceof PermanentTaskError || flowTimedOut;
+  if (!permanent && shouldRetry(claimed.settings, job.attempt - task.crashCount)) {
+    await scheduleRetry(
+      t,
+      deps,
+      run,
+      task,
+      claimed.settings,
+      job.attempt,
+      timedOut ? 'timedout' : 'failed',
+      error,
+    );
+    return;
+  }
+  await endTask(t, deps, run, task, timedOut ? 'timedout' : 'failed', {
+    reason: error.message,
+    error,
+  });
+}
+
+export async function scheduleRetry(
+  t: Transaction,
+  deps: WorkerDeps | EngineDeps,
+  run: FlowRunRow,
+  task: TaskRow,
+  settings: NodeSettings,
+  failedAttempt: number,
+  attemptState: 'failed' | 'timedout' | 'crashed',
+  error: { message: string; stack?: string },
+  countsAgainstRetries = true,
+) {
+  const delay = countsAgainstRetries ? retryDelayMs(settings, failedAttempt - task.crashCount) : 0;
+  const next = failedAttempt + 1;
+  const at = new Date(Date.now() + delay);
+  const allowed = 1 + settings.retries;
+  const reason =
+    attemptState === 'crashed'
+      ? `its worker stopped responding; retrying now (attempt ${next})`
+      : `attempt ${failedAttempt} ${attemptState === 'timedout' ? 'timed out' : 'failed'}: ${error.message.slice(0, 300)}; retrying ${delay > 0 ? `at ${at.toISOString()}` : 'now'} (attempt ${next - task.crashCount - (countsAgainstRetries ? 0 : 1)} of ${allowed})`;
+  await t.tx
+    .update(taskRuns)
+    .set({
+      state: 'retrying',
+      attempt: next,
+      stateReason: reason,
+      error,
+      notBefore: delay > 0 ? at : null,
+      leaseExpiresAt: null,
+      queuedAt: new Date(),
+      crashCount: countsAgainstRetries ? task.crashCount : task.crashCount + 1,
+    })
+    .where(eq(taskRuns.id, task.id));
+  await closeAttemptRow(t, task.id, failedAttempt, attemptState, error);
+  await recordTransitions(t.tx, [
+    {
+      flowRunId: run.id,
+      taskRunId: task.id,
+      fromState: 'running',
+      toState: 'retrying',
+      attempt: failedAttempt,
+      reason,
+    },
+  ]);
+  await sendTaskJob(
+    t,
+    deps,
+    { taskRunId: task.id, attempt: next },
+    settings.timeoutSeconds,
+    delay > 0 ? at : undefined,
+  );
+  await t.tx.execute(sql`select pg_notify('pipewright_wake', ${TASK_QUEUE})`);
+  if (delay > 0) wakeLocalAt(deps, TASK_QUEUE, at);
+}
+
+/** Ends a task in a terminal state, releases its slot, and plans what follows. */
+export async function endTask(
+  t: Transaction,
+  deps: WorkerDeps | EngineDeps,
+  run: FlowRunRow,
+  task: TaskRow,
+  state: 'failed' | 'timedout' | 'cancelled',
+  detail: { reason: string; error?: { message: string; stack?: string }; attemptState?: 'crashed' },
+) {
+  await t.tx
+    .update(taskRuns)
+    .set({
+      state,
+      stateReason: detail.reason,
+      error: detail.error ?? null,
+      endedAt: new Date(),
+      holdsSlot: false,
+      leaseExpiresAt: null,
+    })
+    .where(eq(taskRuns.id, task.id));
+  if (task.state === 'running') {
+    await closeAttemptRow(
+      t,
+      task.id,
+      task.attempt,
+      detail.attemptState ?? state,
+      detail.error ?? null,
+    );
+  }
+  await recordTransitions(t.tx, [
+    {
+      flowRunId: run.id,
+      taskRunId: task.id,
+      fromState: task.state,
+      toState: state,
+      attempt: task.attempt,
+      reason: detail.reason,
+    },
+  ]);
+  await advanceFlowRun(t, deps, run);
+}
+
+async function closeAttemptRow(
+  { tx }: Transaction,
+  taskRunId: string,
+  attempt: number,
+  state: TaskRow['state'] | 'crashed',
+  error: { message: string; stack?: string } | null,
+) {
+  await tx
+    .update(taskAttempts)
+    .set({ state, endedAt: new Date(), error })
+    .where(and(eq(taskAttempts.taskRunId, taskRunId), eq(taskAttempts.attempt, attempt)));
+}
+
+function describeError(err: unknown): { message: string; stack?: string } {
+  if (err instanceof Error) {
+    const stack = (err as { userStack?: string }).userStack ?? err.stack;
+    return { message: err.message || err.name, ...(stack ? { stack } : {}) };
+  }
+  return { message: String(err) };
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} bytes`;
+}

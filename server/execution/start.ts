@@ -1,0 +1,114 @@
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { inTransaction } from '@/db/client';
+import { flowRuns, flows, flowVersions, type RunTrigger, taskRuns } from '@/db/schema';
+import { ParamsError, resolveParams } from '@/server/engine/params';
+import { InvalidInputError, NotFoundError } from '@/server/errors';
+import { advanceFlowRun } from './advance';
+import type { EngineDeps } from './deps';
+import { TASK_QUEUE } from './deps';
+import { loadVersionDocument } from './documents';
+import { recordTransitions } from './transitions';
+
+export interface StartFlowRunInput {
+  flowId: string;
+  /** A pinned version; the latest when absent. */
+  version?: number;
+  params?: Record<string, unknown>;
+  trigger: RunTrigger;
+  triggeredBy?: string | null;
+  refreshCache?: boolean;
+  parentTaskRunId?: string | null;
+}
+
+/**
+ * Starts a run: the flow run, one task run per node and the jobs of the
+ * tasks that can start at once, all in ONE transaction — a run is never
+ * half-started. Parameters are checked against the flow's definitions.
+ */
+export async function startFlowRun(deps: EngineDeps, input: StartFlowRunInput) {
+  const runId = await inTransaction(deps.db, async (t) => {
+    const { tx } = t;
+    const [flow] = await tx
+      .select()
+      .from(flows)
+      .where(and(eq(flows.id, input.flowId), isNull(flows.deletedAt)));
+    if (!flow) throw new NotFoundError('Flow', input.flowId);
+    const [version] = await tx
+      .select({ id: flowVersions.id, version: flowVersions.version })
+      .from(flowVersions)
+      .where(
+        and(
+          eq(flowVersions.flowId, flow.id),
+          input.version === undefined ? undefined : eq(flowVersions.version, input.version),
+        ),
+      )
+      .orderBy(desc(flowVersions.version))
+      .limit(1);
+    if (!version) throw new NotFoundError('Version', `${input.version} of flow "${flow.name}"`);
+    const { doc } = await loadVersionDocument(tx, version.id);
+    if (doc.nodes.length === 0) {
+      throw new InvalidInputError(`"${flow.name}" has no tasks to run; add a task and save first`);
+    }
+    let params: Record<string, unknown>;
+    try {
+      params = resolveParams(doc, input.params ?? {});
+    } catch (err) {
+      if (err instanceof ParamsError) {
+        throw new InvalidInputError(
+          err.message,
+          err.issues.map((i) => ({ path: `params.${i.param}`, message: i.message })),
+        );
+      }
+      throw err;
+    }
+
+    const now = new Date();
+    const timeout = doc.settings?.timeoutSeconds;
+    const [run] = await tx
+      .insert(flowRuns)
+      .values({
+        flowId: flow.id,
+        flowVersionId: version.id,
+        state: 'pending',
+        params,
+        trigger: input.trigger,
+        triggeredBy: input.triggeredBy ?? null,
+        refreshCache: input.refreshCache ?? false,
+        parentTaskRunId: input.parentTaskRunId ?? null,
+        deadlineAt: timeout ? new Date(now.getTime() + timeout * 1000) : null,
+      })
+      .returning();
+    const inserted = await tx
+      .insert(taskRuns)
+      .values(
+        doc.nodes.map((node) => ({
+          flowRunId: run!.id,
+          nodeId: node.id,
+          nodeType: node.type,
+          state: 'pending' as const,
+        })),
+      )
+      .returning({ id: taskRuns.id });
+    await recordTransitions(tx, [
+      {
+        flowRunId: run!.id,
+        fromState: null,
+        toState: 'pending',
+        reason: `started by ${input.trigger}`,
+      },
+      ...inserted.map((task) => ({
+        flowRunId: run!.id,
+        taskRunId: task.id,
+        fromState: null,
+        toState: 'pending',
+      })),
+    ]);
+    await advanceFlowRun(t, deps, run!);
+    await tx.execute(
+      sql`select pg_notify('pipewright_run', ${JSON.stringify({ runId: run!.id, state: 'pending' })})`,
+    );
+    return run!.id;
+  });
+  deps.wakeLocal(TASK_QUEUE);
+  return { id: runId };
+}

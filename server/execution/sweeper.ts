@@ -1,0 +1,101 @@
+import { and, eq, lt, sql } from 'drizzle-orm';
+import { inTransaction } from '@/db/client';
+import { flowRuns, taskRuns } from '@/db/schema';
+import { nodeSettings, shouldRetry } from '@/server/engine/retry';
+import { ConflictError } from '@/server/errors';
+import { advanceFlowRun, lockFlowRun } from './advance';
+import { endTask, scheduleRetry } from './attempt';
+import { cancelFlowRun } from './cancel';
+import type { EngineDeps } from './deps';
+import { loadVersionDocument } from './documents';
+
+const BATCH = 50;
+
+/**
+ * The periodic safety net every worker runs (SKIP LOCKED, so many workers
+ * share it without doing anything twice):
+ * - attempts whose lease lapsed (their worker died) are marked crashed and
+ *   retried — a lost worker does not use up the node's retries, up to
+ *   `maxCrashRetries` times;
+ * - runs past their flow timeout are cancelled and end Failed;
+ * - ready tasks still waiting for a concurrency slot get another try.
+ */
+export async function sweep(
+  deps: EngineDeps,
+): Promise<{ crashed: number; timedOut: number; dispatched: number }> {
+  const result = { crashed: 0, timedOut: 0, dispatched: 0 };
+
+  const lapsed = await deps.db
+    .select({ id: taskRuns.id, flowRunId: taskRuns.flowRunId })
+    .from(taskRuns)
+    .where(and(eq(taskRuns.state, 'running'), lt(taskRuns.leaseExpiresAt, sql`now()`)))
+    .limit(BATCH);
+  for (const { id, flowRunId } of lapsed) {
+    const recovered = await inTransaction(deps.db, async (t) => {
+      const run = await lockFlowRun(t, flowRunId, 'skip');
+      if (!run) return false;
+      const [task] = await t.tx.select().from(taskRuns).where(eq(taskRuns.id, id)).for('update');
+      if (task?.state !== 'running' || !task.leaseExpiresAt || task.leaseExpiresAt > new Date())
+        return false;
+      const { doc, nodes } = await loadVersionDocument(t.tx, run.flowVersionId);
+      const node = nodes.get(task.nodeId);
+      if (!node) return false;
+      const settings = nodeSettings(node, doc);
+      const error = {
+        message: `worker ${task.workerId ?? '?'} stopped responding (lease expired); the attempt was lost`,
+      };
+      if (run.state === 'cancelling') {
+        await endTask(t, deps, run, task, 'cancelled', {
+          reason: 'the run was cancelled',
+          error,
+          attemptState: 'crashed',
+        });
+      } else if (task.crashCount < deps.limits.maxCrashRetries) {
+        await scheduleRetry(t, deps, run, task, settings, task.attempt, 'crashed', error, false);
+      } else if (shouldRetry(settings, task.attempt - task.crashCount)) {
+        await scheduleRetry(t, deps, run, task, settings, task.attempt, 'crashed', error, true);
+      } else {
+        await endTask(t, deps, run, task, 'failed', {
+          reason: `its worker died ${task.crashCount + 1} times; giving up`,
+          error,
+          attemptState: 'crashed',
+        });
+      }
+      return true;
+    });
+    if (recovered) result.crashed++;
+  }
+
+  const overdue = await deps.db
+    .select({ id: flowRuns.id, deadlineAt: flowRuns.deadlineAt, startedAt: flowRuns.createdAt })
+    .from(flowRuns)
+    .where(
+      and(sql`${flowRuns.state} in ('pending', 'running')`, lt(flowRuns.deadlineAt, sql`now()`)),
+    )
+    .limit(BATCH);
+  for (const run of overdue) {
+    const seconds = Math.round((run.deadlineAt!.getTime() - run.startedAt.getTime()) / 1000);
+    try {
+      await cancelFlowRun(deps, run.id, {
+        reason: `the flow timed out after ${seconds} s`,
+        timedOut: true,
+      });
+      result.timedOut++;
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+    }
+  }
+
+  const waitingRuns = await deps.db.execute<{ flow_run_id: string }>(sql`
+    select distinct flow_run_id from task_runs
+    where queued_at is null and ready_at is not null and state = 'pending'
+    limit ${BATCH}`);
+  for (const { flow_run_id } of waitingRuns.rows) {
+    await inTransaction(deps.db, async (t) => {
+      const run = await lockFlowRun(t, flow_run_id, 'skip');
+      if (run) await advanceFlowRun(t, deps, run);
+    });
+    result.dispatched++;
+  }
+  return result;
+}

@@ -1,0 +1,147 @@
+import { and, asc, desc, eq, gt, inArray, lt, or } from 'drizzle-orm';
+import type { Database } from '@/db/client';
+import {
+  flowRuns,
+  flows,
+  flowVersions,
+  runLogs,
+  runTransitions,
+  taskAttempts,
+  taskRuns,
+} from '@/db/schema';
+import type { FlowRunState } from '@/server/engine/states';
+import { NotFoundError } from '@/server/errors';
+
+/** A run with its tasks (in document order) and each task's attempts. */
+export async function getFlowRun(db: Database, id: string) {
+  const [row] = await db
+    .select({
+      run: flowRuns,
+      flowName: flows.name,
+      version: flowVersions.version,
+      document: flowVersions.document,
+    })
+    .from(flowRuns)
+    .innerJoin(flows, eq(flows.id, flowRuns.flowId))
+    .innerJoin(flowVersions, eq(flowVersions.id, flowRuns.flowVersionId))
+    .where(eq(flowRuns.id, id));
+  if (!row) throw new NotFoundError('Run', id);
+  const tasks = await db.select().from(taskRuns).where(eq(taskRuns.flowRunId, id));
+  const attempts =
+    tasks.length === 0
+      ? []
+      : await db
+          .select()
+          .from(taskAttempts)
+          .where(
+            inArray(
+              taskAttempts.taskRunId,
+              tasks.map((t) => t.id),
+            ),
+          )
+          .orderBy(asc(taskAttempts.attempt));
+  const order = new Map(row.document.nodes.map((n, i) => [n.id, i]));
+  tasks.sort((a, b) => (order.get(a.nodeId) ?? 0) - (order.get(b.nodeId) ?? 0));
+  return {
+    ...row.run,
+    flowName: row.flowName,
+    version: row.version,
+    document: row.document,
+    tasks: tasks.map((t) => ({ ...t, attempts: attempts.filter((a) => a.taskRunId === t.id) })),
+  };
+}
+
+export type FlowRunDetail = Awaited<ReturnType<typeof getFlowRun>>;
+
+/** Newest first, keyset-paginated on (created_at, id) so deep pages stay fast. */
+export async function listFlowRuns(
+  db: Database,
+  input: {
+    flowId?: string;
+    state?: FlowRunState;
+    limit?: number;
+    cursor?: { createdAt: Date; id: string };
+  },
+) {
+  const limit = Math.min(input.limit ?? 50, 200);
+  const rows = await db
+    .select({
+      id: flowRuns.id,
+      flowId: flowRuns.flowId,
+      flowName: flows.name,
+      version: flowVersions.version,
+      state: flowRuns.state,
+      stateReason: flowRuns.stateReason,
+      trigger: flowRuns.trigger,
+      params: flowRuns.params,
+      createdAt: flowRuns.createdAt,
+      startedAt: flowRuns.startedAt,
+      endedAt: flowRuns.endedAt,
+    })
+    .from(flowRuns)
+    .innerJoin(flows, eq(flows.id, flowRuns.flowId))
+    .innerJoin(flowVersions, eq(flowVersions.id, flowRuns.flowVersionId))
+    .where(
+      and(
+        input.flowId ? eq(flowRuns.flowId, input.flowId) : undefined,
+        input.state ? eq(flowRuns.state, input.state) : undefined,
+        input.cursor
+          ? or(
+              lt(flowRuns.createdAt, input.cursor.createdAt),
+              and(eq(flowRuns.createdAt, input.cursor.createdAt), lt(flowRuns.id, input.cursor.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(flowRuns.createdAt), desc(flowRuns.id))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    runs: page,
+    nextCursor: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null,
+  };
+}
+
+/** Log lines of a run (or one task), oldest first, after `afterId`. */
+export async function listRunLogs(
+  db: Database,
+  input: { runId: string; taskRunId?: string; afterId?: number; limit?: number },
+) {
+  const limit = Math.min(input.limit ?? 500, 5000);
+  return db
+    .select()
+    .from(runLogs)
+    .where(
+      and(
+        eq(runLogs.flowRunId, input.runId),
+        input.taskRunId ? eq(runLogs.taskRunId, input.taskRunId) : undefined,
+        input.afterId ? gt(runLogs.id, input.afterId) : undefined,
+      ),
+    )
+    .orderBy(asc(runLogs.id))
+    .limit(limit);
+}
+
+/** State changes of a run after `afterId`: the live feed and the timeline. */
+export async function listRunTransitions(db: Database, input: { runId: string; afterId?: number }) {
+  return db
+    .select()
+    .from(runTransitions)
+    .where(
+      and(
+        eq(runTransitions.flowRunId, input.runId),
+        input.afterId ? gt(runTransitions.id, input.afterId) : undefined,
+      ),
+    )
+    .orderBy(asc(runTransitions.id))
+    .limit(10_000);
+}
+
+export async function flowRunState(db: Database, id: string) {
+  const [row] = await db
+    .select({ state: flowRuns.state, stateReason: flowRuns.stateReason })
+    .from(flowRuns)
+    .where(eq(flowRuns.id, id));
+  return row;
+}

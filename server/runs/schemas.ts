@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { flowRunStates } from '@/server/engine/states';
+
+export const runIdSchema = z.uuid({ message: 'is not a run id' });
+
+export const startRunInput = z.object({
+  flowId: z.uuid({ message: 'is not a flow id' }),
+  version: z.number().int().positive().optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+  refreshCache: z.boolean().optional(),
+});
+
+export const listRunsInput = z
+  .object({
+    flowId: z.uuid().optional(),
+    state: z.enum(flowRunStates).optional(),
+    limit: z.number().int().min(1).max(200).optional(),
+    cursor: z.object({ createdAt: z.date(), id: z.uuid() }).optional(),
+  })
+  .optional();
+
+export const retryRunInput = z.object({ id: runIdSchema, fromNodeId: z.string().optional() });
+export const runLogsInput = z.object({
+  runId: runIdSchema,
+  taskRunId: z.uuid().optional(),
+  afterId: z.number().int().min(0).optional(),
+  limit: z.number().int().min(1).max(5000).optional(),
+});

@@ -1,0 +1,485 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { z } from 'zod';
+import { CODE_ERROR_KINDS, CodeError } from './code-error';
+import {
+  type CodeLanguage,
+  type CompiledCode,
+  compileCondition,
+  compileFunctionBody,
+} from './compile';
+import { sandboxHostCommand } from './host-command';
+
+export interface CodeExecution {
+  /** A function body: `return` gives the output; `await` is allowed. */
+  source: string;
+  language?: CodeLanguage;
+  /** Upstream outputs by node id; must be JSON-serialisable. */
+  inputs: unknown;
+  params: unknown;
+  timeoutMs: number;
+  /** Overrides the pool's memory limit for this execution. */
+  memoryLimitBytes?: number;
+  /** Aborting kills the execution and rejects it with kind 'aborted'. */
+  signal?: AbortSignal;
+}
+
+export interface SandboxLog {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  /** ISO timestamp of the `log.*` call. */
+  at: string;
+}
+
+export interface CodeResult {
+  /** The returned value, as JSON would carry it (`undefined` becomes null). */
+  output: unknown;
+  /** Time the code ran in the sandbox, excluding queueing and compilation. */
+  durationMs: number;
+}
+
+export interface SandboxPoolOptions {
+  /** Number of host processes, each running one execution at a time. Default 2. */
+  size?: number;
+  /** QuickJS heap limit per execution. Default 64 MiB. */
+  memoryLimitBytes?: number;
+  /** Largest output, as JSON text, before the execution fails with kind 'output'. Default 8 MiB. */
+  maxOutputBytes?: number;
+}
+
+export const DEFAULT_POOL_SIZE = 2;
+export const DEFAULT_MEMORY_LIMIT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_CONDITION_TIMEOUT_MS = 1000;
+/** QuickJS stack limit; host-command.ts gives the host's V8 stack ample room above it. */
+export const MAX_STACK_BYTES = 512 * 1024;
+/** How long past its timeout a host may take to answer before it is killed. */
+const KILL_GRACE_MS = 1000;
+/** Hosts that die before becoming ready, in a row, before the pool stops respawning. */
+const MAX_START_FAILURES = 3;
+/** The host sends at most this many lines plus one "truncated" notice; anything more is ignored. */
+const MAX_LOG_MESSAGES = 1001;
+const STDERR_TAIL_CHARS = 2000;
+
+const hostMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }),
+  z.object({
+    type: z.literal('log'),
+    id: z.number(),
+    level: z.enum(['debug', 'info', 'warn', 'error']),
+    message: z.string(),
+    at: z.string(),
+  }),
+  z.object({
+    type: z.literal('result'),
+    id: z.number(),
+    durationMs: z.number(),
+    ok: z.boolean(),
+    outputJson: z.string().optional(),
+    kind: z.enum(CODE_ERROR_KINDS).optional(),
+    message: z.string().optional(),
+    userStack: z.string().optional(),
+  }),
+]);
+type HostResult = Extract<z.infer<typeof hostMessageSchema>, { type: 'result' }>;
+
+/** What host.mjs needs for one execution. */
+interface HostRunRequest {
+  type: 'run';
+  id: number;
+  code: string;
+  filename: string;
+  inputsJson: string;
+  paramsJson: string;
+  timeoutMs: number;
+  memoryLimitBytes: number;
+  maxStackBytes: number;
+  maxOutputBytes: number;
+}
+
+interface PendingExecution {
+  request: HostRunRequest;
+  compiled: CompiledCode;
+  onLog: ((log: SandboxLog) => void) | undefined;
+  logMessages: number;
+  settled: boolean;
+  resolve: (result: CodeResult) => void;
+  reject: (error: CodeError) => void;
+  detachAbort: () => void;
+}
+
+interface SandboxHost {
+  child: ChildProcess;
+  ready: boolean;
+  /** Exited, or killed by the pool: never given work again. */
+  gone: boolean;
+  running: PendingExecution | undefined;
+  /** performance.now() of the last dispatch to this host. */
+  lastStarted: number;
+  killTimer: NodeJS.Timeout | undefined;
+  stderrTail: string;
+  exited: Promise<void>;
+}
+
+/**
+ * Runs untrusted user code (the `code` task type and branch conditions) outside the worker's
+ * V8 heap: in warm host processes (host.mjs), each execution in a fresh QuickJS context.
+ * Executions queue while every host is busy. A host that crashes, hangs past its timeout or
+ * runs an aborted execution is killed and replaced.
+ */
+export class SandboxPool {
+  private readonly size: number;
+  private readonly memoryLimitBytes: number;
+  private readonly maxOutputBytes: number;
+  private hosts: SandboxHost[] = [];
+  private readonly queue: PendingExecution[] = [];
+  private nextId = 1;
+  private startFailures = 0;
+  private closed = false;
+
+  constructor(options: SandboxPoolOptions = {}) {
+    this.size = positiveInteger(options.size ?? DEFAULT_POOL_SIZE, 'size');
+    this.memoryLimitBytes = positiveInteger(
+      options.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES,
+      'memoryLimitBytes',
+    );
+    this.maxOutputBytes = positiveInteger(
+      options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+      'maxOutputBytes',
+    );
+    this.fillHosts();
+  }
+
+  /**
+   * Runs a function body. Rejects with a CodeError; errors thrown by `onLog` are ignored.
+   */
+  async run(execution: CodeExecution, onLog?: (log: SandboxLog) => void): Promise<CodeResult> {
+    this.assertOpen();
+    throwIfAborted(execution.signal);
+    const compiled = await compileFunctionBody(execution.source, execution.language);
+    return this.execute(compiled, execution, onLog);
+  }
+
+  /** Evaluates a boolean-ish expression over { inputs, params } (branch conditions): returns Boolean(result). */
+  async evaluate(
+    expression: string,
+    scope: { inputs: unknown; params: unknown },
+    timeoutMs = DEFAULT_CONDITION_TIMEOUT_MS,
+  ): Promise<boolean> {
+    this.assertOpen();
+    const compiled = await compileCondition(expression);
+    const { output } = await this.execute(compiled, { ...scope, timeoutMs }, undefined);
+    return Boolean(output);
+  }
+
+  /** Process ids of the live hosts (for tests that kill one). */
+  hostPids(): number[] {
+    return this.hosts.flatMap((host) =>
+      !host.gone && host.child.pid !== undefined ? [host.child.pid] : [],
+    );
+  }
+
+  /** Rejects queued and running executions with kind 'aborted' and stops every host. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const error = new CodeError('aborted', 'The sandbox pool was closed');
+    for (const pending of this.queue.splice(0)) this.settle(pending, error);
+    const stopping = [...this.hosts];
+    for (const host of stopping) {
+      this.killHost(host, error);
+      // Idle hosts are unreferenced; keep the event loop up until each one has exited.
+      host.child.ref();
+    }
+    await Promise.all(stopping.map((host) => host.exited));
+  }
+
+  private execute(
+    compiled: CompiledCode,
+    execution: Omit<CodeExecution, 'source' | 'language'>,
+    onLog: ((log: SandboxLog) => void) | undefined,
+  ): Promise<CodeResult> {
+    this.assertOpen();
+    const { signal } = execution;
+    throwIfAborted(signal);
+    const request: HostRunRequest = {
+      type: 'run',
+      id: this.nextId++,
+      code: compiled.code,
+      filename: compiled.filename,
+      inputsJson: jsonText(execution.inputs, 'inputs'),
+      paramsJson: jsonText(execution.params, 'params'),
+      timeoutMs: positiveInteger(Math.ceil(execution.timeoutMs), 'timeoutMs'),
+      memoryLimitBytes: positiveInteger(
+        execution.memoryLimitBytes ?? this.memoryLimitBytes,
+        'memoryLimitBytes',
+      ),
+      maxStackBytes: MAX_STACK_BYTES,
+      maxOutputBytes: this.maxOutputBytes,
+    };
+    return new Promise<CodeResult>((resolve, reject) => {
+      const pending: PendingExecution = {
+        request,
+        compiled,
+        onLog,
+        logMessages: 0,
+        settled: false,
+        resolve,
+        reject,
+        detachAbort: () => {},
+      };
+      if (signal) {
+        const onAbort = () => this.abort(pending);
+        signal.addEventListener('abort', onAbort, { once: true });
+        pending.detachAbort = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.queue.push(pending);
+      if (this.startFailures >= MAX_START_FAILURES) this.startFailures = 0;
+      this.fillHosts();
+      this.dispatch();
+    });
+  }
+
+  private abort(pending: PendingExecution): void {
+    const error = new CodeError('aborted', 'The execution was cancelled');
+    const host = this.hosts.find((candidate) => candidate.running === pending);
+    if (host) {
+      this.killHost(host, error);
+      return;
+    }
+    const index = this.queue.indexOf(pending);
+    if (index >= 0) this.queue.splice(index, 1);
+    this.settle(pending, error);
+  }
+
+  private fillHosts(): void {
+    while (!this.closed && this.hosts.length < this.size) this.spawnHost();
+  }
+
+  private spawnHost(): void {
+    const command = sandboxHostCommand();
+    const child: ChildProcess = spawn(command.execPath, command.args, {
+      // Nothing of the worker's environment (database URL, secrets) reaches a host.
+      env: {} as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    let markExited = () => {};
+    const host: SandboxHost = {
+      child,
+      ready: false,
+      gone: false,
+      running: undefined,
+      lastStarted: 0,
+      killTimer: undefined,
+      stderrTail: '',
+      exited: new Promise<void>((resolve) => {
+        markExited = resolve;
+      }),
+    };
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      host.stderrTail = (host.stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
+    });
+    child.on('message', (message) => this.handleMessage(host, message));
+    child.on('error', (error) => {
+      host.stderrTail += `\n${error.message}`;
+      this.handleHostExit(host, null, null);
+      markExited();
+    });
+    child.on('exit', (code, signal) => {
+      this.handleHostExit(host, code, signal);
+      markExited();
+    });
+    this.hosts.push(host);
+    this.updateRefs();
+  }
+
+  private handleMessage(host: SandboxHost, raw: unknown): void {
+    const parsed = hostMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.killHost(host, new CodeError('crashed', 'The sandbox sent a malformed message'));
+      return;
+    }
+    const message = parsed.data;
+    if (message.type === 'ready') {
+      host.ready = true;
+      this.startFailures = 0;
+      this.dispatch();
+      return;
+    }
+    const pending = host.running;
+    if (!pending || pending.request.id !== message.id) return;
+    if (message.type === 'log') {
+      pending.logMessages += 1;
+      if (pending.logMessages > MAX_LOG_MESSAGES || !pending.onLog) return;
+      try {
+        pending.onLog({ level: message.level, message: message.message, at: message.at });
+      } catch {
+        // A failing log consumer must not fail the code or wedge the pool.
+      }
+      return;
+    }
+    clearTimeout(host.killTimer);
+    host.running = undefined;
+    this.settle(pending, outcomeOf(message, pending));
+    this.dispatch();
+  }
+
+  private handleHostExit(
+    host: SandboxHost,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+  ): void {
+    if (host.gone) return;
+    host.gone = true;
+    clearTimeout(host.killTimer);
+    this.hosts = this.hosts.filter((candidate) => candidate !== host);
+    const how = signal ? `killed by ${signal}` : `exit code ${code ?? 'unknown'}`;
+    if (host.running) {
+      this.settle(
+        host.running,
+        new CodeError('crashed', `The sandbox process stopped while running the code (${how})`),
+      );
+      host.running = undefined;
+    }
+    if (!host.ready) {
+      this.startFailures += 1;
+      if (this.startFailures >= MAX_START_FAILURES) {
+        // Respawning would fail the same way; the next execution tries again.
+        const detail = host.stderrTail.trim() || how;
+        const error = new CodeError('crashed', `The sandbox could not start: ${detail}`);
+        for (const pending of this.queue.splice(0)) this.settle(pending, error);
+        this.updateRefs();
+        return;
+      }
+    }
+    this.fillHosts();
+    this.dispatch();
+  }
+
+  /** Stops a host now, failing its execution with `reason`, and starts a replacement. */
+  private killHost(host: SandboxHost, reason: CodeError): void {
+    if (host.gone) return;
+    host.gone = true;
+    clearTimeout(host.killTimer);
+    this.hosts = this.hosts.filter((candidate) => candidate !== host);
+    if (host.running) this.settle(host.running, reason);
+    host.running = undefined;
+    host.child.kill('SIGKILL');
+    this.fillHosts();
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    // Least recently used first: a host that just finished is still preparing its next
+    // context, while one idle for longer answers at once.
+    const idle = this.hosts
+      .filter((host) => host.ready && !host.gone && !host.running)
+      .sort((a, b) => a.lastStarted - b.lastStarted);
+    for (const host of idle) {
+      const pending = this.queue.shift();
+      if (!pending) break;
+      this.start(host, pending);
+    }
+    this.updateRefs();
+  }
+
+  private start(host: SandboxHost, pending: PendingExecution): void {
+    host.running = pending;
+    host.lastStarted = performance.now();
+    const { timeoutMs } = pending.request;
+    // The host stops the code itself at the deadline; this only catches a host that cannot.
+    host.killTimer = setTimeout(() => {
+      this.killHost(
+        host,
+        new CodeError(
+          'timeout',
+          `Execution timed out after ${timeoutMs} ms (the sandbox was killed)`,
+        ),
+      );
+    }, timeoutMs + KILL_GRACE_MS);
+    host.child.send(pending.request, (error) => {
+      if (!error || host.running !== pending) return;
+      // The request never reached the host (it is dying): run it on another one.
+      host.running = undefined;
+      this.queue.unshift(pending);
+      this.killHost(host, new CodeError('crashed', 'The sandbox process could not be reached'));
+    });
+  }
+
+  private settle(pending: PendingExecution, outcome: CodeResult | CodeError): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    pending.detachAbort();
+    if (outcome instanceof CodeError) pending.reject(outcome);
+    else pending.resolve(outcome);
+    this.updateRefs();
+  }
+
+  /**
+   * Hosts keep the worker's event loop alive only while there is work for them, so an idle
+   * pool never holds a process open.
+   */
+  private updateRefs(): void {
+    const busy = this.queue.length > 0 || this.hosts.some((host) => host.running);
+    for (const { child } of this.hosts) {
+      // A piped stdio stream of a child process is a net.Socket.
+      const stderr = child.stderr as Socket | null;
+      if (busy) {
+        child.ref();
+        child.channel?.ref();
+        stderr?.ref();
+      } else {
+        child.unref();
+        child.channel?.unref();
+        stderr?.unref();
+      }
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new CodeError('aborted', 'The sandbox pool is closed');
+  }
+}
+
+function outcomeOf(message: HostResult, pending: PendingExecution): CodeResult | CodeError {
+  const { compiled } = pending;
+  if (message.ok) {
+    try {
+      return { output: JSON.parse(message.outputJson ?? 'null'), durationMs: message.durationMs };
+    } catch {
+      return new CodeError('output', 'The return value could not be read back as JSON');
+    }
+  }
+  const kind = message.kind ?? 'crashed';
+  const text = message.message ?? 'The sandbox failed without a message';
+  const stack = message.userStack;
+  if (kind === 'syntax') {
+    // esbuild accepted it but QuickJS did not: report QuickJS's position in the user's source.
+    const position = stack ? compiled.firstPosition(stack) : undefined;
+    const where = position ? ` (line ${position.line}, column ${position.column})` : '';
+    return new CodeError('syntax', `${text}${where}`, position ? { position } : {});
+  }
+  return new CodeError(kind, text, stack ? { userStack: compiled.mapStack(stack) } : {});
+}
+
+function jsonText(value: unknown, what: string): string {
+  try {
+    return JSON.stringify(value ?? null);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CodeError('error', `The ${what} are not JSON-serialisable: ${reason}`);
+  }
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CodeError('aborted', 'The execution was cancelled');
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
