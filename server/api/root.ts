@@ -1,8 +1,10 @@
+import { catalogRouter } from './routers/catalog';
 import { flowsRouter } from './routers/flows';
 import { runsRouter } from './routers/runs';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
+  catalog: catalogRouter,
   flows: flowsRouter,
   runs: runsRouter,
 });

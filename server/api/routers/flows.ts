@@ -17,6 +17,7 @@ import {
   updateFlowInput,
 } from '@/server/flows/schemas';
 import { updateFlow } from '@/server/flows/update';
+import { checkFlowDocument } from '@/server/flows/validate';
 
 const byId = z.object({ id: flowIdSchema });
 
@@ -48,6 +49,10 @@ export const flowsRouter = createTRPCRouter({
   export: publicProcedure
     .input(getFlowInput)
     .query(({ ctx, input }) => exportFlow(ctx.runtime.db, input)),
+  /** Problems in an unsaved document (the editor shows them on the nodes). */
+  validate: publicProcedure
+    .input(z.object({ document: z.unknown() }))
+    .mutation(({ ctx, input }) => checkFlowDocument(input.document, ctx.runtime.catalog)),
   versions: publicProcedure
     .input(byId)
     .query(({ ctx, input }) => listFlowVersions(ctx.runtime.db, input.id)),
