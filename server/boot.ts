@@ -4,7 +4,7 @@ import { runMigrations } from '@/db/migrate';
 import { env } from '@/server/env';
 import { defaultLimits } from '@/server/execution/deps';
 import { type Runtime, setRuntime } from '@/server/runtime';
-import { builtinCatalog } from '@/server/tasks/catalog';
+import { createBuiltinCatalog } from '@/server/tasks/catalog';
 import { type RunningWorker, startWorker } from '@/server/worker';
 import { startBoss } from '@/server/worker/boss';
 
@@ -45,7 +45,7 @@ export async function bootRuntime(options: {
     const runtime: Runtime = {
       db,
       boss,
-      catalog: builtinCatalog,
+      catalog: createBuiltinCatalog({ allowShell: config.PIPEWRIGHT_ALLOW_SHELL }),
       limits: { ...defaultLimits, maxOutputBytes: config.PIPEWRIGHT_MAX_OUTPUT_BYTES },
       databaseUrl,
       embedded: Boolean(embedded),

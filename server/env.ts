@@ -39,6 +39,18 @@ const envSchema = z.object({
   PIPEWRIGHT_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Enables the `shell` task type; off by default because it runs host commands. */
   PIPEWRIGHT_ALLOW_SHELL: booleanFlag,
+  /**
+   * The folders `files` tasks may touch, `:`-separated absolute paths; the
+   * first is where relative paths start. Default: `<data dir>/files`.
+   */
+  PIPEWRIGHT_FILES_ROOTS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(':').filter((p) => p.trim() !== ''))
+    .refine(
+      (roots) => roots.every((p) => path.isAbsolute(p)),
+      'must be absolute folder paths separated by ":", e.g. /srv/exports:/srv/archive',
+    ),
   /** Set by the test runner to the embedded server it booted for the suite. */
   PIPEWRIGHT_TEST_DATABASE_URL: z.string().optional(),
   /** Tests: a server URL to use instead of booting an embedded one for the suite. */
@@ -47,7 +59,14 @@ const envSchema = z.object({
   TEST_EXTERNAL_DATABASE_URL: z.string().optional(),
 });
 
-export type Env = z.infer<typeof envSchema> & { dataDir: string; publicUrl: string };
+export type Env = z.infer<typeof envSchema> & {
+  dataDir: string;
+  publicUrl: string;
+  /** Absolute, normalized; never empty (the default root when none is configured). */
+  filesRoots: string[];
+  /** Whether filesRoots is the default, which files tasks create on first use. */
+  filesRootsDefaulted: boolean;
+};
 
 let cached: Env | undefined;
 
@@ -61,12 +80,34 @@ export function env(): Env {
     );
   }
   const e = parsed.data;
+  const dataDir = path.resolve(e.PIPEWRIGHT_DATA_DIR);
+  const filesRootsDefaulted = e.PIPEWRIGHT_FILES_ROOTS.length === 0;
   cached = {
     ...e,
-    dataDir: path.resolve(e.PIPEWRIGHT_DATA_DIR),
+    dataDir,
+    filesRoots: filesRootsDefaulted
+      ? [path.join(dataDir, 'files')]
+      : e.PIPEWRIGHT_FILES_ROOTS.map((p) => path.resolve(p)),
+    filesRootsDefaulted,
     publicUrl: (e.PIPEWRIGHT_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
   };
   return cached;
+}
+
+/**
+ * The environment a `shell` task's command starts with: the worker's own,
+ * minus Pipewright's settings, so a command that prints its environment does
+ * not print the database password. (Not a security boundary: a command can
+ * still read anything the worker's user can.)
+ */
+export function commandEnvironment(): Record<string, string> {
+  const inherited: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined || key === 'DATABASE_URL') continue;
+    if (key.startsWith('PIPEWRIGHT_') || /^TEST_.*DATABASE_URL$/.test(key)) continue;
+    inherited[key] = value;
+  }
+  return inherited;
 }
 
 /** Command-line tools and tests override settings in-process, before first use. */

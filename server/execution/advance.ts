@@ -6,12 +6,12 @@ import { flowOutcome, type PlanTaskState, planNext } from '@/server/engine/plann
 import { nodeSettings } from '@/server/engine/retry';
 import type { FlowRunState, TaskRunState } from '@/server/engine/states';
 import { WAKE_CHANNEL } from '@/server/worker/wake';
-import { type EngineDeps, TASK_QUEUE } from './deps';
+import { type EngineDeps, RUN_CHANNEL, TASK_QUEUE } from './deps';
 import { loadVersionDocument } from './documents';
-import { notifyOnCommit, recordTransitions, type TransitionRecord } from './transitions';
+import { flushTransitions, type Notification, type TransitionRecord } from './transitions';
 
 export type FlowRunRow = typeof flowRuns.$inferSelect;
-type TaskRow = Pick<
+export type TaskRow = Pick<
   typeof taskRuns.$inferSelect,
   | 'id'
   | 'nodeId'
@@ -37,6 +37,39 @@ export async function lockFlowRun(
   return run;
 }
 
+/** Locks the run a task run belongs to, in one round trip. */
+export async function lockFlowRunOfTask({ tx }: Transaction, taskRunId: string) {
+  const [run] = await tx
+    .select()
+    .from(flowRuns)
+    .where(
+      eq(
+        flowRuns.id,
+        sql`(select ${taskRuns.flowRunId} from ${taskRuns} where ${taskRuns.id} = ${taskRunId})`,
+      ),
+    )
+    .for('update');
+  return run;
+}
+
+const taskRowColumns = {
+  id: taskRuns.id,
+  nodeId: taskRuns.nodeId,
+  state: taskRuns.state,
+  branch: taskRuns.branch,
+  attempt: taskRuns.attempt,
+  readyAt: taskRuns.readyAt,
+  queuedAt: taskRuns.queuedAt,
+  holdsSlot: taskRuns.holdsSlot,
+  concurrencyTag: taskRuns.concurrencyTag,
+  suspendedState: taskRuns.suspendedState,
+};
+
+/** What planning needs of every task of a run. */
+export function loadTaskRows({ tx }: Transaction, flowRunId: string): Promise<TaskRow[]> {
+  return tx.select(taskRowColumns).from(taskRuns).where(eq(taskRuns.flowRunId, flowRunId));
+}
+
 const ACTIVE_TASK_STATES: TaskRunState[] = ['running', 'retrying'];
 
 /**
@@ -48,26 +81,16 @@ export async function advanceFlowRun(
   t: Transaction,
   deps: EngineDeps,
   run: FlowRunRow,
+  /** Transitions the caller made; written with the ones made here, in one INSERT. */
+  transitions: TransitionRecord[] = [],
+  /** The run's tasks as the caller just read them (saves a query on the hot path). */
+  preloaded?: TaskRow[],
 ): Promise<void> {
   const { tx } = t;
   const { doc, nodes } = await loadVersionDocument(tx, run.flowVersionId);
-  const tasks: TaskRow[] = await tx
-    .select({
-      id: taskRuns.id,
-      nodeId: taskRuns.nodeId,
-      state: taskRuns.state,
-      branch: taskRuns.branch,
-      attempt: taskRuns.attempt,
-      readyAt: taskRuns.readyAt,
-      queuedAt: taskRuns.queuedAt,
-      holdsSlot: taskRuns.holdsSlot,
-      concurrencyTag: taskRuns.concurrencyTag,
-      suspendedState: taskRuns.suspendedState,
-    })
-    .from(taskRuns)
-    .where(eq(taskRuns.flowRunId, run.id));
+  const notifications: Notification[] = [];
+  const tasks: TaskRow[] = preloaded ?? (await loadTaskRows(t, run.id));
   const byNode = new Map(tasks.map((task) => [task.nodeId, task]));
-  const transitions: TransitionRecord[] = [];
   const now = new Date();
 
   if (run.state === 'cancelling') {
@@ -76,16 +99,19 @@ export async function advanceFlowRun(
     if (!stillActive)
       await finishFlowRun(
         t,
-        deps,
         run,
         run.timedOut ? 'failed' : 'cancelled',
         run.stateReason,
         transitions,
+        notifications,
       );
-    await recordTransitions(tx, transitions);
+    await flushTransitions(tx, transitions, notifications);
     return;
   }
-  if (run.state !== 'pending' && run.state !== 'running') return;
+  if (run.state !== 'pending' && run.state !== 'running') {
+    await flushTransitions(tx, transitions, notifications);
+    return;
+  }
 
   const states = new Map<string, PlanTaskState>(
     tasks.map((task) => [task.nodeId, { state: task.state, branch: task.branch ?? undefined }]),
@@ -110,29 +136,21 @@ export async function advanceFlowRun(
     });
   }
 
-  const newlyReady = plan.ready
-    .map((id) => byNode.get(id))
-    .filter((task) => task && !task.readyAt) as TaskRow[];
-  if (newlyReady.length > 0) {
-    await tx
-      .update(taskRuns)
-      .set({ readyAt: now })
-      .where(
-        inArray(
-          taskRuns.id,
-          newlyReady.map((task) => task.id),
-        ),
-      );
-    for (const task of newlyReady) task.readyAt = now;
+  // Newly ready tasks are marked in memory; dispatch writes ready_at with
+  // the queueing (one UPDATE) or with the reason they wait.
+  for (const id of plan.ready) {
+    const task = byNode.get(id);
+    if (task && !task.readyAt) task.readyAt = now;
   }
-
-  await dispatchReadyTasks(t, deps, run, doc, nodes, tasks);
+  if (await dispatchReadyTasks(t, deps, run, doc, nodes, tasks)) {
+    notifications.push([WAKE_CHANNEL, TASK_QUEUE]);
+  }
 
   const outcome = flowOutcome(doc, states);
   if (outcome.done && outcome.state) {
-    await finishFlowRun(t, deps, run, outcome.state, outcome.reason ?? null, transitions);
+    await finishFlowRun(t, run, outcome.state, outcome.reason ?? null, transitions, notifications);
   }
-  await recordTransitions(tx, transitions);
+  await flushTransitions(tx, transitions, notifications);
 }
 
 async function cancelWaitingTasks(
@@ -173,11 +191,11 @@ async function cancelWaitingTasks(
 
 async function finishFlowRun(
   { tx }: Transaction,
-  _deps: EngineDeps,
   run: FlowRunRow,
   state: FlowRunState,
   reason: string | null,
   transitions: TransitionRecord[],
+  notifications: Notification[],
 ) {
   const [updated] = await tx
     .update(flowRuns)
@@ -186,7 +204,7 @@ async function finishFlowRun(
     .returning({ id: flowRuns.id });
   if (!updated) return;
   transitions.push({ flowRunId: run.id, fromState: run.state, toState: state, reason });
-  await notifyOnCommit(tx, 'pipewright_run', JSON.stringify({ runId: run.id, state }));
+  notifications.push([RUN_CHANNEL, JSON.stringify({ runId: run.id, state })]);
   run.state = state;
 }
 
@@ -200,12 +218,12 @@ async function finishFlowRun(
 export async function dispatchReadyTasks(
   t: Transaction,
   deps: EngineDeps,
-  _run: FlowRunRow,
+  run: FlowRunRow,
   doc: FlowDocument,
   nodes: Map<string, FlowNode>,
   tasks: TaskRow[],
 ): Promise<number> {
-  const { tx, client } = t;
+  const { tx } = t;
   const waiting = tasks
     .filter((task) => task.state === 'pending' && task.readyAt && !task.queuedAt)
     .sort((a, b) => a.readyAt!.getTime() - b.readyAt!.getTime());
@@ -232,7 +250,10 @@ export async function dispatchReadyTasks(
     if (tag) {
       if (!tagUse.has(tag)) tagUse.set(tag, await tagUsage(t, tag));
       const usage = tagUse.get(tag);
-      if (usage === undefined) continue;
+      if (usage === undefined) {
+        await setWaitReason(t, task, `waiting for a "${tag}" slot`);
+        continue;
+      }
       if (usage && usage.used >= usage.limit) {
         await setWaitReason(
           t,
@@ -247,6 +268,7 @@ export async function dispatchReadyTasks(
     const [queued] = await tx
       .update(taskRuns)
       .set({
+        readyAt: task.readyAt,
         queuedAt: new Date(),
         holdsSlot: true,
         attempt,
@@ -263,23 +285,33 @@ export async function dispatchReadyTasks(
       )
       .returning({ id: taskRuns.id });
     if (!queued) continue;
-    await sendTaskJob(t, deps, { taskRunId: task.id, attempt }, settings.timeoutSeconds, undefined);
+    await sendTaskJob(
+      t,
+      deps,
+      { taskRunId: task.id, attempt, flowRunId: run.id, nodeId: task.nodeId },
+      settings.timeoutSeconds,
+      undefined,
+    );
     task.queuedAt = new Date();
     task.holdsSlot = true;
     task.attempt = attempt;
     inRun++;
     sent++;
   }
-  if (sent > 0) await notifyOnCommit(tx, WAKE_CHANNEL, TASK_QUEUE);
-  void client;
   return sent;
 }
 
+/** Saves why a ready task waits (and that it is ready), unless already saved. */
 async function setWaitReason({ tx }: Transaction, task: TaskRow, reason: string) {
   await tx
     .update(taskRuns)
-    .set({ stateReason: reason })
-    .where(and(eq(taskRuns.id, task.id), sql`${taskRuns.stateReason} is distinct from ${reason}`));
+    .set({ stateReason: reason, readyAt: task.readyAt })
+    .where(
+      and(
+        eq(taskRuns.id, task.id),
+        sql`(${taskRuns.stateReason} is distinct from ${reason} or ${taskRuns.readyAt} is null)`,
+      ),
+    );
 }
 
 /** Slots in use for a tag, or null when the tag has no limit; undefined when its lock is busy. */
@@ -308,7 +340,7 @@ const MAX_JOB_EXPIRY_SECONDS = 24 * 3600 - 60;
 export async function sendTaskJob(
   { client }: Transaction,
   deps: EngineDeps,
-  payload: { taskRunId: string; attempt: number },
+  payload: { taskRunId: string; attempt: number; flowRunId?: string; nodeId?: string },
   timeoutSeconds: number | null,
   startAfter: Date | undefined,
 ) {

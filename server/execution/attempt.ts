@@ -7,15 +7,25 @@ import { upstreamOf } from '@/server/engine/planning';
 import { type NodeSettings, nodeSettings, retryDelayMs, shouldRetry } from '@/server/engine/retry';
 import { resolveTemplates, TemplateError } from '@/server/engine/template';
 import { PermanentTaskError, type TaskRunResult, TaskTimeoutError } from '@/server/tasks/runner';
-import { advanceFlowRun, type FlowRunRow, lockFlowRun, sendTaskJob } from './advance';
+import {
+  advanceFlowRun,
+  type FlowRunRow,
+  lockFlowRun,
+  lockFlowRunOfTask,
+  type TaskRow as PlanningTaskRow,
+  sendTaskJob,
+} from './advance';
 import { type EngineDeps, TASK_QUEUE, type WorkerDeps, wakeLocalAt } from './deps';
 import { loadVersionDocument } from './documents';
 import { AttemptLog } from './logs';
-import { recordTransitions } from './transitions';
+import { recordTransitions, type TransitionRecord } from './transitions';
 
 export interface TaskJob {
   taskRunId: string;
   attempt: number;
+  /** Let the claim lock the run and read inputs without looking the task up first. */
+  flowRunId?: string;
+  nodeId?: string;
 }
 
 type TaskRow = typeof taskRuns.$inferSelect;
@@ -130,21 +140,35 @@ async function claimAttempt(
   job: TaskJob,
 ): Promise<ClaimedAttempt | null> {
   const { tx } = t;
-  const [ref] = await tx
-    .select({ flowRunId: taskRuns.flowRunId })
-    .from(taskRuns)
-    .where(eq(taskRuns.id, job.taskRunId));
-  if (!ref) return null;
-  const run = await lockFlowRun(t, ref.flowRunId);
+  // The run lock guards every change to its tasks' state, so the task row
+  // itself needs no lock of its own.
+  const run = job.flowRunId
+    ? await lockFlowRun(t, job.flowRunId)
+    : await lockFlowRunOfTask(t, job.taskRunId);
   if (!run) return null;
-  const [task] = await tx
+  const { doc, nodes } = await loadVersionDocument(tx, run.flowVersionId);
+  // One query for the task and, when the job names its node, the outputs of
+  // its upstream nodes (the inputs).
+  const upstream = job.nodeId && nodes.has(job.nodeId) ? upstreamOf(doc, job.nodeId) : null;
+  const rows = await tx
     .select()
     .from(taskRuns)
-    .where(eq(taskRuns.id, job.taskRunId))
-    .for('update');
+    .where(
+      and(
+        eq(taskRuns.flowRunId, run.id),
+        upstream && upstream.length > 0
+          ? or(
+              eq(taskRuns.id, job.taskRunId),
+              and(
+                inArray(taskRuns.nodeId, upstream),
+                inArray(taskRuns.state, ['completed', 'cached']),
+              ),
+            )
+          : eq(taskRuns.id, job.taskRunId),
+      ),
+    );
+  const task = rows.find((row) => row.id === job.taskRunId);
   if (!task || task.attempt !== job.attempt) return null;
-
-  const { doc, nodes } = await loadVersionDocument(tx, run.flowVersionId);
   const node = nodes.get(task.nodeId);
   if (!node) return null;
   const settings = nodeSettings(node, doc);
@@ -193,21 +217,10 @@ async function claimAttempt(
   }
 
   // Inputs: the outputs of every upstream node that produced one.
-  const upstream = upstreamOf(doc, node.id);
   const direct = new Set(doc.edges.filter((e) => e.target === node.id).map((e) => e.source));
-  const outputs =
-    upstream.length === 0
-      ? []
-      : await tx
-          .select({ nodeId: taskRuns.nodeId, output: taskRuns.output })
-          .from(taskRuns)
-          .where(
-            and(
-              eq(taskRuns.flowRunId, run.id),
-              inArray(taskRuns.nodeId, upstream),
-              inArray(taskRuns.state, ['completed', 'cached']),
-            ),
-          );
+  const outputs = upstream
+    ? rows.filter((row) => row.id !== task.id)
+    : await loadUpstreamOutputs(t, run.id, upstreamOf(doc, node.id));
   const scopeNodes: Record<string, { output: unknown }> = {};
   const inputs: Record<string, unknown> = {};
   for (const o of outputs) {
@@ -276,37 +289,39 @@ async function claimAttempt(
           holdsSlot: false,
         })
         .where(eq(taskRuns.id, task.id));
-      await recordTransitions(tx, [
-        {
-          flowRunId: run.id,
-          taskRunId: task.id,
-          fromState: task.state,
-          toState: 'cached',
-          attempt: job.attempt,
-          reason: `cache hit: output of task run ${hit.id}`,
-        },
-      ]);
-      await markRunRunning(t, run);
-      await advanceFlowRun(t, deps, run);
+      const transitions = await markRunRunning(t, run);
+      transitions.push({
+        flowRunId: run.id,
+        taskRunId: task.id,
+        fromState: task.state,
+        toState: 'cached',
+        attempt: job.attempt,
+        reason: `cache hit: output of task run ${hit.id}`,
+      });
+      await advanceFlowRun(t, deps, run, transitions);
       return null;
     }
   }
 
-  await tx
-    .update(taskRuns)
-    .set({
-      state: 'running',
-      stateReason: null,
-      resolvedConfig: config,
-      cacheKey: key,
-      workerId: deps.workerId,
-      startedAt: task.startedAt ?? now,
-      leaseExpiresAt: new Date(now.getTime() + deps.limits.leaseMs),
-      notBefore: null,
-    })
-    .where(eq(taskRuns.id, task.id));
-  await startAttemptRow(t, deps, run, task, job.attempt, deps.workerId);
-  await markRunRunning(t, run);
+  // One round trip: the task becomes Running, its attempt row and its
+  // transition are written together.
+  const lease = new Date(now.getTime() + deps.limits.leaseMs);
+  await tx.execute(sql`
+    with started as (
+      update task_runs set state = 'running', state_reason = null,
+        resolved_config = ${JSON.stringify(config)}::jsonb, cache_key = ${key},
+        worker_id = ${deps.workerId}, started_at = coalesce(started_at, ${now}),
+        lease_expires_at = ${lease}, not_before = null
+      where id = ${task.id}
+      returning id, flow_run_id
+    ), attempt_row as (
+      insert into task_attempts (task_run_id, attempt, state, worker_id, started_at)
+      select id, ${job.attempt}, 'running', ${deps.workerId}, ${now} from started
+      on conflict do nothing
+    )
+    insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, at)
+    select flow_run_id, id, ${task.state}, 'running', ${job.attempt}, ${now} from started`);
+  await recordTransitions(tx, await markRunRunning(t, run));
   return {
     run,
     task: { ...task, state: 'running' },
@@ -318,6 +333,20 @@ async function claimAttempt(
     cacheKey: key,
     deadline,
   };
+}
+
+async function loadUpstreamOutputs({ tx }: Transaction, flowRunId: string, upstream: string[]) {
+  if (upstream.length === 0) return [];
+  return tx
+    .select({ nodeId: taskRuns.nodeId, output: taskRuns.output })
+    .from(taskRuns)
+    .where(
+      and(
+        eq(taskRuns.flowRunId, flowRunId),
+        inArray(taskRuns.nodeId, upstream),
+        inArray(taskRuns.state, ['completed', 'cached']),
+      ),
+    );
 }
 
 async function startAttemptRow(
@@ -337,17 +366,18 @@ async function startAttemptRow(
   ]);
 }
 
-async function markRunRunning({ tx }: Transaction, run: FlowRunRow) {
-  if (run.state !== 'pending') return;
+/** The first task to start moves its run to Running; returns that transition to record. */
+async function markRunRunning({ tx }: Transaction, run: FlowRunRow): Promise<TransitionRecord[]> {
+  if (run.state !== 'pending') return [];
   await tx
     .update(flowRuns)
     .set({ state: 'running', startedAt: new Date() })
     .where(and(eq(flowRuns.id, run.id), eq(flowRuns.state, 'pending')));
-  await recordTransitions(tx, [{ flowRunId: run.id, fromState: 'pending', toState: 'running' }]);
   await tx.execute(
     sql`select pg_notify('pipewright_run', ${JSON.stringify({ runId: run.id, state: 'running' })})`,
   );
   run.state = 'running';
+  return [{ flowRunId: run.id, fromState: 'pending', toState: 'running' }];
 }
 
 /** Extends the lease; aborts the attempt if it lost its claim or the run is being cancelled. */
@@ -378,6 +408,14 @@ async function finishAttempt(
   const { tx } = t;
   const run = await lockFlowRun(t, claimed.run.id);
   if (!run) return;
+  if (
+    result &&
+    'output' in result &&
+    !result.branch &&
+    (await completeFast(t, deps, claimed, job, log, run, result.output))
+  ) {
+    return;
+  }
   const [task] = await tx
     .select()
     .from(taskRuns)
@@ -403,7 +441,13 @@ async function finishAttempt(
       })
       .where(eq(taskRuns.id, task.id));
     if (until) {
-      await sendTaskJob(t, deps, job, claimed.settings.timeoutSeconds, until);
+      await sendTaskJob(
+        t,
+        deps,
+        { ...job, flowRunId: run.id, nodeId: task.nodeId },
+        claimed.settings.timeoutSeconds,
+        until,
+      );
       wakeLocalAt(deps, TASK_QUEUE, until);
     }
     return;
@@ -434,7 +478,7 @@ async function finishAttempt(
       })
       .where(eq(taskRuns.id, task.id));
     await closeAttemptRow(t, task.id, job.attempt, 'completed', null);
-    await recordTransitions(tx, [
+    await advanceFlowRun(t, deps, run, [
       {
         flowRunId: run.id,
         taskRunId: task.id,
@@ -443,7 +487,6 @@ async function finishAttempt(
         attempt: job.attempt,
       },
     ]);
-    await advanceFlowRun(t, deps, run);
     return;
   }
 
@@ -475,6 +518,88 @@ async function finishAttempt(
     reason: error.message,
     error,
   });
+}
+
+/**
+ * The common path, a task that returned an output within the cap, in as few
+ * round trips as possible: a fenced update (the attempt must still hold the
+ * claim), the attempt row, then planning. Returns false to fall back to the
+ * general path (stale claim or an output over the cap).
+ */
+async function completeFast(
+  t: Transaction,
+  deps: WorkerDeps,
+  claimed: ClaimedAttempt,
+  job: TaskJob,
+  log: AttemptLog,
+  run: FlowRunRow,
+  value: unknown,
+): Promise<boolean> {
+  const output = value === undefined ? null : value;
+  const json = JSON.stringify(output) ?? 'null';
+  const bytes = Buffer.byteLength(json);
+  if (bytes > deps.limits.maxOutputBytes) return false;
+  const now = new Date();
+  const ttl = claimed.settings.cache.ttlSeconds;
+  const cacheExpiresAt = claimed.cacheKey && ttl ? new Date(now.getTime() + ttl * 1000) : null;
+  const done = await t.tx.execute<{
+    done: number;
+    id: string;
+    node_id: string;
+    state: PlanningTaskRow['state'];
+    branch: string | null;
+    attempt: number;
+    ready_at: string | null;
+    queued_at: string | null;
+    holds_slot: boolean;
+    concurrency_tag: string | null;
+    suspended_state: unknown;
+  }>(sql`
+    with done as (
+      update task_runs set state = 'completed', output = ${json}::jsonb, output_bytes = ${bytes},
+        branch = null, ended_at = ${now}, holds_slot = false, lease_expires_at = null,
+        state_reason = null, suspended_state = null, cache_expires_at = ${cacheExpiresAt}
+      where id = ${claimed.task.id} and attempt = ${job.attempt} and state = 'running'
+      returning id
+    ), attempt_row as (
+      update task_attempts set state = 'completed', ended_at = ${now}
+      where task_run_id in (select id from done) and attempt = ${job.attempt}
+    )
+    -- The run's tasks for planning, as they were before this statement;
+    -- the completed one is patched below.
+    select (select count(*) from done)::int as done, id, node_id, state, branch, attempt, ready_at,
+      queued_at, holds_slot, concurrency_tag, suspended_state
+    from task_runs where flow_run_id = ${run.id}`);
+  if (done.rows[0]?.done !== 1) return false;
+  const tasks: PlanningTaskRow[] = done.rows.map((r) => ({
+    id: r.id,
+    nodeId: r.node_id,
+    state: r.id === claimed.task.id ? 'completed' : r.state,
+    branch: r.id === claimed.task.id ? null : r.branch,
+    attempt: r.attempt,
+    readyAt: r.ready_at === null ? null : new Date(r.ready_at),
+    queuedAt: r.queued_at === null ? null : new Date(r.queued_at),
+    holdsSlot: r.id === claimed.task.id ? false : r.holds_slot,
+    concurrencyTag: r.concurrency_tag,
+    suspendedState: r.suspended_state,
+  }));
+  await log.finish(t.tx);
+  await advanceFlowRun(
+    t,
+    deps,
+    run,
+    [
+      {
+        flowRunId: run.id,
+        taskRunId: claimed.task.id,
+        fromState: 'running',
+        toState: 'completed',
+        attempt: job.attempt,
+      },
+    ],
+    tasks,
+  );
+  return true;
 }
 
 export async function scheduleRetry(
@@ -560,7 +685,7 @@ export async function endTask(
       detail.error ?? null,
     );
   }
-  await recordTransitions(t.tx, [
+  await advanceFlowRun(t, deps, run, [
     {
       flowRunId: run.id,
       taskRunId: task.id,
@@ -570,7 +695,6 @@ export async function endTask(
       reason: detail.reason,
     },
   ]);
-  await advanceFlowRun(t, deps, run);
 }
 
 async function closeAttemptRow(

@@ -54,3 +54,5 @@ export interface WorkerDeps extends EngineDeps {
 
 export const TASK_QUEUE = 'task-attempt';
 export const CANCEL_CHANNEL = 'pipewright_cancel';
+/** Run state changes, for live pages (payload: { runId, state }). */
+export const RUN_CHANNEL = 'pipewright_run';

@@ -30,3 +30,32 @@ export async function recordTransitions(tx: DbOrTx, records: TransitionRecord[])
 export async function notifyOnCommit(tx: DbOrTx, channel: string, payload: string): Promise<void> {
   await tx.execute(sql`select pg_notify(${channel}, ${payload})`);
 }
+
+export type Notification = [channel: string, payload: string];
+
+/**
+ * Writes transitions and sends NOTIFYs (delivered at commit) in ONE round
+ * trip: this runs after every task, so each saved round trip is latency a
+ * user feels between tasks.
+ */
+export async function flushTransitions(
+  tx: DbOrTx,
+  records: TransitionRecord[],
+  notifications: Notification[],
+): Promise<void> {
+  if (records.length === 0 && notifications.length === 0) return;
+  const rows = records.map(
+    (r) =>
+      sql`(${r.flowRunId}::uuid, ${r.taskRunId ?? null}::uuid, ${r.fromState}, ${r.toState}, ${r.attempt ?? null}::int, ${r.reason ?? null})`,
+  );
+  const insert = sql`insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, reason) values ${sql.join(rows, sql`, `)}`;
+  if (notifications.length === 0) {
+    await tx.execute(insert);
+    return;
+  }
+  const notify = sql`select pg_notify(n.channel, n.payload) from (values ${sql.join(
+    notifications.map(([c, p]) => sql`(${c}::text, ${p}::text)`),
+    sql`, `,
+  )}) as n(channel, payload)`;
+  await tx.execute(records.length === 0 ? notify : sql`with written as (${insert}) ${notify}`);
+}

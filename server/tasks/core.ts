@@ -1,8 +1,5 @@
 import { z } from 'zod';
-import { defineTaskDefinition, TEMPLATE_PATTERN } from './define';
-
-const templated = (inner: z.ZodType<number>) =>
-  z.union([inner, z.string().regex(TEMPLATE_PATTERN, 'must be a number or a {{ template }}')]);
+import { defineTaskDefinition, httpUrlOrTemplate, numberOrTemplate } from './define';
 
 export const codeTask = defineTaskDefinition({
   type: 'code',
@@ -26,16 +23,10 @@ export const httpTask = defineTaskDefinition({
   icon: '⇄',
   config: z.strictObject({
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).optional(),
-    url: z
-      .string()
-      .min(1, 'is required')
-      .refine(
-        (u) => TEMPLATE_PATTERN.test(u) || /^https?:\/\//i.test(u),
-        'must start with http:// or https:// (or be a {{ template }})',
-      ),
+    url: httpUrlOrTemplate(),
     headers: z.record(z.string(), z.string()).optional(),
     body: z.unknown().optional(),
-    timeoutSeconds: templated(z.number().positive().max(3600)).optional(),
+    timeoutSeconds: numberOrTemplate(z.number().positive().max(3600)).optional(),
     responseType: z.enum(['auto', 'json', 'text']).optional(),
     /** Accept 4xx/5xx responses as output instead of failing. */
     allowErrorStatus: z.boolean().optional(),
@@ -64,7 +55,7 @@ export const delayTask = defineTaskDefinition({
   category: 'Control',
   icon: '⏱',
   config: z.strictObject({
-    seconds: templated(
+    seconds: numberOrTemplate(
       z
         .number()
         .min(0)

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /**
  * A task type as the palette, the inspector and document validation see it.
@@ -34,3 +34,24 @@ export function defineTaskDefinition<Config extends z.ZodType>(
 
 /** A value that is either literal or a `{{ … }}` template resolved at run time. */
 export const TEMPLATE_PATTERN = /\{\{[\s\S]*?\}\}/;
+
+/** A number, or a `{{ … }}` template that gives one at run time. */
+export const numberOrTemplate = (inner: z.ZodType<number>) =>
+  z.union([inner, z.string().regex(TEMPLATE_PATTERN, 'must be a number or a {{ template }}')]);
+
+/** A list, or a `{{ … }}` template that gives one at run time. */
+export const listOrTemplate = <Item extends z.ZodType>(item: Item) =>
+  z.union([
+    z.array(item),
+    z.string().regex(TEMPLATE_PATTERN, 'must be a list or a {{ template }}'),
+  ]);
+
+/** An http(s) URL, or a `{{ … }}` template that gives one at run time. */
+export const httpUrlOrTemplate = () =>
+  z
+    .string()
+    .min(1, 'is required')
+    .refine(
+      (u) => TEMPLATE_PATTERN.test(u) || /^https?:\/\//i.test(u),
+      'must start with http:// or https:// (or be a {{ template }})',
+    );

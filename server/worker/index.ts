@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { AttemptAborted, runTaskAttempt } from '@/server/execution/attempt';
+import { AttemptAborted, runTaskAttempt, type TaskJob } from '@/server/execution/attempt';
 import {
   CANCEL_CHANNEL,
   defaultLimits,
@@ -11,6 +11,7 @@ import { sweep } from '@/server/execution/sweeper';
 import type { Runtime } from '@/server/runtime';
 import { SandboxPool } from '@/server/sandbox';
 import { builtinRunners } from '@/server/tasks/runners';
+import { QueueConsumer } from './consumer';
 import { queues } from './queues';
 import { type Listener, listenToChannels, WAKE_CHANNEL } from './wake';
 
@@ -86,20 +87,19 @@ export async function startWorker(
     };
   };
 
-  // Each work() is one fetch loop handling one job at a time: `concurrency`
-  // loops run that many attempts at once.
-  for (let i = 0; i < concurrency; i++) {
-    track(
-      TASK_QUEUE,
-      await boss.work(TASK_QUEUE, { pollingIntervalSeconds: 2, batchSize: 1 }, async ([job]) => {
-        if (!job) return;
-        const payload = queues[TASK_QUEUE].payload.parse(job.data);
-        await runTaskAttempt(deps, payload, onStart);
-      }),
-    );
-  }
+  const tasks = new QueueConsumer<TaskJob>(
+    boss,
+    TASK_QUEUE,
+    concurrency,
+    async (job) => {
+      const payload = queues[TASK_QUEUE].payload.parse(job.data);
+      await runTaskAttempt(deps, payload, onStart);
+    },
+    (err) => log(`task worker: ${err.message}`),
+  );
 
   const wake = (queue: string) => {
+    if (queue === TASK_QUEUE || queue === '*') tasks.wake();
     const ids = queue === '*' ? [...workerIds.values()].flat() : (workerIds.get(queue) ?? []);
     for (const id of ids) boss.notifyWorker(id);
   };
@@ -135,6 +135,7 @@ export async function startWorker(
       runtime.wakeLocal = () => {};
       await listener.close();
       for (const queue of workerIds.keys()) await boss.offWork(queue);
+      await tasks.stop();
       await sandbox.close();
     },
   };

@@ -15,7 +15,12 @@ export const queues = {
     >,
   },
   [TASK_QUEUE]: {
-    payload: z.object({ taskRunId: z.uuid(), attempt: z.number().int().positive() }),
+    payload: z.object({
+      taskRunId: z.uuid(),
+      attempt: z.number().int().positive(),
+      flowRunId: z.uuid().optional(),
+      nodeId: z.string().optional(),
+    }),
     // Retries and expiry are decided per job (see sendTaskJob): our task-run
     // row, not pg-boss, is the source of truth.
     options: { retryLimit: 0, retentionDays: 7 } satisfies Omit<PgBoss.Queue, 'name'>,

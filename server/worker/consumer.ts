@@ -1,0 +1,93 @@
+import type PgBoss from 'pg-boss';
+
+/**
+ * Takes jobs from one pg-boss queue and runs up to `concurrency` at once.
+ *
+ * pg-boss's own `work()` runs one fetch loop per concurrent job, each asleep
+ * between polls; waking them means N loops racing to fetch one job. Here one
+ * pump fetches exactly as many jobs as there are free slots, in one query,
+ * whenever it is woken (a NOTIFY, a job finishing here) or the poll timer
+ * fires as a fallback. A job finishing frees a slot and fetches again at
+ * once, so the next task of a chain starts without waiting for a poll.
+ */
+export class QueueConsumer<T> {
+  private running = 0;
+  private fetching = false;
+  private wanted = false;
+  private stopped = false;
+  private readonly poller: NodeJS.Timeout;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly boss: PgBoss,
+    private readonly queue: string,
+    private readonly concurrency: number,
+    private readonly handle: (job: PgBoss.Job<T>) => Promise<void>,
+    private readonly onError: (err: Error) => void,
+    pollIntervalMs = 2000,
+  ) {
+    this.poller = setInterval(() => this.wake(), pollIntervalMs);
+    this.wake();
+  }
+
+  /** Something may be waiting in the queue: fetch if there is room. */
+  wake(): void {
+    this.wanted = true;
+    void this.pump();
+  }
+
+  get busy(): number {
+    return this.running;
+  }
+
+  private async pump(): Promise<void> {
+    if (this.fetching || this.stopped) return;
+    this.fetching = true;
+    try {
+      while (this.wanted && !this.stopped && this.running < this.concurrency) {
+        this.wanted = false;
+        const jobs = await this.boss.fetch<T>(this.queue, {
+          batchSize: this.concurrency - this.running,
+        });
+        if (jobs.length === 0) break;
+        for (const job of jobs) this.start(job);
+        // A full batch suggests more are waiting.
+        this.wanted = true;
+      }
+    } catch (err) {
+      this.onError(err as Error);
+    } finally {
+      this.fetching = false;
+    }
+  }
+
+  private start(job: PgBoss.Job<T>): void {
+    this.running++;
+    const done = this.runJob(job).finally(() => {
+      this.running--;
+      this.inFlight.delete(done);
+      this.wake();
+    });
+    this.inFlight.add(done);
+  }
+
+  private async runJob(job: PgBoss.Job<T>): Promise<void> {
+    try {
+      await this.handle(job);
+      await this.boss.complete(this.queue, job.id);
+    } catch (err) {
+      this.onError(err as Error);
+      await this.boss.fail(this.queue, job.id, { message: (err as Error).message }).catch(() => {});
+    }
+  }
+
+  /** Stops fetching and waits for the jobs in hand (up to `timeoutMs`). */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.poller);
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((r) => setTimeout(r, timeoutMs).unref()),
+    ]);
+  }
+}
