@@ -102,6 +102,8 @@ export const taskRuns = pgTable(
     readyAt: timestamp({ withTimezone: true }),
     /** Set when a pg-boss job was sent for the current attempt. */
     queuedAt: timestamp({ withTimezone: true }),
+    /** That job's id: the sweeper re-sends it if it was lost. */
+    jobId: uuid(),
     /** Counts against the run's maxConcurrency and its tag's limit while true. */
     holdsSlot: boolean().notNull().default(false),
     /** For a completed branch node: the handle it took ("true" or "false"). */

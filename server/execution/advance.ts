@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { bossDb, type Transaction } from '@/db/client';
 import { concurrencyLimits, flowRuns, taskRuns } from '@/db/schema';
@@ -265,11 +266,13 @@ export async function dispatchReadyTasks(
       if (usage) usage.used++;
     }
     const attempt = task.attempt + 1;
+    const jobId = randomUUID();
     const [queued] = await tx
       .update(taskRuns)
       .set({
         readyAt: task.readyAt,
         queuedAt: new Date(),
+        jobId,
         holdsSlot: true,
         attempt,
         stateReason: null,
@@ -291,6 +294,7 @@ export async function dispatchReadyTasks(
       { taskRunId: task.id, attempt, flowRunId: run.id, nodeId: task.nodeId },
       settings.timeoutSeconds,
       undefined,
+      jobId,
     );
     task.queuedAt = new Date();
     task.holdsSlot = true;
@@ -343,11 +347,14 @@ export async function sendTaskJob(
   payload: { taskRunId: string; attempt: number; flowRunId?: string; nodeId?: string },
   timeoutSeconds: number | null,
   startAfter: Date | undefined,
+  /** Chosen by the caller, who stores it on the task run in its own UPDATE. */
+  jobId: string,
 ) {
   const expireInSeconds = Math.ceil(
     Math.min((timeoutSeconds ?? MAX_JOB_EXPIRY_SECONDS) + 120, MAX_JOB_EXPIRY_SECONDS),
   );
   const id = await deps.boss.send(TASK_QUEUE, payload, {
+    id: jobId,
     db: bossDb(client),
     retryLimit: 0,
     expireInSeconds,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { and, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import { inTransaction, type Transaction } from '@/db/client';
 import { flowRuns, taskAttempts, taskRuns } from '@/db/schema';
@@ -431,6 +432,7 @@ async function finishAttempt(
 
   if (result && 'suspend' in result) {
     const { until, state, reason } = result.suspend;
+    const jobId = until ? randomUUID() : null;
     await tx
       .update(taskRuns)
       .set({
@@ -438,15 +440,18 @@ async function finishAttempt(
         notBefore: until,
         leaseExpiresAt: null,
         stateReason: reason,
+        queuedAt: until ? now : null,
+        jobId,
       })
       .where(eq(taskRuns.id, task.id));
-    if (until) {
+    if (until && jobId) {
       await sendTaskJob(
         t,
         deps,
         { ...job, flowRunId: run.id, nodeId: task.nodeId },
         claimed.settings.timeoutSeconds,
         until,
+        jobId,
       );
       wakeLocalAt(deps, TASK_QUEUE, until);
     }
@@ -617,10 +622,13 @@ export async function scheduleRetry(
   const next = failedAttempt + 1;
   const at = new Date(Date.now() + delay);
   const allowed = 1 + settings.retries;
+  // Attempts lost to dead workers are not counted against the node's retries.
+  const nextCounted = next - task.crashCount;
   const reason =
     attemptState === 'crashed'
       ? `its worker stopped responding; retrying now (attempt ${next})`
-      : `attempt ${failedAttempt} ${attemptState === 'timedout' ? 'timed out' : 'failed'}: ${error.message.slice(0, 300)}; retrying ${delay > 0 ? `at ${at.toISOString()}` : 'now'} (attempt ${next - task.crashCount - (countsAgainstRetries ? 0 : 1)} of ${allowed})`;
+      : `attempt ${failedAttempt} ${attemptState === 'timedout' ? 'timed out' : 'failed'}: ${error.message.slice(0, 300)}; retrying ${delay > 0 ? `at ${at.toISOString()}` : 'now'} (attempt ${nextCounted} of ${allowed})`;
+  const jobId = randomUUID();
   await t.tx
     .update(taskRuns)
     .set({
@@ -631,6 +639,7 @@ export async function scheduleRetry(
       notBefore: delay > 0 ? at : null,
       leaseExpiresAt: null,
       queuedAt: new Date(),
+      jobId,
       crashCount: countsAgainstRetries ? task.crashCount : task.crashCount + 1,
     })
     .where(eq(taskRuns.id, task.id));
@@ -648,9 +657,10 @@ export async function scheduleRetry(
   await sendTaskJob(
     t,
     deps,
-    { taskRunId: task.id, attempt: next },
+    { taskRunId: task.id, attempt: next, flowRunId: run.id, nodeId: task.nodeId },
     settings.timeoutSeconds,
     delay > 0 ? at : undefined,
+    jobId,
   );
   await t.tx.execute(sql`select pg_notify('pipewright_wake', ${TASK_QUEUE})`);
   if (delay > 0) wakeLocalAt(deps, TASK_QUEUE, at);

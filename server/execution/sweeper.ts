@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { inTransaction } from '@/db/client';
 import { flowRuns, taskRuns } from '@/db/schema';
 import { nodeSettings, shouldRetry } from '@/server/engine/retry';
 import { ConflictError } from '@/server/errors';
-import { advanceFlowRun, lockFlowRun } from './advance';
+import { BOSS_SCHEMA } from '@/server/worker/boss';
+import { advanceFlowRun, lockFlowRun, sendTaskJob } from './advance';
 import { endTask, scheduleRetry } from './attempt';
 import { cancelFlowRun } from './cancel';
-import type { EngineDeps } from './deps';
+import { type EngineDeps, TASK_QUEUE } from './deps';
 import { loadVersionDocument } from './documents';
 
 const BATCH = 50;
@@ -18,12 +20,13 @@ const BATCH = 50;
  *   retried — a lost worker does not use up the node's retries, up to
  *   `maxCrashRetries` times;
  * - runs past their flow timeout are cancelled and end Failed;
+ * - queued tasks whose pg-boss job is gone are sent again (same attempt);
  * - ready tasks still waiting for a concurrency slot get another try.
  */
 export async function sweep(
   deps: EngineDeps,
-): Promise<{ crashed: number; timedOut: number; dispatched: number }> {
-  const result = { crashed: 0, timedOut: 0, dispatched: 0 };
+): Promise<{ crashed: number; timedOut: number; resent: number; dispatched: number }> {
+  const result = { crashed: 0, timedOut: 0, resent: 0, dispatched: 0 };
 
   const lapsed = await deps.db
     .select({ id: taskRuns.id, flowRunId: taskRuns.flowRunId })
@@ -83,6 +86,46 @@ export async function sweep(
       result.timedOut++;
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
+    }
+  }
+
+  // Queued tasks whose job is gone (its handler failed before claiming, or
+  // the job was lost): send it again, same attempt. Without this a run could
+  // wait forever on a task nobody will pick up.
+  const lost = await deps.db.execute<{ id: string; flow_run_id: string }>(sql`
+    select tr.id, tr.flow_run_id from task_runs tr
+    left join ${sql.raw(BOSS_SCHEMA)}.job j on j.name = ${TASK_QUEUE} and j.id = tr.job_id
+    where tr.job_id is not null
+      and tr.queued_at < now() - interval '30 seconds'
+      and (tr.not_before is null or tr.not_before < now() - interval '30 seconds')
+      and (tr.state in ('pending', 'retrying')
+           or (tr.state = 'running' and tr.suspended_state is not null and tr.not_before is not null))
+      and (j.id is null or j.state::text in ('completed', 'failed', 'cancelled'))
+    limit ${BATCH}`);
+  for (const { id, flow_run_id } of lost.rows) {
+    const resent = await inTransaction(deps.db, async (t) => {
+      const run = await lockFlowRun(t, flow_run_id, 'skip');
+      if (!run) return false;
+      const [task] = await t.tx.select().from(taskRuns).where(eq(taskRuns.id, id));
+      if (!task?.jobId) return false;
+      const { doc, nodes } = await loadVersionDocument(t.tx, run.flowVersionId);
+      const node = nodes.get(task.nodeId);
+      if (!node) return false;
+      const jobId = randomUUID();
+      await t.tx.update(taskRuns).set({ jobId, queuedAt: new Date() }).where(eq(taskRuns.id, id));
+      await sendTaskJob(
+        t,
+        deps,
+        { taskRunId: id, attempt: task.attempt, flowRunId: run.id, nodeId: task.nodeId },
+        nodeSettings(node, doc).timeoutSeconds,
+        task.notBefore && task.notBefore > new Date() ? task.notBefore : undefined,
+        jobId,
+      );
+      return true;
+    });
+    if (resent) {
+      result.resent++;
+      deps.wakeLocal(TASK_QUEUE);
     }
   }
 

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { eq, sql } from 'drizzle-orm';
+import { taskRuns } from '@/db/schema';
+import { sweep } from '@/server/execution/sweeper';
+import { engineDeps, startWorker } from '@/server/worker';
+import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
+
+let engine: TestEngine;
+before(async () => {
+  engine = await startTestEngine({ worker: false });
+});
+after(() => engine.close());
+
+test('a queued task whose job was lost is sent again by the sweeper, and the run completes', async () => {
+  const id = await engine.run({
+    version: 1,
+    name: 'lost job',
+    nodes: [{ id: 'only', type: 'code', config: { source: 'return "done";' } }],
+    edges: [],
+  });
+  const [task] = await engine.tdb.db.select().from(taskRuns).where(eq(taskRuns.flowRunId, id));
+  assert.ok(task?.jobId, 'the queued task records its job');
+  // The job disappears (as if its handler failed before claiming, or it was purged).
+  await engine.tdb.db.execute(sql`delete from pgboss.job where id = ${task.jobId}`);
+  const deps = engineDeps(engine.booted.runtime);
+  assert.equal((await sweep(deps)).resent, 0, 'a recently queued task is left alone');
+
+  await engine.tdb.db
+    .update(taskRuns)
+    .set({ queuedAt: new Date(Date.now() - 60_000) })
+    .where(eq(taskRuns.id, task.id));
+  assert.equal((await sweep(deps)).resent, 1);
+  assert.equal((await sweep(deps)).resent, 0, 'sent once, not on every sweep');
+
+  const worker = await startWorker(engine.booted.runtime, () => {});
+  try {
+    const run = await engine.waitForRun(id);
+    assert.equal(run.state, 'completed');
+    assert.equal(taskOf(run, 'only').output, 'done');
+    assert.equal(taskOf(run, 'only').attempts.length, 1, 'the same attempt ran, once');
+  } finally {
+    await worker.stop();
+  }
+});
