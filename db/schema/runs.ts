@@ -112,12 +112,19 @@ export const taskRuns = pgTable(
     suspendedState: jsonb(),
     /** Attempts lost to a dead worker; they do not use up the node's retries. */
     crashCount: integer().notNull().default(0),
+    /** For-each items: the for-each task run they belong to, their position and value. */
+    parentTaskRunId: uuid(),
+    itemIndex: integer(),
+    item: jsonb(),
   },
   (t) => [
     uniqueIndex('task_runs_run_node_unique').on(t.flowRunId, t.nodeId),
     index('task_runs_waiting_idx')
       .on(t.readyAt)
       .where(sql`${t.queuedAt} is null and ${t.readyAt} is not null and ${t.state} = 'pending'`),
+    index('task_runs_parent_idx')
+      .on(t.parentTaskRunId, t.itemIndex)
+      .where(sql`${t.parentTaskRunId} is not null`),
     index('task_runs_slot_idx').on(t.flowRunId).where(sql`${t.holdsSlot}`),
     index('task_runs_cache_idx')
       .on(t.cacheKey, t.endedAt.desc())

@@ -5,10 +5,10 @@ import { concurrencyLimits, flowRuns, taskRuns } from '@/db/schema';
 import type { FlowDocument, FlowNode } from '@/server/engine/document';
 import { flowOutcome, type PlanTaskState, planNext } from '@/server/engine/planning';
 import { nodeSettings } from '@/server/engine/retry';
-import type { FlowRunState, TaskRunState } from '@/server/engine/states';
+import { type FlowRunState, isTerminalTaskState, type TaskRunState } from '@/server/engine/states';
 import { WAKE_CHANNEL } from '@/server/worker/wake';
 import { type EngineDeps, RUN_CHANNEL, TASK_QUEUE } from './deps';
-import { loadVersionDocument } from './documents';
+import { loadVersionDocument, nodeForTask } from './documents';
 import { flushTransitions, type Notification, type TransitionRecord } from './transitions';
 
 export type FlowRunRow = typeof flowRuns.$inferSelect;
@@ -24,6 +24,8 @@ export type TaskRow = Pick<
   | 'holdsSlot'
   | 'concurrencyTag'
   | 'suspendedState'
+  | 'parentTaskRunId'
+  | 'notBefore'
 >;
 
 /** Locks a flow run row: every change to a run's tasks happens under this lock. */
@@ -64,12 +66,17 @@ const taskRowColumns = {
   holdsSlot: taskRuns.holdsSlot,
   concurrencyTag: taskRuns.concurrencyTag,
   suspendedState: taskRuns.suspendedState,
+  parentTaskRunId: taskRuns.parentTaskRunId,
+  notBefore: taskRuns.notBefore,
 };
 
 /** What planning needs of every task of a run. */
 export function loadTaskRows({ tx }: Transaction, flowRunId: string): Promise<TaskRow[]> {
   return tx.select(taskRowColumns).from(taskRuns).where(eq(taskRuns.flowRunId, flowRunId));
 }
+
+/** Items of a for-each running at once when its config does not say. */
+export const DEFAULT_FOR_EACH_CONCURRENCY = 10;
 
 const ACTIVE_TASK_STATES: TaskRunState[] = ['running', 'retrying'];
 
@@ -100,6 +107,7 @@ export async function advanceFlowRun(
     if (!stillActive)
       await finishFlowRun(
         t,
+        deps,
         run,
         run.timedOut ? 'failed' : 'cancelled',
         run.stateReason,
@@ -143,13 +151,22 @@ export async function advanceFlowRun(
     const task = byNode.get(id);
     if (task && !task.readyAt) task.readyAt = now;
   }
+  await settleForEachTasks(t, deps, run, nodes, tasks, transitions);
   if (await dispatchReadyTasks(t, deps, run, doc, nodes, tasks)) {
     notifications.push([WAKE_CHANNEL, TASK_QUEUE]);
   }
 
   const outcome = flowOutcome(doc, states);
   if (outcome.done && outcome.state) {
-    await finishFlowRun(t, run, outcome.state, outcome.reason ?? null, transitions, notifications);
+    await finishFlowRun(
+      t,
+      deps,
+      run,
+      outcome.state,
+      outcome.reason ?? null,
+      transitions,
+      notifications,
+    );
   }
   await flushTransitions(tx, transitions, notifications);
 }
@@ -161,43 +178,60 @@ async function cancelWaitingTasks(
   reason: string,
   transitions: TransitionRecord[],
 ) {
-  const now = new Date();
-  for (const task of tasks) {
-    // Pending tasks never started; suspended ones (delay, approval) hold no worker.
-    const waiting =
-      task.state === 'pending' || (task.state === 'running' && task.suspendedState !== null);
-    if (!waiting) continue;
-    const [updated] = await tx
-      .update(taskRuns)
-      .set({
-        state: 'cancelled',
-        stateReason: reason,
-        endedAt: now,
-        holdsSlot: false,
-        leaseExpiresAt: null,
-      })
-      .where(and(eq(taskRuns.id, task.id), eq(taskRuns.state, task.state)))
-      .returning({ id: taskRuns.id });
-    if (!updated) continue;
-    transitions.push({
-      flowRunId: run.id,
-      taskRunId: task.id,
-      fromState: task.state,
-      toState: 'cancelled',
-      reason,
-    });
+  // Pending tasks never started; suspended ones (delay, approval, subflow,
+  // for-each) hold no worker. Running attempts stop on their own (NOTIFY).
+  const waiting = tasks.filter(
+    (task) =>
+      task.state === 'pending' || (task.state === 'running' && task.suspendedState !== null),
+  );
+  if (waiting.length === 0) return;
+  const updated = await tx
+    .update(taskRuns)
+    .set({
+      state: 'cancelled',
+      stateReason: reason,
+      endedAt: new Date(),
+      holdsSlot: false,
+      leaseExpiresAt: null,
+    })
+    .where(
+      and(
+        inArray(
+          taskRuns.id,
+          waiting.map((task) => task.id),
+        ),
+        sql`(${taskRuns.state} = 'pending' or (${taskRuns.state} = 'running' and ${taskRuns.suspendedState} is not null))`,
+      ),
+    )
+    .returning({ id: taskRuns.id });
+  const done = new Set(updated.map((u) => u.id));
+  for (const task of waiting) {
+    if (!done.has(task.id)) continue;
+    // Items get no transition rows of their own when cancelled in bulk.
+    if (!task.parentTaskRunId) {
+      transitions.push({
+        flowRunId: run.id,
+        taskRunId: task.id,
+        fromState: task.state,
+        toState: 'cancelled',
+        reason,
+      });
+    }
     task.state = 'cancelled';
+    task.holdsSlot = false;
   }
 }
 
 async function finishFlowRun(
-  { tx }: Transaction,
+  t: Transaction,
+  deps: EngineDeps,
   run: FlowRunRow,
   state: FlowRunState,
   reason: string | null,
   transitions: TransitionRecord[],
   notifications: Notification[],
 ) {
+  const { tx } = t;
   const [updated] = await tx
     .update(flowRuns)
     .set({ state, stateReason: reason, endedAt: new Date() })
@@ -207,6 +241,7 @@ async function finishFlowRun(
   transitions.push({ flowRunId: run.id, fromState: run.state, toState: state, reason });
   notifications.push([RUN_CHANNEL, JSON.stringify({ runId: run.id, state })]);
   run.state = state;
+  if (run.parentTaskRunId) await resumeTask(t, deps, run.parentTaskRunId);
 }
 
 /**
@@ -230,15 +265,32 @@ export async function dispatchReadyTasks(
     .sort((a, b) => a.readyAt!.getTime() - b.readyAt!.getTime());
   if (waiting.length === 0) return 0;
 
+  // Items of a for-each count against the for-each's own limit, not the
+  // flow's: the for-each node itself holds one of the flow's slots.
   const maxConcurrency = doc.settings?.maxConcurrency ?? Number.POSITIVE_INFINITY;
-  let inRun = tasks.filter((task) => task.holdsSlot).length;
+  let inRun = tasks.filter((task) => task.holdsSlot && !task.parentTaskRunId).length;
+  const itemsRunning = new Map<string, number>();
+  for (const task of tasks) {
+    if (task.holdsSlot && task.parentTaskRunId) {
+      itemsRunning.set(task.parentTaskRunId, (itemsRunning.get(task.parentTaskRunId) ?? 0) + 1);
+    }
+  }
   const tagUse = new Map<string, { used: number; limit: number } | null | undefined>();
   let sent = 0;
 
   for (const task of waiting) {
-    const node = nodes.get(task.nodeId);
-    if (!node) continue;
-    if (inRun >= maxConcurrency) {
+    const resolved = nodeForTask(nodes, task.nodeId);
+    if (!resolved) continue;
+    const { node, forEach } = resolved;
+    if (task.parentTaskRunId) {
+      const limit =
+        (forEach?.config as { concurrency?: number } | undefined)?.concurrency ??
+        DEFAULT_FOR_EACH_CONCURRENCY;
+      const busy = itemsRunning.get(task.parentTaskRunId) ?? 0;
+      // No per-item wait reason: the for-each node explains the wait.
+      if (busy >= limit) continue;
+      itemsRunning.set(task.parentTaskRunId, busy + 1);
+    } else if (inRun >= maxConcurrency) {
       await setWaitReason(
         t,
         task,
@@ -299,7 +351,7 @@ export async function dispatchReadyTasks(
     task.queuedAt = new Date();
     task.holdsSlot = true;
     task.attempt = attempt;
-    inRun++;
+    if (!task.parentTaskRunId) inRun++;
     sent++;
   }
   return sent;
@@ -316,6 +368,89 @@ async function setWaitReason({ tx }: Transaction, task: TaskRow, reason: string)
         sql`(${taskRuns.stateReason} is distinct from ${reason} or ${taskRuns.readyAt} is null)`,
       ),
     );
+}
+
+/**
+ * For-each tasks waiting on their items: when an item failed and the
+ * for-each does not continue on error, its pending items are cancelled;
+ * when every item is done, the for-each is resumed to collect the results.
+ */
+async function settleForEachTasks(
+  t: Transaction,
+  deps: EngineDeps,
+  run: FlowRunRow,
+  nodes: Map<string, FlowNode>,
+  tasks: TaskRow[],
+  transitions: TransitionRecord[],
+) {
+  const itemsByParent = new Map<string, TaskRow[]>();
+  for (const task of tasks) {
+    if (!task.parentTaskRunId) continue;
+    const list = itemsByParent.get(task.parentTaskRunId) ?? [];
+    list.push(task);
+    itemsByParent.set(task.parentTaskRunId, list);
+  }
+  for (const parent of tasks) {
+    const items = itemsByParent.get(parent.id);
+    if (!items || parent.state !== 'running' || parent.notBefore) continue;
+    const node = nodes.get(parent.nodeId);
+    const continueOnError = Boolean(
+      (node?.config as { continueOnError?: boolean } | undefined)?.continueOnError,
+    );
+    const failed = items.find(
+      (i) => i.state === 'failed' || i.state === 'timedout' || i.state === 'cancelled',
+    );
+    if (failed && !continueOnError) {
+      await cancelWaitingTasks(
+        t,
+        run,
+        items,
+        `another item of "${parent.nodeId}" failed`,
+        transitions,
+      );
+    }
+    if (items.every((i) => isTerminalTaskState(i.state))) {
+      await resumeTask(t, deps, parent.id);
+      parent.notBefore = new Date();
+    }
+  }
+}
+
+/**
+ * Sends the job that resumes a suspended task now (a subflow whose child
+ * finished, a for-each whose items finished, an approval decided). Guarded:
+ * only a task still Running and suspended is touched. `not_before` marks
+ * that a resume is on its way; the sweeper re-sends it if the job is lost.
+ */
+export async function resumeTask(t: Transaction, deps: EngineDeps, taskRunId: string) {
+  const jobId = randomUUID();
+  const [task] = await t.tx
+    .update(taskRuns)
+    .set({ notBefore: new Date(), queuedAt: new Date(), jobId })
+    .where(
+      and(
+        eq(taskRuns.id, taskRunId),
+        eq(taskRuns.state, 'running'),
+        sql`${taskRuns.suspendedState} is not null`,
+      ),
+    )
+    .returning({
+      id: taskRuns.id,
+      attempt: taskRuns.attempt,
+      flowRunId: taskRuns.flowRunId,
+      nodeId: taskRuns.nodeId,
+    });
+  if (!task) return false;
+  await sendTaskJob(
+    t,
+    deps,
+    { taskRunId: task.id, attempt: task.attempt, flowRunId: task.flowRunId, nodeId: task.nodeId },
+    null,
+    undefined,
+    jobId,
+  );
+  await t.tx.execute(sql`select pg_notify(${WAKE_CHANNEL}, ${TASK_QUEUE})`);
+  return true;
 }
 
 /** Slots in use for a tag, or null when the tag has no limit; undefined when its lock is busy. */

@@ -8,6 +8,7 @@ import { upstreamOf } from '@/server/engine/planning';
 import { type NodeSettings, nodeSettings, retryDelayMs, shouldRetry } from '@/server/engine/retry';
 import { resolveTemplates, TemplateError } from '@/server/engine/template';
 import { PermanentTaskError, type TaskRunResult, TaskTimeoutError } from '@/server/tasks/runner';
+import type { ForEachState } from '@/server/tasks/runners/for-each';
 import {
   advanceFlowRun,
   type FlowRunRow,
@@ -16,8 +17,9 @@ import {
   type TaskRow as PlanningTaskRow,
   sendTaskJob,
 } from './advance';
+import { childRunService } from './child-runs';
 import { type EngineDeps, TASK_QUEUE, type WorkerDeps, wakeLocalAt } from './deps';
-import { loadVersionDocument } from './documents';
+import { itemNodeId, loadVersionDocument, nodeForTask } from './documents';
 import { AttemptLog } from './logs';
 import { recordTransitions, type TransitionRecord } from './transitions';
 
@@ -120,6 +122,10 @@ export async function runTaskAttempt(
         sandbox: deps.sandbox,
         resumed: claimed.resumed,
         ids: { flowRunId: run.id, taskRunId: task.id, nodeId: task.nodeId, attempt: job.attempt },
+        childRuns: childRunService(deps, task.id),
+        ...(task.parentTaskRunId
+          ? { item: { value: claimed.task.item, index: claimed.task.itemIndex ?? 0 } }
+          : {}),
       }),
       aborted,
     ]);
@@ -170,8 +176,9 @@ async function claimAttempt(
     );
   const task = rows.find((row) => row.id === job.taskRunId);
   if (!task || task.attempt !== job.attempt) return null;
-  const node = nodes.get(task.nodeId);
-  if (!node) return null;
+  const resolvedNode = nodeForTask(nodes, task.nodeId);
+  if (!resolvedNode) return null;
+  const { node, graphNodeId } = resolvedNode;
   const settings = nodeSettings(node, doc);
   const now = new Date();
 
@@ -213,15 +220,16 @@ async function claimAttempt(
       inputs: {},
       cacheKey: task.cacheKey,
       deadline,
-      resumed: { state: task.suspendedState, suspendedUntil: task.notBefore },
+      resumed: { state: await resumeState(t, task), suspendedUntil: task.notBefore },
     };
   }
 
-  // Inputs: the outputs of every upstream node that produced one.
-  const direct = new Set(doc.edges.filter((e) => e.target === node.id).map((e) => e.source));
+  // Inputs: the outputs of every upstream node that produced one (for an
+  // item, the for-each's upstream).
+  const direct = new Set(doc.edges.filter((e) => e.target === graphNodeId).map((e) => e.source));
   const outputs = upstream
     ? rows.filter((row) => row.id !== task.id)
-    : await loadUpstreamOutputs(t, run.id, upstreamOf(doc, node.id));
+    : await loadUpstreamOutputs(t, run.id, upstreamOf(doc, graphNodeId));
   const scopeNodes: Record<string, { output: unknown }> = {};
   const inputs: Record<string, unknown> = {};
   for (const o of outputs) {
@@ -237,10 +245,11 @@ async function claimAttempt(
     );
     config = {
       ...(node.config ?? {}),
-      ...(resolveTemplates(templated, { params: run.params, nodes: scopeNodes }) as Record<
-        string,
-        unknown
-      >),
+      ...(resolveTemplates(templated, {
+        params: run.params,
+        nodes: scopeNodes,
+        ...(task.parentTaskRunId ? { item: task.item, index: task.itemIndex ?? 0 } : {}),
+      }) as Record<string, unknown>),
     };
   } catch (err) {
     if (!(err instanceof TemplateError)) throw err;
@@ -333,6 +342,31 @@ async function claimAttempt(
     inputs,
     cacheKey: key,
     deadline,
+  };
+}
+
+/** A for-each resumes with its items' results; other types with what they saved. */
+async function resumeState({ tx }: Transaction, task: TaskRow): Promise<unknown> {
+  const saved = task.suspendedState as { kind?: string } | null;
+  if (saved?.kind !== 'for-each') return saved;
+  const items = await tx
+    .select({
+      index: taskRuns.itemIndex,
+      state: taskRuns.state,
+      output: taskRuns.output,
+      error: taskRuns.error,
+      stateReason: taskRuns.stateReason,
+    })
+    .from(taskRuns)
+    .where(eq(taskRuns.parentTaskRunId, task.id));
+  return {
+    ...saved,
+    items: items.map((i) => ({
+      index: i.index ?? 0,
+      state: i.state,
+      output: i.output,
+      error: i.error?.message ?? (i.state === 'completed' ? null : i.stateReason),
+    })),
   };
 }
 
@@ -430,6 +464,11 @@ async function finishAttempt(
   await log.finish(tx);
   const now = new Date();
 
+  if (result && 'fanOut' in result) {
+    await startItems(t, deps, run, task, claimed, result.fanOut);
+    return;
+  }
+
   if (result && 'suspend' in result) {
     const { until, state, reason } = result.suspend;
     const jobId = until ? randomUUID() : null;
@@ -526,6 +565,48 @@ async function finishAttempt(
 }
 
 /**
+ * A for-each's items become task runs of their own (`each[0]`, `each[1]`,
+ * …): each is dispatched, retried, timed out and recovered like any task.
+ * The for-each waits, suspended, until they are all done.
+ */
+async function startItems(
+  t: Transaction,
+  deps: WorkerDeps,
+  run: FlowRunRow,
+  task: TaskRow,
+  claimed: ClaimedAttempt,
+  fanOut: { items: unknown[]; reason: string },
+) {
+  const inner = (claimed.node.config as { task: { type: string } }).task;
+  const now = new Date();
+  const rows = fanOut.items.map((item, index) => ({
+    flowRunId: run.id,
+    nodeId: itemNodeId(task.nodeId, index),
+    nodeType: inner.type,
+    state: 'pending' as const,
+    parentTaskRunId: task.id,
+    itemIndex: index,
+    item: item === undefined ? null : item,
+    readyAt: now,
+  }));
+  for (let i = 0; i < rows.length; i += 1000) {
+    await t.tx.insert(taskRuns).values(rows.slice(i, i + 1000));
+  }
+  const state: ForEachState = { kind: 'for-each', count: rows.length };
+  await t.tx
+    .update(taskRuns)
+    .set({
+      suspendedState: state,
+      notBefore: null,
+      leaseExpiresAt: null,
+      stateReason: fanOut.reason,
+    })
+    .where(eq(taskRuns.id, task.id));
+  await advanceFlowRun(t, deps, run);
+  deps.wakeLocal(TASK_QUEUE);
+}
+
+/**
  * The common path, a task that returned an output within the cap, in as few
  * round trips as possible: a fenced update (the attempt must still hold the
  * claim), the attempt row, then planning. Returns false to fall back to the
@@ -559,6 +640,8 @@ async function completeFast(
     holds_slot: boolean;
     concurrency_tag: string | null;
     suspended_state: unknown;
+    parent_task_run_id: string | null;
+    not_before: string | null;
   }>(sql`
     with done as (
       update task_runs set state = 'completed', output = ${json}::jsonb, output_bytes = ${bytes},
@@ -573,7 +656,7 @@ async function completeFast(
     -- The run's tasks for planning, as they were before this statement;
     -- the completed one is patched below.
     select (select count(*) from done)::int as done, id, node_id, state, branch, attempt, ready_at,
-      queued_at, holds_slot, concurrency_tag, suspended_state
+      queued_at, holds_slot, concurrency_tag, suspended_state, parent_task_run_id, not_before
     from task_runs where flow_run_id = ${run.id}`);
   if (done.rows[0]?.done !== 1) return false;
   const tasks: PlanningTaskRow[] = done.rows.map((r) => ({
@@ -587,6 +670,8 @@ async function completeFast(
     holdsSlot: r.id === claimed.task.id ? false : r.holds_slot,
     concurrencyTag: r.concurrency_tag,
     suspendedState: r.suspended_state,
+    parentTaskRunId: r.parent_task_run_id,
+    notBefore: r.not_before === null ? null : new Date(r.not_before),
   }));
   await log.finish(t.tx);
   await advanceFlowRun(
@@ -638,6 +723,7 @@ export async function scheduleRetry(
       error,
       notBefore: delay > 0 ? at : null,
       leaseExpiresAt: null,
+      suspendedState: null,
       queuedAt: new Date(),
       jobId,
       crashCount: countsAgainstRetries ? task.crashCount : task.crashCount + 1,

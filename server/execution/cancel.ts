@@ -1,6 +1,6 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, notInArray } from 'drizzle-orm';
 import { inTransaction } from '@/db/client';
-import { flowRuns } from '@/db/schema';
+import { flowRuns, taskRuns } from '@/db/schema';
 import { isTerminalFlowState } from '@/server/engine/states';
 import { ConflictError, NotFoundError } from '@/server/errors';
 import { advanceFlowRun, lockFlowRun } from './advance';
@@ -13,6 +13,34 @@ import { notifyOnCommit, recordTransitions } from './transitions';
  * next heartbeat sees it) and the run ends Cancelled when the last one has.
  */
 export async function cancelFlowRun(
+  deps: EngineDeps,
+  runId: string,
+  options: { reason?: string; timedOut?: boolean } = {},
+) {
+  const result = await cancelOneRun(deps, runId, options);
+  // Child runs (subflows) of this run are cancelled too, each in its own
+  // transaction: locks are always taken parent-free, so none can deadlock.
+  const children = await deps.db
+    .select({ id: flowRuns.id })
+    .from(flowRuns)
+    .innerJoin(taskRuns, eq(taskRuns.id, flowRuns.parentTaskRunId))
+    .where(
+      and(
+        eq(taskRuns.flowRunId, runId),
+        notInArray(flowRuns.state, ['completed', 'failed', 'cancelled', 'crashed']),
+      ),
+    );
+  for (const child of children) {
+    try {
+      await cancelFlowRun(deps, child.id, { reason: 'its parent run was cancelled' });
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+    }
+  }
+  return result;
+}
+
+async function cancelOneRun(
   deps: EngineDeps,
   runId: string,
   options: { reason?: string; timedOut?: boolean } = {},

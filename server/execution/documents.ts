@@ -23,3 +23,43 @@ export async function loadVersionDocument(db: DbOrTx, flowVersionId: string) {
   cache.set(flowVersionId, entry);
   return entry;
 }
+
+/** `each[3]` → { parent: 'each', index: 3 }: the node id of a for-each item. */
+export function parseItemNodeId(nodeId: string): { parent: string; index: number } | null {
+  const m = /^(.+)\[(\d+)\]$/.exec(nodeId);
+  return m ? { parent: m[1]!, index: Number(m[2]) } : null;
+}
+
+export function itemNodeId(parent: string, index: number): string {
+  return `${parent}[${index}]`;
+}
+
+/**
+ * The node a task run executes: its document node, or for a for-each item
+ * a node made from the for-each's `task` that inherits the for-each's
+ * retry, cache, timeout, tag and pool.
+ */
+export function nodeForTask(
+  nodes: ReadonlyMap<string, FlowNode>,
+  nodeId: string,
+): { node: FlowNode; graphNodeId: string; forEach?: FlowNode } | null {
+  const own = nodes.get(nodeId);
+  if (own) return { node: own, graphNodeId: own.id };
+  const item = parseItemNodeId(nodeId);
+  const parent = item ? nodes.get(item.parent) : undefined;
+  if (!item || parent?.type !== 'for-each') return null;
+  const inner = (parent.config as { task?: { type?: string; config?: Record<string, unknown> } })
+    .task;
+  if (!inner?.type) return null;
+  return {
+    node: {
+      ...parent,
+      id: nodeId,
+      type: inner.type,
+      name: `${parent.name ?? parent.id} #${item.index}`,
+      config: inner.config ?? {},
+    },
+    graphNodeId: parent.id,
+    forEach: parent,
+  };
+}

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, lt, or } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import {
   flowRuns,
@@ -26,7 +26,24 @@ export async function getFlowRun(db: Database, id: string) {
     .innerJoin(flowVersions, eq(flowVersions.id, flowRuns.flowVersionId))
     .where(eq(flowRuns.id, id));
   if (!row) throw new NotFoundError('Run', id);
-  const tasks = await db.select().from(taskRuns).where(eq(taskRuns.flowRunId, id));
+  // For-each items are not listed one by one (a for-each may have
+  // thousands): their for-each carries counts by state instead.
+  const tasks = await db
+    .select()
+    .from(taskRuns)
+    .where(and(eq(taskRuns.flowRunId, id), isNull(taskRuns.parentTaskRunId)));
+  const itemCounts = await db
+    .select({ parent: taskRuns.parentTaskRunId, state: taskRuns.state, n: count() })
+    .from(taskRuns)
+    .where(and(eq(taskRuns.flowRunId, id), isNotNull(taskRuns.parentTaskRunId)))
+    .groupBy(taskRuns.parentTaskRunId, taskRuns.state);
+  const items = new Map<string, { total: number; byState: Partial<Record<string, number>> }>();
+  for (const row of itemCounts) {
+    const entry = items.get(row.parent!) ?? { total: 0, byState: {} };
+    entry.total += row.n;
+    entry.byState[row.state] = row.n;
+    items.set(row.parent!, entry);
+  }
   const attempts =
     tasks.length === 0
       ? []
@@ -47,7 +64,11 @@ export async function getFlowRun(db: Database, id: string) {
     flowName: row.flowName,
     version: row.version,
     document: row.document,
-    tasks: tasks.map((t) => ({ ...t, attempts: attempts.filter((a) => a.taskRunId === t.id) })),
+    tasks: tasks.map((t) => ({
+      ...t,
+      attempts: attempts.filter((a) => a.taskRunId === t.id),
+      items: items.get(t.id) ?? null,
+    })),
   };
 }
 
@@ -144,4 +165,32 @@ export async function flowRunState(db: Database, id: string) {
     .from(flowRuns)
     .where(eq(flowRuns.id, id));
   return row;
+}
+
+/** The items of a for-each task run, in order (paged). */
+export async function listForEachItems(
+  db: Database,
+  input: { taskRunId: string; afterIndex?: number; limit?: number },
+) {
+  return db
+    .select({
+      id: taskRuns.id,
+      index: taskRuns.itemIndex,
+      state: taskRuns.state,
+      stateReason: taskRuns.stateReason,
+      attempt: taskRuns.attempt,
+      output: taskRuns.output,
+      error: taskRuns.error,
+      startedAt: taskRuns.startedAt,
+      endedAt: taskRuns.endedAt,
+    })
+    .from(taskRuns)
+    .where(
+      and(
+        eq(taskRuns.parentTaskRunId, input.taskRunId),
+        input.afterIndex === undefined ? undefined : gt(taskRuns.itemIndex, input.afterIndex),
+      ),
+    )
+    .orderBy(asc(taskRuns.itemIndex))
+    .limit(Math.min(input.limit ?? 200, 1000));
 }

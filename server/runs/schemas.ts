@@ -28,3 +28,16 @@ export const runLogsInput = z.object({
   afterId: z.number().int().min(0).optional(),
   limit: z.number().int().min(1).max(5000).optional(),
 });
+
+export const decideInput = z.object({
+  taskRunId: z.uuid({ message: 'is not a task run id' }),
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().max(2000).optional(),
+  values: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const itemsInput = z.object({
+  taskRunId: z.uuid(),
+  afterIndex: z.number().int().min(-1).optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+});

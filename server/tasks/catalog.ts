@@ -3,6 +3,7 @@ import { branchTask, codeTask, delayTask, httpTask } from './core';
 import type { TaskDefinition } from './define';
 import { filesTask } from './files';
 import { notifyTask } from './notify';
+import { approvalTask, forEachTask, subflowTask } from './orchestration';
 import { SHELL_DISABLED_REASON, shellTask } from './shell';
 import { sqlTask } from './sql';
 
@@ -16,6 +17,9 @@ export const builtinTaskDefinitions: readonly TaskDefinition[] = [
   filesTask,
   sqlTask,
   notifyTask,
+  subflowTask,
+  forEachTask,
+  approvalTask,
 ];
 
 export class TaskCatalog implements TaskTypeLookup {

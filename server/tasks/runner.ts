@@ -1,4 +1,5 @@
 import type { LogLevel } from '@/db/schema';
+import type { FlowRunState } from '@/server/engine/states';
 import type { SandboxPool } from '@/server/sandbox';
 
 /**
@@ -20,10 +21,43 @@ export interface TaskRunContext<Config = Record<string, unknown>> {
   /** Set when a suspended task (delay, approval, subflow) is resumed. */
   resumed?: { state: unknown; suspendedUntil: Date | null };
   ids: { flowRunId: string; taskRunId: string; nodeId: string; attempt: number };
+  /** For a for-each item: the element and its position. */
+  item?: { value: unknown; index: number };
+  /** Runs of other flows started by this task (the subflow type). */
+  childRuns: ChildRunService;
+}
+
+export interface ChildRunSummary {
+  id: string;
+  flowName: string;
+  version: number;
+  state: FlowRunState;
+  stateReason: string | null;
+  /** Outputs of the child's final tasks (those nothing depends on), by node id. */
+  outputs: Record<string, unknown>;
+}
+
+export interface ChildRunService {
+  /**
+   * Starts a run of another flow (by id or name) as this task's child —
+   * or, if this task already started one that has not finished (a retry
+   * after a crash), returns that one instead of starting a second.
+   */
+  start(input: {
+    flow: string;
+    version?: number;
+    params?: Record<string, unknown>;
+  }): Promise<{ runId: string; adopted: boolean }>;
+  get(runId: string): Promise<ChildRunSummary | null>;
 }
 
 export type TaskRunResult =
   | { output: unknown; branch?: string }
+  /**
+   * Run `items.length` copies of `task` as item tasks of this one (for-each);
+   * the task is resumed with their results when all have finished.
+   */
+  | { fanOut: { items: unknown[]; reason: string } }
   /**
    * Pause without holding a worker: the task stays Running (waiting) and is
    * resumed at `until` (or when something resumes it), with `state`.

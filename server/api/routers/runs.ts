@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import { createTRPCRouter, publicProcedure } from '@/server/api/trpc';
 import { cancelFlowRun } from '@/server/execution/cancel';
+import { decideApproval } from '@/server/execution/decide';
 import { retryFlowRun } from '@/server/execution/retry-run';
 import { startFlowRun } from '@/server/execution/start';
-import { getFlowRun, listFlowRuns, listRunLogs } from '@/server/runs/queries';
+import { getFlowRun, listFlowRuns, listForEachItems, listRunLogs } from '@/server/runs/queries';
 import {
+  decideInput,
+  itemsInput,
   listRunsInput,
   retryRunInput,
   runIdSchema,
@@ -31,6 +34,13 @@ export const runsRouter = createTRPCRouter({
   cancel: publicProcedure
     .input(byId)
     .mutation(({ ctx, input }) => cancelFlowRun(engineDeps(ctx.runtime), input.id)),
+  /** Approve or reject a waiting approval task. */
+  decide: publicProcedure
+    .input(decideInput)
+    .mutation(({ ctx, input }) => decideApproval(engineDeps(ctx.runtime), input)),
+  items: publicProcedure
+    .input(itemsInput)
+    .query(({ ctx, input }) => listForEachItems(ctx.runtime.db, input)),
   retry: publicProcedure
     .input(retryRunInput)
     .mutation(({ ctx, input }) =>

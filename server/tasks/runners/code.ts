@@ -3,16 +3,36 @@ import type { TaskRunner } from '../runner';
 import { PermanentTaskError, TaskTimeoutError } from '../runner';
 
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+const ITEM_KEY = '__pipewright_item__';
+const INDEX_KEY = '__pipewright_index__';
+
+/**
+ * Inside a for-each, code sees `item` and `index` as variables. They travel
+ * in `inputs` under reserved keys and are unpacked by a prefix kept on the
+ * first line, so error positions in the user's code stay on their lines.
+ */
+function withItem(
+  source: string,
+  inputs: Record<string, unknown>,
+  item: { value: unknown; index: number } | undefined,
+) {
+  if (!item) return { source, inputs };
+  return {
+    source: `const item = inputs.${ITEM_KEY}, index = inputs.${INDEX_KEY}; delete inputs.${ITEM_KEY}; delete inputs.${INDEX_KEY}; ${source}`,
+    inputs: { ...inputs, [ITEM_KEY]: item.value, [INDEX_KEY]: item.index },
+  };
+}
 
 export const codeRunner: TaskRunner<{ source: string; language?: 'javascript' | 'typescript' }> = {
   type: 'code',
   async run(ctx) {
+    const { source, inputs } = withItem(ctx.config.source, ctx.inputs, ctx.item);
     try {
       const result = await ctx.sandbox.run(
         {
-          source: ctx.config.source,
+          source,
           language: ctx.config.language ?? 'javascript',
-          inputs: ctx.inputs,
+          inputs,
           params: ctx.params,
           timeoutMs: ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS,
           signal: ctx.signal,

@@ -140,7 +140,7 @@ export const shellRunner: TaskRunner = {
       throw new PermanentTaskError(`cwd ${cwd} is not a folder on this worker`);
     }
 
-    const [file, argv] = config.shell
+    const [file, argv]: [string, string[]] = config.shell
       ? ['/bin/sh', ['-c', config.command, 'sh', ...config.args]]
       : [config.command, config.args];
     const shown = config.shell
@@ -153,7 +153,8 @@ export const shellRunner: TaskRunner = {
     const started = performance.now();
     const child = spawn(file, argv, {
       cwd,
-      env: { ...commandEnvironment(), ...config.env },
+      // Next.js's types insist on NODE_ENV; a command's environment need not have it.
+      env: { ...commandEnvironment(), ...config.env } as NodeJS.ProcessEnv,
       // Its own process group, so a timeout kills what it started too.
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -176,8 +177,7 @@ export const shellRunner: TaskRunner = {
     };
 
     const exit = await new Promise<
-      | { kind: 'exited'; code: number | null; signal: NodeJS.Signals | null }
-      | { kind: 'timedout' }
+      { kind: 'exited'; code: number | null; signal: NodeJS.Signals | null } | { kind: 'timedout' }
     >((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const onAbort = () => {
@@ -199,7 +199,9 @@ export const shellRunner: TaskRunner = {
       child.once('error', (err: NodeJS.ErrnoException) => {
         cleanup();
         if (err.code === 'ENOENT') {
-          reject(new PermanentTaskError(`command "${config.command}" was not found on this worker`));
+          reject(
+            new PermanentTaskError(`command "${config.command}" was not found on this worker`),
+          );
         } else if (err.code === 'EACCES') {
           reject(new PermanentTaskError(`command "${config.command}" is not executable`));
         } else reject(err);
@@ -213,9 +215,10 @@ export const shellRunner: TaskRunner = {
     stdout.finish();
     stderr.finish();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const name = config.shell ? 'the shell script' : config.command;
     if (exit.kind === 'timedout') {
       throw new TaskTimeoutError(
-        `${config.command} did not finish within ${limitMs! / 1000} s; it was stopped (SIGTERM, then SIGKILL after ${KILL_GRACE_MS / 1000} s)`,
+        `${name} did not finish within ${limitMs! / 1000} s; it was stopped (SIGTERM, then SIGKILL after ${KILL_GRACE_MS / 1000} s)`,
       );
     }
     if (exit.code !== 0) {
@@ -223,7 +226,7 @@ export const shellRunner: TaskRunner = {
         exit.code === null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
       const last = stderr.lastLine();
       throw new Error(
-        redactSecrets(`${config.command} ${why}${last ? `: ${last}` : ' (nothing on stderr)'}`),
+        redactSecrets(`${name} ${why}${last ? `: ${last}` : ' (nothing on stderr)'}`),
       );
     }
     ctx.log('info', `exited with code 0 in ${seconds} s`);
