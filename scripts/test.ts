@@ -52,7 +52,7 @@ async function main() {
     step('type check (tsc --noEmit)', bin('tsc'), ['--noEmit']);
   }
 
-  let files = ['server', 'db', 'tests'].flatMap((d) => findTests(path.join(root, d)));
+  let files = ['app', 'server', 'db', 'tests'].flatMap((d) => findTests(path.join(root, d)));
   const needsApp = (f: string) => f.startsWith('tests/browser') || f.startsWith('tests/app');
   if (onlyUnit) files = files.filter((f) => !needsApp(f));
   if (filters.length > 0) files = files.filter((f) => filters.some((w) => f.includes(w)));

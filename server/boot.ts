@@ -4,7 +4,7 @@ import { runMigrations } from '@/db/migrate';
 import { env } from '@/server/env';
 import { defaultLimits } from '@/server/execution/deps';
 import { type Runtime, setRuntime } from '@/server/runtime';
-import { createBuiltinCatalog } from '@/server/tasks/catalog';
+import { loadTaskTypes } from '@/server/tasks/custom';
 import { type RunningWorker, startWorker } from '@/server/worker';
 import { startBoss } from '@/server/worker/boss';
 
@@ -39,13 +39,20 @@ export async function bootRuntime(options: {
     log(`Embedded PostgreSQL running on 127.0.0.1:${embedded.port} (data in ${config.dataDir})`);
   }
   try {
+    const taskTypes = await loadTaskTypes({
+      allowShell: config.PIPEWRIGHT_ALLOW_SHELL,
+      dir: config.PIPEWRIGHT_TASKS_DIR,
+    });
+    for (const t of taskTypes.loaded) log(`Custom task type "${t.type}" from ${t.file}`);
+    for (const problem of taskTypes.problems) log(`Custom task types: ${problem}`);
     await runMigrations(databaseUrl);
     const db = createDatabase(databaseUrl);
     const boss = await startBoss(databaseUrl, { supervise: options.worker });
     const runtime: Runtime = {
       db,
       boss,
-      catalog: createBuiltinCatalog({ allowShell: config.PIPEWRIGHT_ALLOW_SHELL }),
+      catalog: taskTypes.catalog,
+      runners: taskTypes.runners,
       limits: { ...defaultLimits, maxOutputBytes: config.PIPEWRIGHT_MAX_OUTPUT_BYTES },
       databaseUrl,
       embedded: Boolean(embedded),

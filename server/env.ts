@@ -28,6 +28,8 @@ const envSchema = z.object({
     .transform((v) => v !== '0' && v !== 'false'),
   /** The address teammates use to open links (run pages, share links). */
   PIPEWRIGHT_PUBLIC_URL: z.string().url().optional(),
+  /** A folder of custom task types (`.ts` files exporting defineTask(...)). */
+  PIPEWRIGHT_TASKS_DIR: z.string().optional(),
   /** Task attempts one worker process runs at once. */
   PIPEWRIGHT_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** A task output larger than this (bytes of JSON) fails the task. */

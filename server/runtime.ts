@@ -2,6 +2,7 @@ import type PgBoss from 'pg-boss';
 import type { Database } from '@/db/client';
 import type { ExecutionLimits } from '@/server/execution/deps';
 import type { TaskCatalog } from '@/server/tasks/catalog';
+import type { TaskRunner } from '@/server/tasks/runner';
 
 /**
  * The process-wide services, built once at start (server/boot.ts) and read
@@ -12,6 +13,8 @@ export interface Runtime {
   db: Database;
   boss: PgBoss;
   catalog: TaskCatalog;
+  /** How each task type runs here: built-ins plus custom types. */
+  runners: ReadonlyMap<string, TaskRunner<never>>;
   limits: ExecutionLimits;
   databaseUrl: string;
   /** Whether the database is the embedded one in the data directory. */

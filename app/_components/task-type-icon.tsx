@@ -1,6 +1,18 @@
 import type { ComponentType, SVGProps } from 'react';
 import { cn } from '@/app/_lib/cn';
-import { BranchIcon, CodeIcon, GlobeIcon, TimerIcon } from './icons';
+import {
+  BellIcon,
+  BranchIcon,
+  CodeIcon,
+  DatabaseIcon,
+  FolderIcon,
+  GlobeIcon,
+  HandIcon,
+  RepeatIcon,
+  TerminalIcon,
+  TimerIcon,
+  WorkflowIcon,
+} from './icons';
 
 /**
  * Drawn icons for the built-in task types. The catalog's `icon` is a text
@@ -12,6 +24,13 @@ const drawnIcons: Record<string, ComponentType<SVGProps<SVGSVGElement>>> = {
   http: GlobeIcon,
   branch: BranchIcon,
   delay: TimerIcon,
+  files: FolderIcon,
+  notify: BellIcon,
+  shell: TerminalIcon,
+  sql: DatabaseIcon,
+  subflow: WorkflowIcon,
+  'for-each': RepeatIcon,
+  approval: HandIcon,
 };
 
 export function TaskTypeIcon({

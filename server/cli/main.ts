@@ -1,14 +1,21 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { DataDirectoryInUseError } from '@/db/embedded';
 import { runMigrations } from '@/db/migrate';
 import { bootRuntime } from '@/server/boot';
+import { env } from '@/server/env';
 import { InvalidInputError, ServiceError } from '@/server/errors';
+import { decideApproval } from '@/server/execution/decide';
+import { defaultLimits } from '@/server/execution/deps';
 import { exportFlow, getFlow } from '@/server/flows/get';
 import { importFlow } from '@/server/flows/import';
 import { listFlows } from '@/server/flows/list';
+import { getFlowRun } from '@/server/runs/queries';
 import { serve } from '@/server/serve';
 import { builtinCatalog } from '@/server/tasks/catalog';
+import { loadTaskTypes } from '@/server/tasks/custom';
+import { startBoss } from '@/server/worker/boss';
 import { buildApp, buildIsStale } from './build';
 import { withDatabase } from './connect';
 import { CliError, type CliIO, processIO, table } from './output';
@@ -95,6 +102,60 @@ const commands: Record<string, Command> = {
       );
     },
   },
+  approve: {
+    usage: 'pipewright approve <run-id> <node-id> [--reject] [--comment <text>] [--value k=v]...',
+    summary: 'Approve (or --reject) an approval task that is waiting in a run.',
+    options: {
+      reject: { type: 'boolean' },
+      comment: { type: 'string' },
+      value: { type: 'string', multiple: true },
+      by: { type: 'string' },
+    },
+    async run({ positionals, values, io }) {
+      const [runId, nodeId] = positionals;
+      if (!runId || !nodeId)
+        throw new CliError('Missing <run-id> <node-id>: the run and the approval node');
+      assertUuid(runId, 'run');
+      const formValues: Record<string, unknown> = {};
+      for (const pair of (values.value as string[] | undefined) ?? []) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0) throw new CliError(`--value ${pair}: expected name=value`);
+        const raw = pair.slice(eq + 1);
+        // Numbers and booleans are typed as such; the approval's form checks them.
+        formValues[pair.slice(0, eq)] =
+          raw === 'true'
+            ? true
+            : raw === 'false'
+              ? false
+              : raw.trim() !== '' && Number.isFinite(Number(raw))
+                ? Number(raw)
+                : raw;
+      }
+      const decision = values.reject ? 'reject' : 'approve';
+      await withDatabase(async (db, url) => {
+        const run = await getFlowRun(db, runId);
+        const task = run.tasks.find((t) => t.nodeId === nodeId);
+        if (!task) throw new CliError(`run ${runId} has no node "${nodeId}"`);
+        const boss = await startBoss(url, { supervise: false });
+        try {
+          await decideApproval(
+            { db, boss, catalog: builtinCatalog, limits: defaultLimits, wakeLocal: () => {} },
+            {
+              taskRunId: task.id,
+              decision,
+              comment: values.comment as string | undefined,
+              values: formValues,
+              decidedBy: (values.by as string | undefined) ?? os.userInfo().username,
+            },
+          );
+        } finally {
+          await boss.stop({ graceful: false, wait: true });
+        }
+      });
+      io.out(`${decision === 'approve' ? 'Approved' : 'Rejected'} "${nodeId}" in run ${runId}`);
+      return 0;
+    },
+  },
   'flows list': {
     usage: 'pipewright flows list [--json]',
     summary: 'List saved flows.',
@@ -135,8 +196,12 @@ const commands: Record<string, Command> = {
       } catch (err) {
         throw new CliError(`Cannot read ${file}: ${(err as Error).message}`);
       }
+      const catalog = await cliTaskCatalog();
       const { flow } = await withDatabase((db) =>
-        importFlow(db, builtinCatalog, { document, message: values.message as string | undefined }),
+        importFlow(db, catalog, {
+          document,
+          message: values.message as string | undefined,
+        }),
       );
       io.out(`Imported "${flow.name}" as ${flow.id}`);
       return 0;
@@ -169,9 +234,24 @@ const commands: Record<string, Command> = {
   },
 };
 
-function assertUuid(id: string): string {
+/** The catalog documents are checked against: built-ins plus PIPEWRIGHT_TASKS_DIR. */
+async function cliTaskCatalog() {
+  const config = env();
+  const types = await loadTaskTypes({
+    allowShell: config.PIPEWRIGHT_ALLOW_SHELL,
+    dir: config.PIPEWRIGHT_TASKS_DIR,
+  });
+  for (const problem of types.problems) console.error(`[pipewright] custom task types: ${problem}`);
+  return types.catalog;
+}
+
+function assertUuid(id: string, what: 'flow' | 'run' = 'flow'): string {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
-    throw new CliError(`"${id}" is not a flow id; see \`pipewright flows list\``);
+    throw new CliError(
+      what === 'flow'
+        ? `"${id}" is not a flow id; see \`pipewright flows list\``
+        : `"${id}" is not a run id`,
+    );
   }
   return id;
 }
@@ -240,6 +320,11 @@ function describe(err: unknown): string {
     return err.message;
   if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ECONNREFUSED') {
     return `cannot reach the database (${err.message}); check DATABASE_URL`;
+  }
+  // drizzle wraps database errors as "Failed query: <sql>"; the reason is the cause.
+  const cause = err instanceof Error ? (err.cause as Error | undefined) : undefined;
+  if (cause instanceof Error && err instanceof Error && err.message.startsWith('Failed query')) {
+    return `the database refused the change: ${cause.message}`;
   }
   return err instanceof Error ? err.message : String(err);
 }

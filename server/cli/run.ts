@@ -17,7 +17,7 @@ import {
   listRunLogs,
   listRunTransitions,
 } from '@/server/runs/queries';
-import { builtinCatalog } from '@/server/tasks/catalog';
+import type { TaskCatalog } from '@/server/tasks/catalog';
 import { engineDeps } from '@/server/worker';
 import { CliError, type CliIO } from './output';
 
@@ -37,7 +37,7 @@ export async function runCommand(
   const booted = await bootRuntime({ worker: true, reuseRunningEmbedded: true, log: () => {} });
   try {
     const { db } = booted.runtime;
-    const flow = await resolveFlow(db, target, io, quiet);
+    const flow = await resolveFlow(db, booted.runtime.catalog, target, io, quiet);
     const params: Record<string, unknown> = {};
     for (const pair of options.params) {
       const eq = pair.indexOf('=');
@@ -91,7 +91,13 @@ export async function runCommand(
   }
 }
 
-async function resolveFlow(db: Database, target: string, io: CliIO, quiet: boolean) {
+async function resolveFlow(
+  db: Database,
+  catalog: TaskCatalog,
+  target: string,
+  io: CliIO,
+  quiet: boolean,
+) {
   if (UUID.test(target)) {
     const flow = await getFlow(db, { id: target });
     return { id: flow.id, version: flow.version.version, document: flow.version.document };
@@ -121,7 +127,7 @@ async function resolveFlow(db: Database, target: string, io: CliIO, quiet: boole
         document: current.version.document,
       };
     }
-    const saved = await updateFlow(db, builtinCatalog, {
+    const saved = await updateFlow(db, catalog, {
       id: existing.id,
       baseVersion: current.latestVersion,
       document,
@@ -131,7 +137,7 @@ async function resolveFlow(db: Database, target: string, io: CliIO, quiet: boole
       io.out(`Saved ${target} as version ${saved.version.version} of "${saved.flow.name}"`);
     return { id: existing.id, version: saved.version.version, document: saved.version.document };
   }
-  const imported = await importFlow(db, builtinCatalog, {
+  const imported = await importFlow(db, catalog, {
     document,
     message: `Imported by pipewright run from ${target}`,
   });

@@ -198,6 +198,13 @@ export function validateFlowDocument(raw: unknown, types: TaskTypeLookup): FlowD
   }
   const doc = parsed.data;
   const issues: DocumentIssue[] = [];
+  // PostgreSQL cannot store U+0000 in text or JSON; say so instead of failing on save.
+  if (JSON.stringify(doc).includes('\\u0000')) {
+    issues.push({
+      path: '',
+      message: 'contains a NUL character (\\u0000), which cannot be stored; remove it',
+    });
+  }
 
   const byId = new Map<string, FlowNode>();
   for (const node of doc.nodes) {

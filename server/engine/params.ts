@@ -74,7 +74,11 @@ export function resolveParams(
 export function parseParamString(doc: FlowDocument, name: string, raw: string): unknown {
   const def = doc.params?.[name];
   if (!def || def.type === 'string') return raw;
-  if (def.type === 'number') return raw.trim() === '' ? raw : Number(raw);
+  if (def.type === 'number') {
+    // Not a number: keep the text, so the error quotes what was typed.
+    const n = Number(raw);
+    return raw.trim() === '' || !Number.isFinite(n) ? raw : n;
+  }
   if (def.type === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
   try {
     return JSON.parse(raw);

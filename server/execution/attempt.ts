@@ -6,6 +6,7 @@ import { cacheKey } from '@/server/engine/cache-key';
 import type { FlowDocument, FlowNode } from '@/server/engine/document';
 import { upstreamOf } from '@/server/engine/planning';
 import { type NodeSettings, nodeSettings, retryDelayMs, shouldRetry } from '@/server/engine/retry';
+import { isTerminalFlowState } from '@/server/engine/states';
 import { resolveTemplates, TemplateError } from '@/server/engine/template';
 import { PermanentTaskError, type TaskRunResult, TaskTimeoutError } from '@/server/tasks/runner';
 import type { ForEachState } from '@/server/tasks/runners/for-each';
@@ -15,8 +16,10 @@ import {
   lockFlowRun,
   lockFlowRunOfTask,
   type TaskRow as PlanningTaskRow,
+  resumeTask,
   sendTaskJob,
 } from './advance';
+import { markRunCancelling } from './cancel';
 import { childRunService } from './child-runs';
 import { type EngineDeps, TASK_QUEUE, type WorkerDeps, wakeLocalAt } from './deps';
 import { itemNodeId, loadVersionDocument, nodeForTask } from './documents';
@@ -469,6 +472,11 @@ async function finishAttempt(
     return;
   }
 
+  if (result && 'suspend' in result && run.state === 'cancelling') {
+    await endTask(t, deps, run, task, 'cancelled', { reason: 'the run was cancelled' });
+    return;
+  }
+
   if (result && 'suspend' in result) {
     const { until, state, reason } = result.suspend;
     const jobId = until ? randomUUID() : null;
@@ -493,6 +501,16 @@ async function finishAttempt(
         jobId,
       );
       wakeLocalAt(deps, TASK_QUEUE, until);
+    }
+    // A child run may have finished while this attempt was still starting it;
+    // its resume found the task not yet suspended, so resume it from here.
+    const childRunId = (state as { kind?: string; childRunId?: string } | undefined)?.childRunId;
+    if (!until && childRunId) {
+      const [child] = await tx
+        .select({ state: flowRuns.state })
+        .from(flowRuns)
+        .where(eq(flowRuns.id, childRunId));
+      if (child && isTerminalFlowState(child.state)) await resumeTask(t, deps, task.id);
     }
     return;
   }
@@ -544,7 +562,20 @@ async function finishAttempt(
     (failure instanceof AttemptAborted && failure.outcome === 'timedout') ||
     failure instanceof TaskTimeoutError;
   const flowTimedOut = run.deadlineAt !== null && run.deadlineAt.getTime() <= Date.now();
-  const permanent = failure instanceof PermanentTaskError || flowTimedOut;
+  if (flowTimedOut && run.state !== 'cancelling') {
+    // The flow's own deadline passed: the whole run stops and ends Failed,
+    // saying so (not as if this one task had simply timed out).
+    const seconds = Math.round((run.deadlineAt!.getTime() - run.createdAt.getTime()) / 1000);
+    const cancelling = await markRunCancelling(
+      t,
+      run,
+      `the flow timed out after ${seconds} s`,
+      true,
+    );
+    await endTask(t, deps, cancelling, task, 'timedout', { reason: 'the flow timed out', error });
+    return;
+  }
+  const permanent = failure instanceof PermanentTaskError;
   if (!permanent && shouldRetry(claimed.settings, job.attempt - task.crashCount)) {
     await scheduleRetry(
       t,

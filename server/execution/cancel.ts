@@ -1,9 +1,9 @@
 import { and, eq, notInArray } from 'drizzle-orm';
-import { inTransaction } from '@/db/client';
+import { inTransaction, type Transaction } from '@/db/client';
 import { flowRuns, taskRuns } from '@/db/schema';
 import { isTerminalFlowState } from '@/server/engine/states';
 import { ConflictError, NotFoundError } from '@/server/errors';
-import { advanceFlowRun, lockFlowRun } from './advance';
+import { advanceFlowRun, type FlowRunRow, lockFlowRun } from './advance';
 import { CANCEL_CHANNEL, type EngineDeps } from './deps';
 import { notifyOnCommit, recordTransitions } from './transitions';
 
@@ -52,22 +52,35 @@ async function cancelOneRun(
       throw new ConflictError(`The run already ended (${run.state}); there is nothing to cancel`);
     }
     if (run.state === 'cancelling') return { state: run.state };
-    const reason = options.reason ?? 'cancelled by a user';
-    await t.tx
-      .update(flowRuns)
-      .set({ state: 'cancelling', stateReason: reason, timedOut: options.timedOut ?? false })
-      .where(and(eq(flowRuns.id, run.id), eq(flowRuns.state, run.state)));
-    await recordTransitions(t.tx, [
-      { flowRunId: run.id, fromState: run.state, toState: 'cancelling', reason },
-    ]);
-    await notifyOnCommit(t.tx, CANCEL_CHANNEL, run.id);
-    const cancelling = {
-      ...run,
-      state: 'cancelling' as const,
-      stateReason: reason,
-      timedOut: options.timedOut ?? false,
-    };
+    const cancelling = await markRunCancelling(
+      t,
+      run,
+      options.reason ?? 'cancelled by a user',
+      options.timedOut ?? false,
+    );
     await advanceFlowRun(t, deps, cancelling);
     return { state: cancelling.state };
   });
+}
+
+/**
+ * Moves a run (locked by the caller) to Cancelling and tells workers running
+ * its attempts to stop. The caller then advances the run, which cancels what
+ * waits and ends the run once nothing runs.
+ */
+export async function markRunCancelling(
+  t: Transaction,
+  run: FlowRunRow,
+  reason: string,
+  timedOut: boolean,
+): Promise<FlowRunRow> {
+  await t.tx
+    .update(flowRuns)
+    .set({ state: 'cancelling', stateReason: reason, timedOut })
+    .where(and(eq(flowRuns.id, run.id), eq(flowRuns.state, run.state)));
+  await recordTransitions(t.tx, [
+    { flowRunId: run.id, fromState: run.state, toState: 'cancelling', reason },
+  ]);
+  await notifyOnCommit(t.tx, CANCEL_CHANNEL, run.id);
+  return { ...run, state: 'cancelling', stateReason: reason, timedOut };
 }

@@ -18,7 +18,8 @@ export const codeTask = defineTaskDefinition({
 export const httpTask = defineTaskDefinition({
   type: 'http',
   title: 'HTTP request',
-  description: 'Call an HTTP endpoint; the response body becomes the output.',
+  description:
+    'Call an HTTP endpoint; the output is { status, headers, body } (JSON bodies parsed).',
   category: 'Integrations',
   icon: '⇄',
   config: z.strictObject({

@@ -13,10 +13,17 @@ export async function startBoss(connectionString: string, options: { supervise: 
     supervise: options.supervise,
     schedule: false,
   });
+  let stopping = false;
   boss.on('error', (err) => {
     // pg-boss reports transient database errors here; it retries on its own.
-    console.error(`[pg-boss] ${err.message}`);
+    // While shutting down, connections closing under it are expected.
+    if (!stopping) console.error(`[pg-boss] ${err.message}`);
   });
+  const stop = boss.stop.bind(boss);
+  boss.stop = (options) => {
+    stopping = true;
+    return stop(options);
+  };
   await boss.start();
   const existing = new Set((await boss.getQueues()).map((q) => q.name));
   for (const name of queueNames) {

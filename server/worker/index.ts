@@ -10,7 +10,7 @@ import {
 import { sweep } from '@/server/execution/sweeper';
 import type { Runtime } from '@/server/runtime';
 import { SandboxPool } from '@/server/sandbox';
-import { builtinRunners } from '@/server/tasks/runners';
+import type { TaskRunner } from '@/server/tasks/runner';
 import { QueueConsumer } from './consumer';
 import { queues } from './queues';
 import { type Listener, listenToChannels, WAKE_CHANNEL } from './wake';
@@ -26,6 +26,8 @@ export interface WorkerOptions {
   /** Sandbox host processes for code tasks. */
   sandboxes: number;
   sweepIntervalMs: number;
+  /** Task types this worker can run (default: the runtime's). */
+  runners: ReadonlyMap<string, TaskRunner<never>>;
 }
 
 /** The engine's view of a runtime (also used by the web process to start runs). */
@@ -56,7 +58,7 @@ export async function startWorker(
   const deps: WorkerDeps = {
     ...engineDeps(runtime),
     limits: runtime.limits ?? defaultLimits,
-    runners: builtinRunners,
+    runners: options.runners ?? runtime.runners,
     sandbox,
     workerId,
     log,

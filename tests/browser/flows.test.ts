@@ -329,6 +329,8 @@ describe('flows list and flow page', () => {
     const page = await openPage(`/flows/${flow.id}`);
     await expectText(page.getByTestId('flow-name'), 'Versioned, renamed');
     await expectText(page.getByTestId('flow-version'), 'v2');
+    // The editor keeps the history in its side panel's second tab.
+    await page.getByTestId('panel-tab-history').click();
     const items = page.getByTestId('version-item');
     await expectCount(items, 2);
     await expectText(items.nth(0), /v2[\s\S]*Renamed from "Versioned" to "Versioned, renamed"/);

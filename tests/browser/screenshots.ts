@@ -1,7 +1,8 @@
 /**
- * Writes public/screenshots/flows.png (the flows list) and flow.png (a flow
- * page with its graph) from the real app, seeded with a few flows. Not a
- * test: run it by hand after a UI change and look at the pictures.
+ * Writes public/screenshots/flows.png (the flows list) and flow.png (the
+ * flow editor after a run, one task open in the inspector) from the real
+ * app, seeded with a few flows. Not a test: run it by hand after a UI
+ * change and look at the pictures.
  *
  *   node --import tsx tests/browser/screenshots.ts
  *
@@ -71,7 +72,8 @@ const customerSync: FlowDocument = {
 async function main() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'pipewright-screenshots-'));
   const database = await startEmbeddedPostgres({ dataDir });
-  const app = await startApp({ DATABASE_URL: database.url, PIPEWRIGHT_WORKER: '0' });
+  // With its in-process worker: the editor picture shows a finished run.
+  const app = await startApp({ DATABASE_URL: database.url });
   const browser = await launchBrowser();
   try {
     const api = createTRPCClient<AppRouter>({
@@ -136,7 +138,12 @@ async function main() {
 
     await page.goto(`${app.url}/flows/${example.flow.id}`);
     await page.locator('.react-flow__node[data-id="wait"]').waitFor();
-    await page.getByTestId('version-item').nth(2).waitFor();
+    await page.getByTestId('run-flow').click();
+    await page.locator('.react-flow__node[data-id="reorder"][data-state="completed"]').waitFor();
+    await page.locator('.react-flow__node[data-id="wait"][data-state="skipped"]').waitFor();
+    await page.locator('.react-flow__node[data-id="count"]').click();
+    await page.locator('[data-testid="code-editor"] .cm-content').waitFor();
+    await page.mouse.move(0, 0);
     await page.waitForTimeout(300); // fitView settles after the nodes are measured
     await page.screenshot({ path: path.join(outDir, 'flow.png') });
 

@@ -8,6 +8,8 @@ import { Alert } from '@/app/_components/alert';
 import { Button } from '@/app/_components/button';
 import { EmptyState } from '@/app/_components/empty-state';
 import {
+  ChevronDownIcon,
+  FileTemplateIcon,
   PlusIcon,
   SearchIcon,
   SparklesIcon,
@@ -15,7 +17,10 @@ import {
   WorkflowIcon,
   XIcon,
 } from '@/app/_components/icons';
+import { MenuItem, Popover } from '@/app/_components/popover';
 import { apiErrorDetails } from '@/app/_lib/api-errors';
+import { useTaskCatalog } from '@/app/_lib/task-catalog';
+import { type FlowTemplate, flowTemplates, templateTaskTypes } from '@/app/_lib/templates';
 import { useTRPC } from '@/app/_lib/trpc';
 import { useExportFlow } from '@/app/_lib/use-export-flow';
 import { DeleteFlowDialog, type FlowToDelete } from './delete-flow-dialog';
@@ -126,6 +131,10 @@ export function FlowsListPage() {
     openAfterImport.current = open;
     fileInput.current?.click();
   };
+  const startFromTemplate = (template: FlowTemplate) => {
+    openAfterImport.current = true;
+    void importer.importDocument(template.document, `The “${template.title}” template`);
+  };
   const startFromExample = () => {
     openAfterImport.current = true;
     void importer.importDocument(exampleFlowDocument, 'The example flow');
@@ -146,6 +155,7 @@ export function FlowsListPage() {
               {!importer.pending && <UploadIcon />}
               Import
             </Button>
+            <TemplateMenu onPick={startFromTemplate} disabled={importer.pending} />
             <Button variant="primary" onClick={() => setCreating(true)} data-testid="new-flow">
               <PlusIcon />
               New flow
@@ -228,6 +238,7 @@ export function FlowsListPage() {
                     <PlusIcon />
                     New flow
                   </Button>
+                  <TemplateMenu onPick={startFromTemplate} disabled={importer.pending} />
                   <Button onClick={() => pickFile(true)} pending={importer.pending}>
                     {!importer.pending && <UploadIcon />}
                     Import a .json file
@@ -296,6 +307,63 @@ export function FlowsListPage() {
           setNotice({ tone: 'success', title: `Deleted “${name}”.` });
         }}
       />
+    </div>
+  );
+}
+
+/** "New flow from template": each template opens as a new flow, ready to edit. */
+function TemplateMenu({
+  onPick,
+  disabled,
+}: {
+  onPick: (template: FlowTemplate) => void;
+  disabled: boolean;
+}) {
+  const [open, setOpen] = useState(false);
+  const catalog = useTaskCatalog();
+  const known = new Set(catalog.data?.map((t) => t.type));
+  return (
+    <div className="relative">
+      <Button
+        onClick={() => setOpen((o) => !o)}
+        disabled={disabled}
+        aria-expanded={open}
+        data-testid="new-from-template"
+      >
+        <FileTemplateIcon />
+        From template
+        <ChevronDownIcon className="size-3.5 text-slate-400" />
+      </Button>
+      <Popover
+        open={open}
+        onClose={() => setOpen(false)}
+        label="New flow from a template"
+        className="w-80 text-left"
+      >
+        {flowTemplates.map((template) => {
+          const missing = catalog.data
+            ? templateTaskTypes(template).filter((type) => !known.has(type))
+            : [];
+          return (
+            <MenuItem
+              key={template.slug}
+              data-testid={`template-${template.slug}`}
+              disabled={missing.length > 0}
+              description={
+                missing.length > 0
+                  ? `Needs task types this server lacks: ${missing.join(', ')}`
+                  : template.description
+              }
+              onClick={() => {
+                setOpen(false);
+                onPick(template);
+              }}
+            >
+              {template.title}
+            </MenuItem>
+          );
+        })}
+      </Popover>
     </div>
   );
 }

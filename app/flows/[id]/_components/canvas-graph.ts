@@ -76,7 +76,8 @@ function formatSeconds(seconds: number): string {
   return `${Math.round((seconds / 86_400) * 10) / 10} d`;
 }
 
-function nodePolicies(node: FlowNode): string[] {
+/** Short notes on a node's policies: "3 retries", "cached 1 h", "timeout 30 s". */
+export function nodePolicies(node: FlowNode): string[] {
   const policies: string[] = [];
   const retries = node.retry?.retries ?? 0;
   if (retries > 0) policies.push(`${retries} ${retries === 1 ? 'retry' : 'retries'}`);

@@ -1,15 +1,19 @@
 'use client';
 
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useState } from 'react';
 import { Alert } from '@/app/_components/alert';
 import { Button, ButtonLink } from '@/app/_components/button';
 import { EmptyState } from '@/app/_components/empty-state';
-import { DownloadIcon, WorkflowIcon } from '@/app/_components/icons';
+import { DownloadIcon, RotateIcon, WorkflowIcon } from '@/app/_components/icons';
 import { NotFoundMessage } from '@/app/_components/not-found-message';
 import { apiErrorDetails, isNotFound } from '@/app/_lib/api-errors';
-import { useTRPC } from '@/app/_lib/trpc';
+import { useTaskCatalog } from '@/app/_lib/task-catalog';
+import { useTRPC, useTRPCClient } from '@/app/_lib/trpc';
 import { useExportFlow } from '@/app/_lib/use-export-flow';
+import { FlowEditor } from './editor/flow-editor';
 import { FlowCanvas } from './flow-canvas';
 import { FlowHeader } from './flow-header';
 import { VersionHistory } from './version-history';
@@ -19,8 +23,8 @@ const retryUnlessNotFound = (failures: number, error: unknown) =>
   !isNotFound(error) && failures < 1;
 
 /**
- * The flow page: header, the saved graph of one version (the latest, or
- * `?version=N`) drawn read-only, and the version history beside it.
+ * The flow page: the latest version opens in the editor; an older one
+ * (`?version=N`) is drawn read-only beside the version history, with Restore.
  */
 export function FlowView({ flowId, version }: { flowId: string; version: number | undefined }) {
   const trpc = useTRPC();
@@ -34,6 +38,27 @@ export function FlowView({ flowId, version }: { flowId: string; version: number 
     trpc.flows.versions.queryOptions({ id: flowId }, { retry: retryUnlessNotFound }),
   );
   const exporter = useExportFlow();
+  const catalog = useTaskCatalog();
+  const queryClient = useQueryClient();
+  const client = useTRPCClient();
+  const router = useRouter();
+  // Bumped to open the latest saved version in a fresh editor (after a conflict or a restore).
+  const [generation, setGeneration] = useState(0);
+  const restore = useMutation({
+    mutationFn: async (input: { version: number; baseVersion: number }) => {
+      const document = await client.flows.export.query({ id: flowId, version: input.version });
+      return client.flows.update.mutate({
+        id: flowId,
+        baseVersion: input.baseVersion,
+        document,
+        message: `Restored version ${input.version}`,
+      });
+    },
+    onSuccess: async () => {
+      await queryClient.invalidateQueries(trpc.flows.pathFilter());
+      router.push(`/flows/${flowId}`);
+    },
+  });
 
   if (flow.isError) {
     if (isNotFound(flow.error) && version !== undefined && versions.isPending) {
@@ -78,6 +103,34 @@ export function FlowView({ flowId, version }: { flowId: string; version: number 
   const isLatest = shown.version === data.latestVersion;
   const exportShown = () => exporter.mutate({ id: data.id, version: shown.version });
 
+  if (isLatest && version === undefined) {
+    if (catalog.isError) {
+      return (
+        <div className="mx-auto max-w-3xl px-6 py-10">
+          <Alert tone="error" title="The task catalog could not be loaded">
+            <p>{apiErrorDetails(catalog.error).message}</p>
+            <Button size="sm" className="mt-3" onClick={() => void catalog.refetch()}>
+              Try again
+            </Button>
+          </Alert>
+        </div>
+      );
+    }
+    if (catalog.isPending || flow.isPlaceholderData) return <FlowPageSkeleton />;
+    return (
+      <FlowEditor
+        key={`${data.id}:${generation}`}
+        flow={{ id: data.id, version: shown.version, document }}
+        types={catalog.data}
+        versions={versions.data}
+        versionsLoading={versions.isPending}
+        onReload={() => {
+          void flow.refetch().then(() => setGeneration((g) => g + 1));
+        }}
+      />
+    );
+  }
+
   return (
     <div className="flex h-[calc(100dvh-3rem)] flex-col">
       <FlowHeader
@@ -103,7 +156,27 @@ export function FlowView({ flowId, version }: { flowId: string; version: number 
           <Link href={`/flows/${data.id}`} className="font-medium underline underline-offset-2">
             Open the latest version
           </Link>
+          <Button
+            size="sm"
+            className="ml-3 h-7"
+            pending={restore.isPending}
+            onClick={() =>
+              restore.mutate({ version: shown.version, baseVersion: data.latestVersion })
+            }
+            data-testid="restore-shown-version"
+          >
+            {!restore.isPending && <RotateIcon className="size-3.5" />}
+            Restore this version
+          </Button>
         </div>
+      )}
+      {restore.isError && (
+        <Alert
+          tone="error"
+          className="m-4 mb-0"
+          title={`Could not restore: ${apiErrorDetails(restore.error).message}`}
+          onDismiss={() => restore.reset()}
+        />
       )}
       {exporter.isError && (
         <Alert
@@ -128,6 +201,7 @@ export function FlowView({ flowId, version }: { flowId: string; version: number 
           shownVersion={shown.version}
           latestVersion={data.latestVersion}
           loading={versions.isPending}
+          onRestore={(v) => restore.mutate({ version: v, baseVersion: data.latestVersion })}
         />
       </div>
     </div>

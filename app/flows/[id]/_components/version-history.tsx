@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { HistoryIcon } from '@/app/_components/icons';
+import { HistoryIcon, RotateIcon } from '@/app/_components/icons';
 import { RelativeTime } from '@/app/_components/relative-time';
 import { cn } from '@/app/_lib/cn';
 
@@ -9,27 +9,35 @@ export interface FlowVersionSummary {
   version: number;
   message: string;
   createdAt: Date;
+  createdBy?: string | null;
   nodeCount: number;
 }
 
-/** Every saved version, newest first; each opens that version read-only. */
+/**
+ * Every saved version, newest first: who saved it, when, and why. Each
+ * opens that version read-only; "Restore" saves an older one as a new version.
+ */
 export function VersionHistory({
   flowId,
   versions,
   shownVersion,
   latestVersion,
   loading,
+  onRestore,
+  className,
 }: {
   flowId: string;
   versions: FlowVersionSummary[] | undefined;
   shownVersion: number;
   latestVersion: number;
   loading: boolean;
+  onRestore?: (version: number) => void;
+  className?: string;
 }) {
   return (
     <aside
       aria-labelledby="version-history-title"
-      className="flex w-72 shrink-0 flex-col border-l border-slate-200 bg-white"
+      className={cn('flex w-72 shrink-0 flex-col border-l border-slate-200 bg-white', className)}
       data-testid="version-history"
     >
       <h2
@@ -51,7 +59,7 @@ export function VersionHistory({
             const current = v.version === shownVersion;
             const isLatest = v.version === latestVersion;
             return (
-              <li key={v.version}>
+              <li key={v.version} className="group relative">
                 <Link
                   href={isLatest ? `/flows/${flowId}` : `/flows/${flowId}?version=${v.version}`}
                   aria-current={current ? 'page' : undefined}
@@ -94,8 +102,21 @@ export function VersionHistory({
                   </p>
                   <p className="mt-0.5 text-xs text-slate-500">
                     {v.nodeCount} {v.nodeCount === 1 ? 'task' : 'tasks'}
+                    {v.createdBy ? ` · by ${v.createdBy}` : ''}
                   </p>
                 </Link>
+                {onRestore && !isLatest && (
+                  <button
+                    type="button"
+                    onClick={() => onRestore(v.version)}
+                    className="absolute right-2 bottom-1.5 inline-flex items-center gap-1 rounded-md bg-white px-2 py-1 text-xs font-medium text-indigo-600 opacity-0 shadow-sm ring-1 ring-slate-200 group-focus-within:opacity-100 group-hover:opacity-100 hover:bg-indigo-50 focus-visible:opacity-100 focus-visible:outline-2 focus-visible:outline-indigo-600"
+                    data-testid="restore-version"
+                    data-version={v.version}
+                  >
+                    <RotateIcon className="size-3" />
+                    Restore
+                  </button>
+                )}
               </li>
             );
           })}

@@ -1,0 +1,203 @@
+'use client';
+
+import {
+  Background,
+  BackgroundVariant,
+  type Connection,
+  Controls,
+  type FinalConnectionState,
+  type IsValidConnection,
+  MiniMap,
+  type NodeTypes,
+  ReactFlow,
+  useStore as useFlowStore,
+} from '@xyflow/react';
+import { useCallback, useMemo } from 'react';
+import { useCanvasDom } from './canvas-dom';
+import type { EditorEdge, EditorNode } from './editor-graph';
+import {
+  type TaskRunView,
+  useEditorOverlay,
+  useEditorStore,
+  useEditorStoreApi,
+} from './editor-store';
+import { EditorTaskNode } from './editor-task-node';
+import { StickyNoteNode } from './sticky-note-node';
+
+// Module-level so React Flow sees the same object on every render.
+const nodeTypes = { task: EditorTaskNode, note: StickyNoteNode } satisfies NodeTypes;
+
+/**
+ * Past this many nodes only the ones in view are rendered. Culling costs a
+ * re-render of the node and edge lists on every pan frame, which at 500
+ * nodes is slower than letting the browser skip painting what is off screen
+ * (measured by scripts/bench-canvas.ts), so it starts only for huge flows.
+ */
+const VISIBLE_ONLY_THRESHOLD = 1500;
+export const SNAP_GRID: [number, number] = [20, 20];
+const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
+/** Below this zoom text is unreadable: nodes are drawn as plain blocks (see globals.css). */
+const DETAIL_ZOOM = 0.45;
+
+const stateColors: Record<string, string> = {
+  completed: '#6ee7b7',
+  cached: '#5eead4',
+  running: '#7dd3fc',
+  retrying: '#fcd34d',
+  failed: '#fca5a5',
+  timedout: '#fdba74',
+};
+
+/*
+ * While a run is shown every task node's outer element (`.react-flow__node`)
+ * carries `data-state` through React Flow's `domAttributes`; the node's own
+ * wrapper carries it too. Decorated copies are cached per node object, so a
+ * poll re-creates only the nodes whose state changed.
+ */
+const decorated = new WeakMap<EditorNode, { state: string; node: EditorNode }>();
+function withRunState(
+  nodes: EditorNode[],
+  runView: ReadonlyMap<string, TaskRunView> | null,
+): EditorNode[] {
+  if (!runView) return nodes;
+  return nodes.map((node) => {
+    const state = runView.get(node.id)?.state;
+    if (!state) return node;
+    const cached = decorated.get(node);
+    if (cached?.state === state) return cached.node;
+    const next = {
+      ...node,
+      domAttributes: { 'data-state': state } as EditorNode['domAttributes'],
+    } as EditorNode;
+    decorated.set(node, { state, node: next });
+    return next;
+  });
+}
+
+/** The editable graph: drag, connect, select; edits go through the editor store. */
+export function EditorCanvas({ snapToGrid }: { snapToGrid: boolean }) {
+  const store = useEditorStoreApi();
+  const dom = useCanvasDom();
+  const nodes = useEditorStore((s) => s.nodes);
+  const edges = useEditorStore((s) => s.edges);
+  const runView = useEditorOverlay((s) => s.runView);
+  const shownNodes = useMemo(() => withRunState(nodes, runView), [nodes, runView]);
+  const { onNodesChange, onEdgesChange } = store.getState();
+  // A boolean, so zooming re-renders only when it crosses the threshold.
+  const zoomedOut = useFlowStore((s) => s.transform[2] < DETAIL_ZOOM);
+
+  const refuse = useCallback(
+    (source: string, target: string, reason: string) =>
+      store.getState().notify('error', `Can't connect ${source} → ${target}: ${reason}`),
+    [store],
+  );
+
+  const onConnect = useCallback(
+    (connection: Connection) => {
+      const result = store.getState().connect(connection);
+      if (!result.ok) refuse(connection.source, connection.target, result.reason);
+    },
+    [store, refuse],
+  );
+
+  // Refused while hovering (the handle turns red), and explained on release.
+  const isValidConnection = useCallback<IsValidConnection<EditorEdge>>(
+    (edge) =>
+      store.getState().canConnect({
+        source: edge.source,
+        target: edge.target,
+        sourceHandle: edge.sourceHandle ?? null,
+        targetHandle: null,
+      }).ok,
+    [store],
+  );
+
+  const onConnectEnd = useCallback(
+    (_event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+      if (state.isValid !== false || !state.fromNode || !state.toNode) return;
+      const fromSource = state.fromHandle?.type !== 'target';
+      const connection: Connection = {
+        source: fromSource ? state.fromNode.id : state.toNode.id,
+        target: fromSource ? state.toNode.id : state.fromNode.id,
+        sourceHandle: (fromSource ? state.fromHandle?.id : state.toHandle?.id) ?? null,
+        targetHandle: null,
+      };
+      const result = store.getState().canConnect(connection);
+      if (!result.ok) refuse(connection.source, connection.target, result.reason);
+    },
+    [store, refuse],
+  );
+
+  const miniMapColor = useCallback(
+    (node: EditorNode) => {
+      if (node.type === 'note') return '#fde68a';
+      const state = runView?.get(node.id)?.state;
+      return (state && stateColors[state]) ?? '#c7d2fe';
+    },
+    [runView],
+  );
+
+  return (
+    <div
+      ref={(element) => {
+        dom.element = element;
+      }}
+      className="h-full w-full"
+      onPointerMove={(event) => {
+        dom.pointer = { x: event.clientX, y: event.clientY };
+      }}
+      onPointerLeave={() => {
+        dom.pointer = null;
+      }}
+      data-testid="editor-canvas"
+    >
+      <ReactFlow<EditorNode, EditorEdge>
+        nodes={shownNodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={isValidConnection}
+        onNodeDragStart={(_event, _node, dragged) =>
+          store.getState().checkpoint(dragged.map((n) => n.id))
+        }
+        onSelectionDragStart={(_event, dragged) =>
+          store.getState().checkpoint(dragged.map((n) => n.id))
+        }
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={MULTI_SELECT_KEYS}
+        snapToGrid={snapToGrid}
+        snapGrid={SNAP_GRID}
+        fitView
+        fitViewOptions={{ padding: 0.15, maxZoom: 1.1 }}
+        minZoom={0.1}
+        maxZoom={2}
+        onlyRenderVisibleElements={nodes.length > VISIBLE_ONLY_THRESHOLD}
+        colorMode="light"
+        className={zoomedOut ? 'pw-zoomed-out' : undefined}
+        aria-label="Flow editor canvas"
+      >
+        <Background
+          variant={BackgroundVariant.Dots}
+          gap={SNAP_GRID}
+          size={snapToGrid ? 1.6 : 1.2}
+          color={snapToGrid ? '#94a3b8' : '#cbd5e1'}
+        />
+        <Controls showInteractive={false} position="bottom-left" />
+        <MiniMap<EditorNode>
+          nodeColor={miniMapColor}
+          nodeStrokeWidth={0}
+          nodeBorderRadius={6}
+          pannable
+          zoomable
+          ariaLabel="Mini map of the flow"
+          position="bottom-right"
+          style={{ width: 168, height: 112 }}
+        />
+      </ReactFlow>
+    </div>
+  );
+}
