@@ -65,17 +65,19 @@ export async function bootRuntime(options: {
     setRuntime(runtime);
 
     let done: Promise<void> | undefined;
+    const booted: Booted = { runtime, worker, shutdown: () => shutdown() };
     const shutdown = () => {
       done ??= (async () => {
         setRuntime(undefined);
-        await worker?.stop().catch((err: Error) => log(`worker stop: ${err.message}`));
+        // The worker in `booted` now, which a caller may have replaced.
+        await booted.worker?.stop().catch((err: Error) => log(`worker stop: ${err.message}`));
         await boss.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => {});
         await db.$client.end().catch(() => {});
         await embedded?.stop();
       })();
       return done;
     };
-    return { runtime, worker, shutdown };
+    return booted;
   } catch (err) {
     await embedded?.stop();
     throw err;
