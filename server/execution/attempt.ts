@@ -10,6 +10,7 @@ import { isTerminalFlowState } from '@/server/engine/states';
 import { resolveTemplates, TemplateError } from '@/server/engine/template';
 import { PermanentTaskError, type TaskRunResult, TaskTimeoutError } from '@/server/tasks/runner';
 import type { ForEachState } from '@/server/tasks/runners/for-each';
+import { redactConfigForDisplay } from '@/server/tasks/runners/redact';
 import {
   advanceFlowRun,
   type FlowRunRow,
@@ -295,7 +296,7 @@ async function claimAttempt(
           branch: hit.branch,
           cacheKey: key,
           cachedFromTaskRunId: hit.id,
-          resolvedConfig: config,
+          resolvedConfig: redactConfigForDisplay(config),
           stateReason: null,
           startedAt: now,
           endedAt: now,
@@ -322,7 +323,7 @@ async function claimAttempt(
   await tx.execute(sql`
     with started as (
       update task_runs set state = 'running', state_reason = null,
-        resolved_config = ${JSON.stringify(config)}::jsonb, cache_key = ${key},
+        resolved_config = ${JSON.stringify(redactConfigForDisplay(config))}::jsonb, cache_key = ${key},
         worker_id = ${deps.workerId}, started_at = coalesce(started_at, ${now}),
         lease_expires_at = ${lease}, not_before = null
       where id = ${task.id}

@@ -35,3 +35,18 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
   }
   return out;
 }
+
+/**
+ * A resolved config as it is stored for the run page: credentials inside
+ * URLs (a SQL connection, basic auth in an HTTP URL) are masked everywhere.
+ */
+export function redactConfigForDisplay(value: unknown): unknown {
+  if (typeof value === 'string') return redactSecrets(value);
+  if (Array.isArray(value)) return value.map(redactConfigForDisplay);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, redactConfigForDisplay(v)]),
+    );
+  }
+  return value;
+}
