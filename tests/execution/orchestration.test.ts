@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import { flowRuns } from '@/db/schema';
 import { startWorker } from '@/server/worker';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
+import { maxOverlap } from '../helpers/overlap';
 
 let engine: TestEngine;
 before(async () => {
@@ -116,21 +117,6 @@ describe('subflow', () => {
     assert.match(taskOf(run, 'child').stateReason ?? '', /no flow with name "No such flow"/);
   });
 });
-
-function maxOverlap(intervals: { start: number; end: number }[]) {
-  const events = intervals.flatMap((i) => [
-    { t: i.start, d: 1 },
-    { t: i.end, d: -1 },
-  ]);
-  events.sort((a, b) => a.t - b.t || a.d - b.d);
-  let now = 0;
-  let max = 0;
-  for (const e of events) {
-    now += e.d;
-    max = Math.max(max, now);
-  }
-  return max;
-}
 
 describe('for-each', () => {
   test('50 items with concurrency 5: each a durable task, results in order, never more than 5 at once', async () => {

@@ -5,6 +5,7 @@ import { concurrencyLimits, runTransitions, taskAttempts, taskRuns } from '@/db/
 import { TASK_QUEUE } from '@/server/execution/deps';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
 import { json, startHttpServer } from '../helpers/http-server';
+import { maxOverlap } from '../helpers/overlap';
 
 let engine: TestEngine;
 before(async () => {
@@ -26,22 +27,6 @@ const doc = (nodes: unknown[], edges: unknown[] = [], extra: Record<string, unkn
   edges,
   ...extra,
 });
-
-/** Most tasks running at once, from recorded attempt times. */
-function maxOverlap(intervals: { start: number; end: number }[]) {
-  const events = intervals.flatMap((i) => [
-    { t: i.start, d: 1 },
-    { t: i.end, d: -1 },
-  ]);
-  events.sort((a, b) => a.t - b.t || a.d - b.d);
-  let now = 0;
-  let max = 0;
-  for (const e of events) {
-    now += e.d;
-    max = Math.max(max, now);
-  }
-  return max;
-}
 
 describe('running flows', () => {
   test('a diamond passes data from each task to the next', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { env } from '@/server/env';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
+import { maxOverlap } from '../helpers/overlap';
 
 /**
  * Behaviour that depends on the clock: delays, flow timeouts, cache TTLs,
@@ -40,22 +41,6 @@ const ms = (d: Date | null) => {
   assert.ok(d, 'expected a recorded time');
   return d.getTime();
 };
-
-/** Most tasks in progress at once, from their recorded start and end times. */
-function maxOverlap(intervals: { start: number; end: number }[]) {
-  const events = intervals.flatMap((i) => [
-    { t: i.start, d: 1 },
-    { t: i.end, d: -1 },
-  ]);
-  events.sort((a, b) => a.t - b.t || a.d - b.d);
-  let now = 0;
-  let max = 0;
-  for (const e of events) {
-    now += e.d;
-    max = Math.max(max, now);
-  }
-  return max;
-}
 
 async function waitFor<T>(
   what: string,
