@@ -21,6 +21,9 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
               <Link href="/" className="text-slate-600 hover:text-slate-900">
                 Flows
               </Link>
+              <Link href="/runs" className="text-slate-600 hover:text-slate-900">
+                Runs
+              </Link>
             </nav>
           </header>
           <main>{children}</main>

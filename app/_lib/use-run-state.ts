@@ -1,23 +1,64 @@
 'use client';
 
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import superjson from 'superjson';
 import { isTerminalFlowState } from '@/server/engine/states';
+import type { FlowRunDetail } from '@/server/runs/queries';
 import { useTRPC } from './trpc';
 
 const POLL_MS = 300;
+/** Consecutive stream errors (without a snapshot between) before falling back to polling. */
+const MAX_STREAM_ERRORS = 3;
 
 /**
- * A flow run, kept fresh until it ends: polls `runs.get` every 300 ms while
- * the run is not terminal. The one place that knows how run updates arrive
- * (Server-Sent Events will replace the polling here, and only here).
+ * A flow run, kept fresh until it ends. Follows `/api/runs/<id>/events`
+ * (Server-Sent Events: a snapshot per change) and writes each snapshot into
+ * the `runs.get` query cache; if the stream keeps failing, polls `runs.get`
+ * every 300 ms instead. The one place that knows how run updates arrive.
  */
 export function useRunState(runId: string | null) {
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [polling, setPolling] = useState(false);
+
+  useEffect(() => {
+    if (runId === null || polling || typeof EventSource === 'undefined') {
+      if (runId !== null && typeof EventSource === 'undefined') setPolling(true);
+      return;
+    }
+    const queryKey = trpc.runs.get.queryKey({ id: runId });
+    const source = new EventSource(`/api/runs/${encodeURIComponent(runId)}/events`);
+    let errors = 0;
+    let ended = false;
+    source.addEventListener('snapshot', (event) => {
+      errors = 0;
+      const run = superjson.parse<FlowRunDetail>((event as MessageEvent<string>).data);
+      queryClient.setQueryData(queryKey, run);
+      if (isTerminalFlowState(run.state)) {
+        ended = true;
+        source.close();
+      }
+    });
+    source.onerror = () => {
+      if (ended) return;
+      errors += 1;
+      if (errors >= MAX_STREAM_ERRORS) {
+        source.close();
+        setPolling(true);
+      }
+    };
+    return () => source.close();
+  }, [runId, polling, queryClient, trpc]);
+
   const query = useQuery(
     trpc.runs.get.queryOptions(
       { id: runId ?? '' },
       {
-        enabled: runId !== null,
+        // The stream fills the cache (its first snapshot is the first
+        // paint); a fetch racing it could overwrite newer data, so queries
+        // only run once the stream has failed.
+        enabled: runId !== null && polling,
         staleTime: 0,
         refetchInterval: (q) => {
           const state = q.state.data?.state;

@@ -22,7 +22,7 @@ import {
 } from './advance';
 import { markRunCancelling } from './cancel';
 import { childRunService } from './child-runs';
-import { type EngineDeps, TASK_QUEUE, type WorkerDeps, wakeLocalAt } from './deps';
+import { type EngineDeps, RUN_CHANNEL, TASK_QUEUE, type WorkerDeps, wakeLocalAt } from './deps';
 import { itemNodeId, loadVersionDocument, nodeForTask } from './documents';
 import { AttemptLog } from './logs';
 import { recordTransitions, type TransitionRecord } from './transitions';
@@ -332,9 +332,11 @@ async function claimAttempt(
       insert into task_attempts (task_run_id, attempt, state, worker_id, started_at)
       select id, ${job.attempt}, 'running', ${deps.workerId}, ${now} from started
       on conflict do nothing
+    ), transition as (
+      insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, at)
+      select flow_run_id, id, ${task.state}, 'running', ${job.attempt}, ${now} from started
     )
-    insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, at)
-    select flow_run_id, id, ${task.state}, 'running', ${job.attempt}, ${now} from started`);
+    select pg_notify(${RUN_CHANNEL}, ${JSON.stringify({ runId: run.id })}) from started`);
   await recordTransitions(tx, await markRunRunning(t, run));
   return {
     run,
@@ -780,7 +782,10 @@ export async function scheduleRetry(
     delay > 0 ? at : undefined,
     jobId,
   );
-  await t.tx.execute(sql`select pg_notify('pipewright_wake', ${TASK_QUEUE})`);
+  // Wakes workers for the next attempt and tells live pages about the retry.
+  await t.tx.execute(
+    sql`select pg_notify('pipewright_wake', ${TASK_QUEUE}), pg_notify(${RUN_CHANNEL}, ${JSON.stringify({ runId: run.id })})`,
+  );
   if (delay > 0) wakeLocalAt(deps, TASK_QUEUE, at);
 }
 

@@ -4,7 +4,7 @@ import { flowRuns, taskRuns } from '@/db/schema';
 import { isTerminalFlowState } from '@/server/engine/states';
 import { ConflictError, NotFoundError } from '@/server/errors';
 import { advanceFlowRun, type FlowRunRow, lockFlowRun } from './advance';
-import { CANCEL_CHANNEL, type EngineDeps } from './deps';
+import { CANCEL_CHANNEL, type EngineDeps, RUN_CHANNEL } from './deps';
 import { notifyOnCommit, recordTransitions } from './transitions';
 
 /**
@@ -82,5 +82,6 @@ export async function markRunCancelling(
     { flowRunId: run.id, fromState: run.state, toState: 'cancelling', reason },
   ]);
   await notifyOnCommit(t.tx, CANCEL_CHANNEL, run.id);
+  await notifyOnCommit(t.tx, RUN_CHANNEL, JSON.stringify({ runId: run.id }));
   return { ...run, state: 'cancelling', stateReason: reason, timedOut };
 }

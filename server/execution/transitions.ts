@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { runTransitions } from '@/db/schema';
+import { RUN_CHANNEL } from './deps';
 
 export interface TransitionRecord {
   flowRunId: string;
@@ -36,7 +37,8 @@ export type Notification = [channel: string, payload: string];
 /**
  * Writes transitions and sends NOTIFYs (delivered at commit) in ONE round
  * trip: this runs after every task, so each saved round trip is latency a
- * user feels between tasks.
+ * user feels between tasks. Every run with a transition here is announced
+ * on RUN_CHANNEL (`{ runId }`), which live run pages follow.
  */
 export async function flushTransitions(
   tx: DbOrTx,
@@ -44,18 +46,23 @@ export async function flushTransitions(
   notifications: Notification[],
 ): Promise<void> {
   if (records.length === 0 && notifications.length === 0) return;
+  const announced: Notification[] = [...new Set(records.map((r) => r.flowRunId))].map((runId) => [
+    RUN_CHANNEL,
+    JSON.stringify({ runId }),
+  ]);
+  const all = [...notifications, ...announced];
+  const notify = sql`select pg_notify(n.channel, n.payload) from (values ${sql.join(
+    all.map(([c, p]) => sql`(${c}::text, ${p}::text)`),
+    sql`, `,
+  )}) as n(channel, payload)`;
+  if (records.length === 0) {
+    await tx.execute(notify);
+    return;
+  }
   const rows = records.map(
     (r) =>
       sql`(${r.flowRunId}::uuid, ${r.taskRunId ?? null}::uuid, ${r.fromState}, ${r.toState}, ${r.attempt ?? null}::int, ${r.reason ?? null})`,
   );
   const insert = sql`insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, reason) values ${sql.join(rows, sql`, `)}`;
-  if (notifications.length === 0) {
-    await tx.execute(insert);
-    return;
-  }
-  const notify = sql`select pg_notify(n.channel, n.payload) from (values ${sql.join(
-    notifications.map(([c, p]) => sql`(${c}::text, ${p}::text)`),
-    sql`, `,
-  )}) as n(channel, payload)`;
-  await tx.execute(records.length === 0 ? notify : sql`with written as (${insert}) ${notify}`);
+  await tx.execute(sql`with written as (${insert}) ${notify}`);
 }

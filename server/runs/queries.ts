@@ -1,9 +1,24 @@
-import { and, asc, count, desc, eq, gt, inArray, isNotNull, isNull, lt, or } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  gt,
+  ilike,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  or,
+  sql,
+} from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import {
   flowRuns,
   flows,
   flowVersions,
+  type RunTrigger,
   runLogs,
   runTransitions,
   taskAttempts,
@@ -74,12 +89,24 @@ export async function getFlowRun(db: Database, id: string) {
 
 export type FlowRunDetail = Awaited<ReturnType<typeof getFlowRun>>;
 
-/** Newest first, keyset-paginated on (created_at, id) so deep pages stay fast. */
+/** `%`, `_` and `\` match themselves in a "contains" search. */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * Newest first, keyset-paginated on (created_at, id) so deep pages stay
+ * fast. Each run carries its count of warning and error log lines
+ * (correlated counts over run_logs_run_idx, only for the page's rows).
+ */
 export async function listFlowRuns(
   db: Database,
   input: {
     flowId?: string;
     state?: FlowRunState;
+    trigger?: RunTrigger;
+    /** Flow name contains (case-insensitive). */
+    search?: string;
     limit?: number;
     cursor?: { createdAt: Date; id: string };
   },
@@ -98,6 +125,8 @@ export async function listFlowRuns(
       createdAt: flowRuns.createdAt,
       startedAt: flowRuns.startedAt,
       endedAt: flowRuns.endedAt,
+      warningCount: sql<number>`(select count(*)::int from ${runLogs} where ${runLogs.flowRunId} = ${flowRuns.id} and ${runLogs.level} = 'warn')`,
+      errorCount: sql<number>`(select count(*)::int from ${runLogs} where ${runLogs.flowRunId} = ${flowRuns.id} and ${runLogs.level} = 'error')`,
     })
     .from(flowRuns)
     .innerJoin(flows, eq(flows.id, flowRuns.flowId))
@@ -106,6 +135,8 @@ export async function listFlowRuns(
       and(
         input.flowId ? eq(flowRuns.flowId, input.flowId) : undefined,
         input.state ? eq(flowRuns.state, input.state) : undefined,
+        input.trigger ? eq(flowRuns.trigger, input.trigger) : undefined,
+        input.search?.trim() ? ilike(flows.name, containsPattern(input.search.trim())) : undefined,
         input.cursor
           ? or(
               lt(flowRuns.createdAt, input.cursor.createdAt),
@@ -193,4 +224,14 @@ export async function listForEachItems(
     )
     .orderBy(asc(taskRuns.itemIndex))
     .limit(Math.min(input.limit ?? 200, 1000));
+}
+
+/** Which run a task run belongs to (a cached task links to the run that produced it). */
+export async function findTaskRun(db: Database, id: string) {
+  const [row] = await db
+    .select({ id: taskRuns.id, flowRunId: taskRuns.flowRunId, nodeId: taskRuns.nodeId })
+    .from(taskRuns)
+    .where(eq(taskRuns.id, id));
+  if (!row) throw new NotFoundError('Task run', id);
+  return row;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { runTriggers } from '@/db/schema/runs';
 import { flowRunStates } from '@/server/engine/states';
 
 export const runIdSchema = z.uuid({ message: 'is not a run id' });
@@ -16,6 +17,8 @@ export const listRunsInput = z
   .object({
     flowId: z.uuid().optional(),
     state: z.enum(flowRunStates).optional(),
+    trigger: z.enum(runTriggers).optional(),
+    search: z.string().max(200).optional(),
     limit: z.number().int().min(1).max(200).optional(),
     cursor: z.object({ createdAt: z.date(), id: z.uuid() }).optional(),
   })
@@ -41,3 +44,5 @@ export const itemsInput = z.object({
   afterIndex: z.number().int().min(-1).optional(),
   limit: z.number().int().min(1).max(1000).optional(),
 });
+
+export const taskRunInput = z.object({ id: z.uuid({ message: 'is not a task run id' }) });

@@ -4,7 +4,13 @@ import { cancelFlowRun } from '@/server/execution/cancel';
 import { decideApproval } from '@/server/execution/decide';
 import { retryFlowRun } from '@/server/execution/retry-run';
 import { startFlowRun } from '@/server/execution/start';
-import { getFlowRun, listFlowRuns, listForEachItems, listRunLogs } from '@/server/runs/queries';
+import {
+  findTaskRun,
+  getFlowRun,
+  listFlowRuns,
+  listForEachItems,
+  listRunLogs,
+} from '@/server/runs/queries';
 import {
   decideInput,
   itemsInput,
@@ -13,6 +19,7 @@ import {
   runIdSchema,
   runLogsInput,
   startRunInput,
+  taskRunInput,
 } from '@/server/runs/schemas';
 import { engineDeps } from '@/server/worker';
 
@@ -22,7 +29,7 @@ export const runsRouter = createTRPCRouter({
   start: publicProcedure
     .input(startRunInput)
     .mutation(({ ctx, input }) =>
-      startFlowRun(engineDeps(ctx.runtime), { ...input, trigger: 'api' }),
+      startFlowRun(engineDeps(ctx.runtime), { ...input, trigger: input.trigger ?? 'api' }),
     ),
   get: publicProcedure.input(byId).query(({ ctx, input }) => getFlowRun(ctx.runtime.db, input.id)),
   list: publicProcedure
@@ -38,6 +45,10 @@ export const runsRouter = createTRPCRouter({
   decide: publicProcedure
     .input(decideInput)
     .mutation(({ ctx, input }) => decideApproval(engineDeps(ctx.runtime), input)),
+  /** The run a task run belongs to (for "cached from" links). */
+  taskRun: publicProcedure
+    .input(taskRunInput)
+    .query(({ ctx, input }) => findTaskRun(ctx.runtime.db, input.id)),
   items: publicProcedure
     .input(itemsInput)
     .query(({ ctx, input }) => listForEachItems(ctx.runtime.db, input)),
