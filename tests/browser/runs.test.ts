@@ -34,8 +34,9 @@ before(async () => {
     const n = (hits.get(path) ?? 0) + 1;
     hits.set(path, n);
     if (path.startsWith('/flaky')) {
-      // Slow enough to be seen running; fails the first time only.
-      await new Promise((r) => setTimeout(r, 700));
+      // The first attempt is slow enough to be seen running even on a busy
+      // machine (the page opens while it runs); it fails, the retry succeeds.
+      await new Promise((r) => setTimeout(r, n === 1 ? 2500 : 300));
       return n === 1 ? json(res, 500, { error: 'warming up' }) : json(res, 200, { hello: 'world' });
     }
     if (path.startsWith('/broken'))
