@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { bossDb, type Transaction } from '@/db/client';
 import { concurrencyLimits, flowRuns, taskRuns } from '@/db/schema';
 import type { FlowDocument, FlowNode } from '@/server/engine/document';
@@ -496,13 +496,4 @@ export async function sendTaskJob(
     ...(startAfter ? { startAfter } : {}),
   });
   if (!id) throw new Error(`pg-boss refused the job for task run ${payload.taskRunId}`);
-}
-
-/** Tasks of a run, in document order, for callers that need them all. */
-export async function taskRunsOf({ tx }: Transaction, flowRunId: string) {
-  return tx
-    .select()
-    .from(taskRuns)
-    .where(eq(taskRuns.flowRunId, flowRunId))
-    .orderBy(asc(taskRuns.id));
 }

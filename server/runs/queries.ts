@@ -190,14 +190,6 @@ export async function listRunTransitions(db: Database, input: { runId: string; a
     .limit(10_000);
 }
 
-export async function flowRunState(db: Database, id: string) {
-  const [row] = await db
-    .select({ state: flowRuns.state, stateReason: flowRuns.stateReason })
-    .from(flowRuns)
-    .where(eq(flowRuns.id, id));
-  return row;
-}
-
 /** The items of a for-each task run, in order (paged). */
 export async function listForEachItems(
   db: Database,

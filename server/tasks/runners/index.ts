@@ -11,8 +11,6 @@ import { shellRunner } from './shell';
 import { sqlRunner } from './sql';
 import { subflowRunner } from './subflow';
 
-export type AnyTaskRunner = TaskRunner<never>;
-
 /** Runners of the built-in types, by type. Custom types add theirs at worker start. */
 export const builtinRunners: ReadonlyMap<string, TaskRunner<never>> = new Map(
   [
