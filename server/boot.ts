@@ -4,6 +4,7 @@ import { runMigrations } from '@/db/migrate';
 import { env } from '@/server/env';
 import { defaultLimits } from '@/server/execution/deps';
 import { type Runtime, setRuntime } from '@/server/runtime';
+import { onShutdownSignal } from '@/server/shutdown';
 import { loadTaskTypes } from '@/server/tasks/custom';
 import { type RunningWorker, startWorker } from '@/server/worker';
 import { startBoss } from '@/server/worker/boss';
@@ -29,12 +30,16 @@ export async function bootRuntime(options: {
   const log = options.log ?? ((line: string) => console.log(`[pipewright] ${line}`));
   const config = env();
   let embedded: EmbeddedServer | undefined;
+  let unregisterEarlyStop = () => {};
   let databaseUrl = options.databaseUrl ?? config.DATABASE_URL;
   if (!databaseUrl && options.reuseRunningEmbedded) {
     databaseUrl = (await runningEmbeddedServer(config.dataDir))?.url;
   }
   if (!databaseUrl) {
     embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, log });
+    const server = embedded;
+    // Until the runtime is up, a signal must still stop the database.
+    unregisterEarlyStop = onShutdownSignal(() => server.stop());
     databaseUrl = embedded.url;
     log(`Embedded PostgreSQL running on 127.0.0.1:${embedded.port} (data in ${config.dataDir})`);
   }
@@ -65,9 +70,11 @@ export async function bootRuntime(options: {
     setRuntime(runtime);
 
     let done: Promise<void> | undefined;
+    let stopListening = () => {};
     const booted: Booted = { runtime, worker, shutdown: () => shutdown() };
     const shutdown = () => {
       done ??= (async () => {
+        stopListening();
         setRuntime(undefined);
         // The worker in `booted` now, which a caller may have replaced.
         await booted.worker?.stop().catch((err: Error) => log(`worker stop: ${err.message}`));
@@ -77,6 +84,9 @@ export async function bootRuntime(options: {
       })();
       return done;
     };
+    unregisterEarlyStop();
+    const unregisterShutdown = onShutdownSignal(shutdown);
+    stopListening = unregisterShutdown;
     return booted;
   } catch (err) {
     await embedded?.stop();

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import next from 'next';
 import { bootRuntime } from '@/server/boot';
 import { env } from '@/server/env';
+import { onShutdownSignal } from '@/server/shutdown';
 
 /**
  * One process with the database (embedded unless DATABASE_URL is set),
@@ -25,19 +26,13 @@ export async function serve(options: { dir: string; log: (line: string) => void 
     const port = address && typeof address === 'object' ? address.port : config.PORT;
     log(`Ready on http://localhost:${port}${booted.worker ? ' (with an in-process worker)' : ''}`);
 
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log(`${signal}: shutting down`);
+    onShutdownSignal(async () => {
+      log('Shutting down');
       server.close();
       server.closeAllConnections();
       await booted.shutdown();
       log('Stopped');
-      process.exit(0);
-    };
-    process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGTERM', () => void stop('SIGTERM'));
+    });
   } catch (err) {
     await booted.shutdown();
     if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {

@@ -2,6 +2,7 @@ import { createDatabase, type Database } from '@/db/client';
 import { runningEmbeddedServer, startEmbeddedPostgres } from '@/db/embedded';
 import { runMigrations } from '@/db/migrate';
 import { env } from '@/server/env';
+import { onShutdownSignal } from '@/server/shutdown';
 
 /**
  * The database a one-shot command talks to: DATABASE_URL when set; else the
@@ -19,7 +20,11 @@ export async function withDatabase<T>(fn: (db: Database, url: string) => Promise
     } else {
       const server = await startEmbeddedPostgres({ dataDir: config.dataDir });
       url = server.url;
-      stop = server.stop;
+      const unregister = onShutdownSignal(() => server.stop());
+      stop = async () => {
+        unregister();
+        await server.stop();
+      };
     }
   }
   try {

@@ -60,14 +60,9 @@ const commands: Record<string, Command> = {
     usage: 'pipewright worker',
     summary: 'Run a worker process (no web server) against DATABASE_URL or the embedded database.',
     async run() {
+      // SIGINT/SIGTERM stop it cleanly (bootRuntime registers the shutdown).
       const booted = await bootRuntime({ worker: true, log });
       log(`Worker ${booted.worker?.id} running; Ctrl+C to stop`);
-      const stop = async () => {
-        await booted.shutdown();
-        process.exit(0);
-      };
-      process.on('SIGINT', () => void stop());
-      process.on('SIGTERM', () => void stop());
       return 'forever';
     },
   },

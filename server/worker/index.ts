@@ -119,14 +119,14 @@ export async function startWorker(
     (err) => log(`listener: ${err.message} (reconnecting)`),
   );
 
-  let sweeping = false;
+  // One sweep at a time; stop() waits for the one in progress.
+  let sweeping: Promise<unknown> | undefined;
   const sweepTimer = setInterval(() => {
     if (sweeping) return;
-    sweeping = true;
-    sweep(deps)
+    sweeping = sweep(deps)
       .catch((err: Error) => log(`sweeper: ${err.message}`))
       .finally(() => {
-        sweeping = false;
+        sweeping = undefined;
       });
   }, options.sweepIntervalMs ?? 1000);
 
@@ -134,6 +134,7 @@ export async function startWorker(
     id: workerId,
     async stop() {
       clearInterval(sweepTimer);
+      await sweeping;
       runtime.wakeLocal = () => {};
       await listener.close();
       for (const queue of workerIds.keys()) await boss.offWork(queue);
