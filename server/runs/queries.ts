@@ -227,9 +227,3 @@ export async function findTaskRun(db: Database, id: string) {
   if (!row) throw new NotFoundError('Task run', id);
   return row;
 }
-
-/** Whether a run exists (the run page answers 404 before rendering when not). */
-export async function flowRunExists(db: Database, id: string): Promise<boolean> {
-  const [row] = await db.select({ id: flowRuns.id }).from(flowRuns).where(eq(flowRuns.id, id));
-  return Boolean(row);
-}
