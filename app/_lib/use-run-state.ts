@@ -8,6 +8,8 @@ import type { FlowRunDetail } from '@/server/runs/queries';
 import { useTRPC } from './trpc';
 
 const POLL_MS = 300;
+/** While the stream works: a backstop read this often. */
+const SAFETY_POLL_MS = 2000;
 /** Consecutive stream errors (without a snapshot between) before falling back to polling. */
 const MAX_STREAM_ERRORS = 3;
 
@@ -55,14 +57,16 @@ export function useRunState(runId: string | null) {
     trpc.runs.get.queryOptions(
       { id: runId ?? '' },
       {
-        // The stream fills the cache (its first snapshot is the first
-        // paint); a fetch racing it could overwrite newer data, so queries
-        // only run once the stream has failed.
-        enabled: runId !== null && polling,
+        // The stream fills the cache; a slow safety poll (fast once the
+        // stream has failed) guarantees the page reaches the final state
+        // even if a snapshot is lost. A poll can briefly show a state the
+        // stream already moved past; the next snapshot corrects it.
+        enabled: runId !== null,
         staleTime: 0,
         refetchInterval: (q) => {
           const state = q.state.data?.state;
-          return state && isTerminalFlowState(state) ? false : POLL_MS;
+          if (state && isTerminalFlowState(state)) return false;
+          return polling ? POLL_MS : SAFETY_POLL_MS;
         },
         refetchIntervalInBackground: true,
       },
