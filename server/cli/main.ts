@@ -18,7 +18,7 @@ import { loadTaskTypes } from '@/server/tasks/custom';
 import { startBoss } from '@/server/worker/boss';
 import { buildApp, buildIsStale } from './build';
 import { withDatabase } from './connect';
-import { CliError, type CliIO, processIO, table } from './output';
+import { CliError, type CliIO, processIO, splitAssignment, table } from './output';
 import { runCommand } from './run';
 
 interface Command {
@@ -113,11 +113,9 @@ const commands: Record<string, Command> = {
       assertUuid(runId, 'run');
       const formValues: Record<string, unknown> = {};
       for (const pair of (values.value as string[] | undefined) ?? []) {
-        const eq = pair.indexOf('=');
-        if (eq <= 0) throw new CliError(`--value ${pair}: expected name=value`);
-        const raw = pair.slice(eq + 1);
+        const [name, raw] = splitAssignment('--value', pair);
         // Numbers and booleans are typed as such; the approval's form checks them.
-        formValues[pair.slice(0, eq)] =
+        formValues[name] =
           raw === 'true'
             ? true
             : raw === 'false'

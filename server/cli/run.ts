@@ -19,7 +19,7 @@ import {
 } from '@/server/runs/queries';
 import type { TaskCatalog } from '@/server/tasks/catalog';
 import { engineDeps } from '@/server/worker';
-import { CliError, type CliIO } from './output';
+import { CliError, type CliIO, splitAssignment } from './output';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -40,10 +40,8 @@ export async function runCommand(
     const flow = await resolveFlow(db, booted.runtime.catalog, target, io, quiet);
     const params: Record<string, unknown> = {};
     for (const pair of options.params) {
-      const eq = pair.indexOf('=');
-      if (eq <= 0) throw new CliError(`--param ${pair}: expected name=value`);
-      const name = pair.slice(0, eq);
-      params[name] = parseParamString(flow.document, name, pair.slice(eq + 1));
+      const [name, raw] = splitAssignment('--param', pair);
+      params[name] = parseParamString(flow.document, name, raw);
     }
     const { id } = await startFlowRun(engineDeps(booted.runtime), {
       flowId: flow.id,

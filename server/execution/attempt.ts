@@ -414,9 +414,8 @@ async function markRunRunning({ tx }: Transaction, run: FlowRunRow): Promise<Tra
     .update(flowRuns)
     .set({ state: 'running', startedAt: new Date() })
     .where(and(eq(flowRuns.id, run.id), eq(flowRuns.state, 'pending')));
-  await tx.execute(
-    sql`select pg_notify('pipewright_run', ${JSON.stringify({ runId: run.id, state: 'running' })})`,
-  );
+  // No NOTIFY of its own: the claim statement and flushTransitions announce
+  // the run on RUN_CHANNEL already.
   run.state = 'running';
   return [{ flowRunId: run.id, fromState: 'pending', toState: 'running' }];
 }

@@ -64,6 +64,17 @@ const flow = {
   ],
 };
 
+/** Polls the run until it completes or fails (15 s at most). */
+async function runToEnd(api: ReturnType<typeof createCaller>, id: string) {
+  const deadline = Date.now() + 15_000;
+  let run = await api.runs.get({ id });
+  while (!['completed', 'failed'].includes(run.state) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    run = await api.runs.get({ id });
+  }
+  return run;
+}
+
 describe('custom task types', () => {
   test('load from the folder; broken or clashing files are reported by name, not silently skipped', async () => {
     const types = await loadTaskTypes({ allowShell: false, dir });
@@ -95,12 +106,7 @@ describe('custom task types', () => {
     );
     const { flow: saved } = await api.flows.import({ document: flow });
     const { id } = await api.runs.start({ flowId: saved.id });
-    const deadline = Date.now() + 15_000;
-    let run = await api.runs.get({ id });
-    while (!['completed', 'failed'].includes(run.state) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      run = await api.runs.get({ id });
-    }
+    const run = await runToEnd(api, id);
     assert.equal(
       run.state,
       'completed',
@@ -128,12 +134,7 @@ describe('custom task types', () => {
     const api = createCaller({ runtime: booted.runtime });
     const { flow: saved } = await api.flows.import({ document: { ...flow, name: 'Needs shout' } });
     const { id } = await api.runs.start({ flowId: saved.id });
-    const deadline = Date.now() + 15_000;
-    let run = await api.runs.get({ id });
-    while (!['completed', 'failed'].includes(run.state) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      run = await api.runs.get({ id });
-    }
+    const run = await runToEnd(api, id);
     assert.equal(run.state, 'failed');
     assert.match(
       run.tasks.find((t) => t.nodeId === 'count')!.stateReason ?? '',
