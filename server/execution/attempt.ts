@@ -313,7 +313,7 @@ async function claimAttempt(
           branch: hit.branch,
           cacheKey: key,
           cachedFromTaskRunId: hit.id,
-          resolvedConfig: redactor.value(redactConfigForDisplay(config)),
+          resolvedConfig: redactConfigForDisplay(redactor.value(config)),
           stateReason: null,
           startedAt: now,
           endedAt: now,
@@ -340,7 +340,7 @@ async function claimAttempt(
   await tx.execute(sql`
     with started as (
       update task_runs set state = 'running', state_reason = null,
-        resolved_config = ${JSON.stringify(redactor.value(redactConfigForDisplay(config)))}::jsonb, cache_key = ${key},
+        resolved_config = ${JSON.stringify(redactConfigForDisplay(redactor.value(config)))}::jsonb, cache_key = ${key},
         worker_id = ${deps.workerId}, started_at = coalesce(started_at, ${now}),
         lease_expires_at = ${lease}, not_before = null
       where id = ${task.id}

@@ -9,11 +9,13 @@ export async function setVariable(
   updatedBy: string | null = null,
 ) {
   const now = new Date();
+  // As a JSON literal: drizzle would send a JSON null as SQL NULL.
+  const value = sql`${JSON.stringify(input.value)}::jsonb`;
   const [row] = await db
     .insert(variables)
     .values({
       name: input.name,
-      value: input.value,
+      value,
       description: input.description ?? '',
       updatedBy,
       createdAt: now,
@@ -22,7 +24,7 @@ export async function setVariable(
     .onConflictDoUpdate({
       target: variables.name,
       set: {
-        value: input.value,
+        value,
         ...(input.description === undefined ? {} : { description: input.description }),
         updatedBy,
         updatedAt: now,
