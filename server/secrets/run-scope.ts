@@ -25,12 +25,19 @@ export interface RunSettingsScope {
 function referencedNames(config: unknown): {
   secrets: Map<string, string>;
   vars: Map<string, string>;
+  /** A bare `{{ vars }}` reads them all. */
+  allVars: boolean;
 } {
-  const found = { secrets: new Map<string, string>(), vars: new Map<string, string>() };
+  const found = {
+    secrets: new Map<string, string>(),
+    vars: new Map<string, string>(),
+    allVars: false,
+  };
   const visit = (value: unknown, field: string) => {
     if (typeof value === 'string') {
       for (const ref of templateReferences(value)) {
         const [name] = ref.path;
+        if (ref.root === 'vars' && name === undefined) found.allVars = true;
         if (typeof name !== 'string') continue;
         if (ref.root === 'secrets' && !found.secrets.has(name)) found.secrets.set(name, field);
         if (ref.root === 'vars' && !found.vars.has(name)) found.vars.set(name, field);
@@ -59,10 +66,10 @@ export async function loadRunSettings(
   config: Record<string, unknown>,
 ): Promise<RunSettingsScope> {
   const names = referencedNames(config);
-  if (names.secrets.size === 0 && names.vars.size === 0) return EMPTY;
+  if (names.secrets.size === 0 && names.vars.size === 0 && !names.allVars) return EMPTY;
   // One after the other: `db` may be a transaction's single connection.
   const secretValues = await loadSecretsFailingClearly(db, [...names.secrets.keys()]);
-  const varValues = await loadVariableValues(db, [...names.vars.keys()]);
+  const varValues = await loadVariableValues(db, names.allVars ? 'all' : [...names.vars.keys()]);
   for (const [name, field] of names.secrets) {
     if (!secretValues.has(name)) {
       throw new RunSettingsError(`unknown secret "${name}" (node "${nodeId}", field ${field})`);

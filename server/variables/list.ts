@@ -22,17 +22,17 @@ export async function getVariable(db: Database, name: string) {
   return row;
 }
 
-/** The named variables' values, for a worker resolving `{{ vars.NAME }}`. */
+/** The named variables' values (or all), for a worker resolving `{{ vars.NAME }}`. */
 export async function loadVariableValues(
   db: DbOrTx,
-  names: readonly string[],
+  names: readonly string[] | 'all',
 ): Promise<Map<string, unknown>> {
   const values = new Map<string, unknown>();
   if (names.length === 0) return values;
   const rows = await db
     .select({ name: variables.name, value: variables.value })
     .from(variables)
-    .where(inArray(variables.name, [...new Set(names)]));
+    .where(names === 'all' ? undefined : inArray(variables.name, [...new Set(names)]));
   for (const row of rows) values.set(row.name, row.value);
   return values;
 }

@@ -129,6 +129,53 @@ describe('secrets and variables in a run', () => {
     await assertNoLeak(runId, token);
   });
 
+  test('each for-each item resolves the secret at its own claim and stores the mask', async () => {
+    const runId = await engine.run(
+      flow([
+        {
+          id: 'each',
+          type: 'for-each',
+          config: {
+            items: ['a', 'b'],
+            task: {
+              type: 'http',
+              config: {
+                url: '{{ vars.base }}/item/{{ item }}',
+                headers: { Authorization: 'Bearer {{ secrets.API_TOKEN }}' },
+              },
+            },
+          },
+        },
+      ]),
+    );
+    const run = await engine.waitForRun(runId);
+    assert.equal(run.state, 'completed', JSON.stringify(run.tasks.map((t) => t.stateReason)));
+    const items = received.filter((r) => r.path.startsWith('/item/'));
+    assert.deepEqual(items.map((r) => [r.path, r.authorization]).sort(), [
+      ['/item/a', `Bearer ${token}`],
+      ['/item/b', `Bearer ${token}`],
+    ]);
+    await assertNoLeak(runId, token);
+  });
+
+  test('a bare {{ vars }} reads every variable', async () => {
+    const run = await engine.waitForRun(
+      await engine.run(
+        flow([
+          {
+            id: 'all',
+            type: 'http',
+            config: { method: 'POST', url: '{{ vars.base }}/all', body: '{{ vars }}' },
+          },
+        ]),
+      ),
+    );
+    assert.equal(run.state, 'completed');
+    const sent = JSON.parse(received.find((r) => r.path === '/all')?.body ?? '{}');
+    assert.deepEqual(sent.settings, { region: 'eu-west', retries: 2 });
+    assert.equal(sent.base, receiver.url);
+  });
+
   test('an unknown secret or variable fails the task naming it, the node and the field', async () => {
     const run = await engine.waitForRun(
       await engine.run(
