@@ -24,6 +24,13 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
               <Link href="/runs" className="text-slate-600 hover:text-slate-900">
                 Runs
               </Link>
+              <Link
+                href="/settings/secrets"
+                className="text-slate-600 hover:text-slate-900"
+                data-testid="settings-link"
+              >
+                Settings
+              </Link>
             </nav>
           </header>
           <main>{children}</main>

@@ -4,6 +4,7 @@ import { runMigrations } from '@/db/migrate';
 import { env } from '@/server/env';
 import { defaultLimits } from '@/server/execution/deps';
 import { type Runtime, setRuntime } from '@/server/runtime';
+import { secretKey } from '@/server/secrets/key';
 import { onShutdownSignal } from '@/server/shutdown';
 import { loadTaskTypes } from '@/server/tasks/custom';
 import { type RunningWorker, startWorker } from '@/server/worker';
@@ -29,6 +30,13 @@ export async function bootRuntime(options: {
 }): Promise<Booted> {
   const log = options.log ?? ((line: string) => console.log(`[pipewright] ${line}`));
   const config = env();
+  // Early, so a damaged key file stops the start instead of the first run using a secret.
+  const key = secretKey();
+  if (key.created) {
+    log(
+      `Generated the secret key ${key.source} (mode 0600). Back it up: secrets cannot be read without it. Processes on other machines need the same key (PIPEWRIGHT_SECRET_KEY).`,
+    );
+  }
   let embedded: EmbeddedServer | undefined;
   let unregisterEarlyStop = () => {};
   let databaseUrl = options.databaseUrl ?? config.DATABASE_URL;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseSecretKey } from './secrets/key-format';
 
 /**
  * The one place that reads process.env. Parsed once, on first use, so a
@@ -53,6 +54,26 @@ const envSchema = z.object({
       (roots) => roots.every((p) => path.isAbsolute(p)),
       'must be absolute folder paths separated by ":", e.g. /srv/exports:/srv/archive',
     ),
+  /**
+   * The 32-byte key that encrypts secrets, as 64 hex characters or base64.
+   * Unset: one is generated into `<data dir>/secret.key` on first start.
+   */
+  PIPEWRIGHT_SECRET_KEY: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const key = parseSecretKey(v);
+      if (!key) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'must be 32 bytes written as 64 hex characters or base64 (generate one with `openssl rand -base64 32`)',
+        });
+        return z.NEVER;
+      }
+      return key;
+    }),
   /** Set by the test runner to the embedded server it booted for the suite. */
   PIPEWRIGHT_TEST_DATABASE_URL: z.string().optional(),
   /** Tests: a server URL to use instead of booting an embedded one for the suite. */

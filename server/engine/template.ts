@@ -15,7 +15,7 @@ export interface TemplateScope {
   /** Outputs of the upstream nodes that completed, by node id. */
   nodes: Record<string, { output: unknown }>;
   vars?: Record<string, unknown>;
-  /** Undefined while this version of Pipewright has no secret store. */
+  /** Only the secrets a node references, decrypted on the worker (server/secrets/run-scope.ts). */
   secrets?: Record<string, string>;
   /** The current element and its position, inside a for-each task only. */
   item?: unknown;

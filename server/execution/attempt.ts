@@ -8,7 +8,14 @@ import { upstreamOf } from '@/server/engine/planning';
 import { type NodeSettings, nodeSettings, retryDelayMs, shouldRetry } from '@/server/engine/retry';
 import { isTerminalFlowState } from '@/server/engine/states';
 import { resolveTemplates, TemplateError } from '@/server/engine/template';
-import { PermanentTaskError, type TaskRunResult, TaskTimeoutError } from '@/server/tasks/runner';
+import { noSecrets, type SecretRedactor } from '@/server/secrets/redactor';
+import { loadRunSettings, RunSettingsError } from '@/server/secrets/run-scope';
+import {
+  type ChildRunService,
+  PermanentTaskError,
+  type TaskRunResult,
+  TaskTimeoutError,
+} from '@/server/tasks/runner';
 import type { ForEachState } from '@/server/tasks/runners/for-each';
 import { redactConfigForDisplay } from '@/server/tasks/runners/redact';
 import {
@@ -48,6 +55,8 @@ interface ClaimedAttempt {
   cacheKey: string | null;
   deadline: number | null;
   resumed?: { state: unknown; suspendedUntil: Date | null };
+  /** Masks the secrets this attempt resolved in everything it stores. */
+  redactor: SecretRedactor;
 }
 
 /** Why an attempt stopped early, set as the AbortController's reason. */
@@ -79,6 +88,7 @@ export async function runTaskAttempt(
     deps.db,
     { flowRunId: run.id, taskRunId: task.id, attempt: job.attempt },
     deps.limits.maxLogLinesPerAttempt,
+    claimed.redactor,
   );
   const controller = new AbortController();
   const stopTracking = onStart(run.id, controller);
@@ -126,7 +136,7 @@ export async function runTaskAttempt(
         sandbox: deps.sandbox,
         resumed: claimed.resumed,
         ids: { flowRunId: run.id, taskRunId: task.id, nodeId: task.nodeId, attempt: job.attempt },
-        childRuns: childRunService(deps, task.id),
+        childRuns: withMaskedParams(childRunService(deps, task.id), claimed.redactor),
         ...(task.parentTaskRunId
           ? { item: { value: claimed.task.item, index: claimed.task.itemIndex ?? 0 } }
           : {}),
@@ -225,6 +235,8 @@ async function claimAttempt(
       cacheKey: task.cacheKey,
       deadline,
       resumed: { state: await resumeState(t, task), suspendedUntil: task.notBefore },
+      // The stored config it resumes with was redacted when first resolved.
+      redactor: noSecrets,
     };
   }
 
@@ -242,21 +254,26 @@ async function claimAttempt(
   }
 
   let config: Record<string, unknown>;
+  let redactor = noSecrets;
   try {
     const raw = deps.catalog.get(node.type)?.rawFields ?? [];
     const templated = Object.fromEntries(
       Object.entries(node.config ?? {}).filter(([k]) => !raw.includes(k)),
     );
+    const runSettings = await loadRunSettings(tx, task.nodeId, templated);
+    redactor = runSettings.redactor;
     config = {
       ...(node.config ?? {}),
       ...(resolveTemplates(templated, {
         params: run.params,
         nodes: scopeNodes,
+        vars: runSettings.vars,
+        secrets: runSettings.secrets,
         ...(task.parentTaskRunId ? { item: task.item, index: task.itemIndex ?? 0 } : {}),
       }) as Record<string, unknown>),
     };
   } catch (err) {
-    if (!(err instanceof TemplateError)) throw err;
+    if (!(err instanceof TemplateError || err instanceof RunSettingsError)) throw err;
     await startAttemptRow(t, deps, run, task, job.attempt, null);
     await endTask(t, deps, run, { ...task, state: 'running' }, 'failed', {
       reason: err.message,
@@ -296,7 +313,7 @@ async function claimAttempt(
           branch: hit.branch,
           cacheKey: key,
           cachedFromTaskRunId: hit.id,
-          resolvedConfig: redactConfigForDisplay(config),
+          resolvedConfig: redactConfigForDisplay(redactor.value(config)),
           stateReason: null,
           startedAt: now,
           endedAt: now,
@@ -323,7 +340,7 @@ async function claimAttempt(
   await tx.execute(sql`
     with started as (
       update task_runs set state = 'running', state_reason = null,
-        resolved_config = ${JSON.stringify(redactConfigForDisplay(config))}::jsonb, cache_key = ${key},
+        resolved_config = ${JSON.stringify(redactConfigForDisplay(redactor.value(config)))}::jsonb, cache_key = ${key},
         worker_id = ${deps.workerId}, started_at = coalesce(started_at, ${now}),
         lease_expires_at = ${lease}, not_before = null
       where id = ${task.id}
@@ -348,6 +365,7 @@ async function claimAttempt(
     inputs,
     cacheKey: key,
     deadline,
+    redactor,
   };
 }
 
@@ -442,10 +460,11 @@ async function finishAttempt(
   claimed: ClaimedAttempt,
   job: TaskJob,
   log: AttemptLog,
-  result: TaskRunResult | undefined,
+  unredactedResult: TaskRunResult | undefined,
   failure: unknown,
 ) {
   const { tx } = t;
+  const result = redactResult(claimed.redactor, unredactedResult);
   const run = await lockFlowRun(t, claimed.run.id);
   if (!run) return;
   if (
@@ -554,7 +573,7 @@ async function finishAttempt(
     return;
   }
 
-  const error = describeError(failure);
+  const error = claimed.redactor.error(describeError(failure));
   if (failure instanceof AttemptAborted && failure.outcome === 'superseded') return;
   if (failure instanceof AttemptAborted && failure.outcome === 'cancelled') {
     await endTask(t, deps, run, task, 'cancelled', { reason: 'the run was cancelled', error });
@@ -840,6 +859,26 @@ async function closeAttemptRow(
     .update(taskAttempts)
     .set({ state, endedAt: new Date(), error })
     .where(and(eq(taskAttempts.taskRunId, taskRunId), eq(taskAttempts.attempt, attempt)));
+}
+
+/** A child run's params are stored and shown with it: secrets in them arrive masked. */
+function withMaskedParams(service: ChildRunService, redactor: SecretRedactor): ChildRunService {
+  if (!redactor.active) return service;
+  return {
+    ...service,
+    start: (input) => service.start({ ...input, params: redactor.value(input.params) }),
+  };
+}
+
+/** What the attempt returned, with its secrets masked, before any of it is stored. */
+function redactResult(
+  redactor: SecretRedactor,
+  result: TaskRunResult | undefined,
+): TaskRunResult | undefined {
+  if (!result || !redactor.active) return result;
+  if ('output' in result) return { ...result, output: redactor.value(result.output) };
+  if ('fanOut' in result) return { fanOut: redactor.value(result.fanOut) };
+  return { suspend: { ...redactor.value(result.suspend), until: result.suspend.until } };
 }
 
 function describeError(err: unknown): { message: string; stack?: string } {

@@ -1,5 +1,6 @@
 import type { Database, DbOrTx } from '@/db/client';
 import { type LogLevel, runLogs } from '@/db/schema';
+import { noSecrets, type SecretRedactor } from '@/server/secrets/redactor';
 
 const MAX_LINE_CHARS = 8_000;
 const FLUSH_EVERY_MS = 500;
@@ -21,6 +22,8 @@ export class AttemptLog {
     private readonly db: Database,
     private readonly ids: { flowRunId: string; taskRunId: string; attempt: number },
     private readonly maxLines: number,
+    /** Masks the attempt's secrets before a line is cut or stored. */
+    private readonly redactor: SecretRedactor = noSecrets,
   ) {}
 
   write(level: LogLevel, message: string): void {
@@ -29,10 +32,11 @@ export class AttemptLog {
       return;
     }
     this.kept++;
+    const redacted = this.redactor.text(message);
     const text =
-      message.length > MAX_LINE_CHARS
-        ? `${message.slice(0, MAX_LINE_CHARS)}… [${message.length - MAX_LINE_CHARS} more characters]`
-        : message;
+      redacted.length > MAX_LINE_CHARS
+        ? `${redacted.slice(0, MAX_LINE_CHARS)}… [${redacted.length - MAX_LINE_CHARS} more characters]`
+        : redacted;
     this.pending.push({ ...this.ids, level, message: text, at: new Date() });
     if (this.pending.length >= FLUSH_AT_LINES) this.flushSoon(0);
     else this.flushSoon(FLUSH_EVERY_MS);

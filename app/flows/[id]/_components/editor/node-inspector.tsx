@@ -11,6 +11,7 @@ import { configFields } from './config-schema';
 import { isTaskNode, upstreamNodeIds } from './editor-graph';
 import { useEditorOverlay, useEditorStore, useEditorStoreApi } from './editor-store';
 import { Field, NumberInput, PanelSection, Select, Switch, TextInput } from './form-controls';
+import { useSettingsSuggestions } from './use-settings-suggestions';
 
 const NO_ISSUES: DocumentIssue[] = [];
 
@@ -42,12 +43,14 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
   const edges = useEditorStore((s) => s.edges);
   const definition = useCatalog().get(node?.type ?? '');
   const fields = useMemo(() => (definition ? configFields(definition) : []), [definition]);
+  const settingsSuggestions = useSettingsSuggestions();
   const suggestions = useMemo(
     () => [
       ...Object.keys(params ?? {}).map((p) => `params.${p}`),
       ...upstreamNodeIds(edges, nodeId).map((id) => `nodes.${id}.output`),
+      ...settingsSuggestions,
     ],
-    [params, edges, nodeId],
+    [params, edges, nodeId, settingsSuggestions],
   );
 
   if (!node) return null;
@@ -142,7 +145,7 @@ export function NodeInspector({ nodeId }: { nodeId: string }) {
         {suggestions.length > 0 && fields.some((f) => f.kind === 'text' || f.kind === 'number') && (
           <p className="text-xs text-slate-500">
             Type <code className="rounded bg-slate-100 px-1 font-mono">{'{{'}</code> in a field to
-            use a parameter or an upstream task’s output.
+            use a parameter, an upstream task’s output, a variable or a secret.
           </p>
         )}
       </PanelSection>

@@ -1,0 +1,303 @@
+/**
+ * Secrets and variables at run time, on the real engine: resolved on the
+ * worker just before a task runs, sent where the flow says, and stored
+ * nowhere — not in the resolved config, outputs, logs, errors or
+ * transitions (checked on the raw rows).
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { sql } from 'drizzle-orm';
+import { SECRET_MASK } from '@/server/secrets/redactor';
+import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
+import { json, startHttpServer, type TestServer } from '../helpers/http-server';
+import { leakForms, leaksIn, storedRunText } from './leak-check';
+
+let engine: TestEngine;
+let receiver: TestServer;
+const received: { path: string; authorization?: string; key?: string; body: string }[] = [];
+const token = `tok-${randomBytes(16).toString('hex')}`;
+
+before(async () => {
+  receiver = await startHttpServer((req, res, body) => {
+    received.push({
+      path: req.url ?? '',
+      authorization: req.headers.authorization,
+      key: req.headers['x-key'] as string | undefined,
+      body,
+    });
+    // Echoes what it got, the way many APIs repeat a request back.
+    const echo = { authorization: req.headers.authorization, body };
+    if (req.url?.startsWith('/fail')) return json(res, 401, { error: 'bad token', ...echo });
+    return json(res, 200, echo);
+  });
+  engine = await startTestEngine();
+  await engine.api.secrets.set({ name: 'API_TOKEN', value: token });
+  await engine.api.variables.set({ name: 'base', value: receiver.url });
+  await engine.api.variables.set({ name: 'settings', value: { region: 'eu-west', retries: 2 } });
+});
+after(async () => {
+  await engine.close();
+  await receiver.close();
+});
+
+let counter = 0;
+const flow = (nodes: unknown[], edges: unknown[] = []) => ({
+  version: 1,
+  name: `secrets ${++counter}`,
+  nodes,
+  edges,
+});
+
+async function assertNoLeak(runId: string, secret: string) {
+  const stored = await storedRunText(engine.tdb.db, runId);
+  assert.deepEqual(leaksIn(stored, leakForms(secret)), [], 'the secret is in no stored row');
+  const api = JSON.stringify([
+    await engine.api.runs.get({ id: runId }),
+    await engine.api.runs.logs({ runId }),
+  ]);
+  assert.deepEqual(leaksIn(api, leakForms(secret)), [], 'the secret is in no API answer');
+}
+
+describe('secrets and variables in a run', () => {
+  test('an http node sends the real secret; the run stores only the mask', async () => {
+    const runId = await engine.run(
+      flow(
+        [
+          {
+            id: 'call',
+            type: 'http',
+            config: {
+              method: 'POST',
+              url: '{{ vars.base }}/echo?region={{ vars.settings.region }}',
+              headers: { Authorization: 'Bearer {{ secrets.API_TOKEN }}' },
+              body: { token: '{{ secrets.API_TOKEN }}', retries: '{{ vars.settings.retries }}' },
+            },
+          },
+          {
+            id: 'inspect',
+            type: 'code',
+            config: {
+              source:
+                'log.info("got " + JSON.stringify(inputs.call.body)); return inputs.call.body.authorization;',
+            },
+          },
+        ],
+        [{ source: 'call', target: 'inspect' }],
+      ),
+    );
+    const run = await engine.waitForRun(runId);
+    assert.equal(run.state, 'completed', JSON.stringify(run.tasks.map((t) => t.stateReason)));
+
+    const request = received.find((r) => r.path === '/echo?region=eu-west');
+    assert.ok(request, 'the receiver was called with the variable in the URL');
+    assert.equal(request.authorization, `Bearer ${token}`);
+    assert.deepEqual(JSON.parse(request.body), { token, retries: 2 });
+
+    const call = taskOf(run, 'call');
+    assert.deepEqual(call.resolvedConfig, {
+      method: 'POST',
+      url: `${receiver.url}/echo?region=eu-west`,
+      headers: { Authorization: `Bearer ${SECRET_MASK}` },
+      body: { token: SECRET_MASK, retries: 2 },
+    });
+    const output = call.output as { body: { authorization: string; body: string } };
+    assert.equal(output.body.authorization, `Bearer ${SECRET_MASK}`);
+    assert.ok(output.body.body.includes(SECRET_MASK));
+    assert.equal(taskOf(run, 'inspect').output, `Bearer ${SECRET_MASK}`);
+    await assertNoLeak(runId, token);
+  });
+
+  test('an error that echoes the secret is stored masked', async () => {
+    const runId = await engine.run(
+      flow([
+        {
+          id: 'denied',
+          type: 'http',
+          config: {
+            url: '{{ vars.base }}/fail',
+            headers: { Authorization: 'Bearer {{ secrets.API_TOKEN }}' },
+          },
+        },
+      ]),
+    );
+    const run = await engine.waitForRun(runId);
+    assert.equal(run.state, 'failed');
+    const denied = taskOf(run, 'denied');
+    assert.match(denied.error?.message ?? '', /answered 401/);
+    assert.ok(denied.error?.message.includes(`Bearer ${SECRET_MASK}`), denied.error?.message);
+    await assertNoLeak(runId, token);
+  });
+
+  test('each for-each item resolves the secret at its own claim and stores the mask', async () => {
+    const runId = await engine.run(
+      flow([
+        {
+          id: 'each',
+          type: 'for-each',
+          config: {
+            items: ['a', 'b'],
+            task: {
+              type: 'http',
+              config: {
+                url: '{{ vars.base }}/item/{{ item }}',
+                headers: { Authorization: 'Bearer {{ secrets.API_TOKEN }}' },
+              },
+            },
+          },
+        },
+      ]),
+    );
+    const run = await engine.waitForRun(runId);
+    assert.equal(run.state, 'completed', JSON.stringify(run.tasks.map((t) => t.stateReason)));
+    const items = received.filter((r) => r.path.startsWith('/item/'));
+    assert.deepEqual(items.map((r) => [r.path, r.authorization]).sort(), [
+      ['/item/a', `Bearer ${token}`],
+      ['/item/b', `Bearer ${token}`],
+    ]);
+    await assertNoLeak(runId, token);
+  });
+
+  test('a bare {{ vars }} reads every variable', async () => {
+    const run = await engine.waitForRun(
+      await engine.run(
+        flow([
+          {
+            id: 'all',
+            type: 'http',
+            config: { method: 'POST', url: '{{ vars.base }}/all', body: '{{ vars }}' },
+          },
+        ]),
+      ),
+    );
+    assert.equal(run.state, 'completed');
+    const sent = JSON.parse(received.find((r) => r.path === '/all')?.body ?? '{}');
+    assert.deepEqual(sent.settings, { region: 'eu-west', retries: 2 });
+    assert.equal(sent.base, receiver.url);
+  });
+
+  test('an unknown secret or variable fails the task naming it, the node and the field', async () => {
+    const run = await engine.waitForRun(
+      await engine.run(
+        flow([
+          {
+            id: 'nope',
+            type: 'http',
+            config: { url: 'http://127.0.0.1:1/', headers: { 'X-Key': '{{ secrets.MISSING }}' } },
+          },
+          { id: 'novar', type: 'http', config: { url: '{{ vars.nowhere }}/x' } },
+        ]),
+      ),
+    );
+    assert.equal(run.state, 'failed');
+    assert.equal(
+      taskOf(run, 'nope').stateReason,
+      'unknown secret "MISSING" (node "nope", field headers.X-Key)',
+    );
+    assert.equal(
+      taskOf(run, 'novar').stateReason,
+      'unknown variable "nowhere" (node "novar", field url)',
+    );
+  });
+
+  test('a secret is read when the task runs: a new value applies to the next run', async () => {
+    const second = `tok2-${randomBytes(8).toString('hex')}`;
+    await engine.api.secrets.set({ name: 'ROTATING', value: 'first-value-123' });
+    const doc = flow([
+      {
+        id: 'call',
+        type: 'http',
+        config: { url: '{{ vars.base }}/rotate', headers: { 'X-Key': '{{ secrets.ROTATING }}' } },
+      },
+    ]);
+    const { flow: saved } = await engine.api.flows.import({ document: doc });
+    await engine.waitForRun((await engine.api.runs.start({ flowId: saved.id })).id);
+    await engine.api.secrets.set({ name: 'ROTATING', value: second });
+    const runId = (await engine.api.runs.start({ flowId: saved.id })).id;
+    assert.equal((await engine.waitForRun(runId)).state, 'completed');
+    assert.deepEqual(
+      received.filter((r) => r.path === '/rotate').map((r) => r.key),
+      ['first-value-123', second],
+    );
+    await assertNoLeak(runId, second);
+  });
+
+  test('a secret altered in the database fails the task, saying so', async () => {
+    await engine.api.secrets.set({ name: 'TAMPERED', value: 'will-be-damaged' });
+    await engine.tdb.db.execute(
+      sql`update secrets set ciphertext = decode('00', 'hex') || substring(ciphertext from 2) where name = 'TAMPERED'`,
+    );
+    const run = await engine.waitForRun(
+      await engine.run(
+        flow([
+          { id: 'use', type: 'http', config: { url: '{{ vars.base }}/{{ secrets.TAMPERED }}' } },
+        ]),
+      ),
+    );
+    assert.equal(run.state, 'failed');
+    assert.match(
+      taskOf(run, 'use').stateReason ?? '',
+      /secret "TAMPERED" failed its integrity check/,
+    );
+  });
+});
+
+describe('the sql task with its connection string in a secret', () => {
+  test('connects and queries; the stored config shows only the mask', async () => {
+    await engine.api.secrets.set({ name: 'DB_URL', value: engine.tdb.url });
+    const runId = await engine.run(
+      flow([
+        {
+          id: 'q',
+          type: 'sql',
+          config: { connection: '{{ secrets.DB_URL }}', query: 'select 41 + 1 as answer' },
+        },
+      ]),
+    );
+    const run = await engine.waitForRun(runId);
+    assert.equal(run.state, 'completed', taskOf(run, 'q').stateReason ?? '');
+    assert.deepEqual((taskOf(run, 'q').output as { rows: unknown[] }).rows, [{ answer: 42 }]);
+    assert.equal(
+      (taskOf(run, 'q').resolvedConfig as { connection: string }).connection,
+      SECRET_MASK,
+    );
+    await assertNoLeak(runId, engine.tdb.url);
+  });
+
+  test('a failing connection does not leak the URL or its password', async () => {
+    const url = new URL(engine.tdb.url);
+    const wrongPassword = `wrong-${randomBytes(8).toString('hex')}`;
+    url.password = wrongPassword;
+    const badPassword = url.toString();
+    const badDatabase = new URL(engine.tdb.url);
+    badDatabase.pathname = '/no_such_database_here';
+    await engine.api.secrets.set({ name: 'BAD_PASSWORD_URL', value: badPassword });
+    await engine.api.secrets.set({ name: 'BAD_DATABASE_URL', value: badDatabase.toString() });
+    const runId = await engine.run(
+      flow([
+        {
+          id: 'password',
+          type: 'sql',
+          config: { connection: '{{ secrets.BAD_PASSWORD_URL }}', query: 'select 1' },
+        },
+        {
+          id: 'database',
+          type: 'sql',
+          config: { connection: '{{ secrets.BAD_DATABASE_URL }}', query: 'select 1' },
+        },
+      ]),
+    );
+    const run = await engine.waitForRun(runId);
+    assert.equal(run.state, 'failed');
+    assert.match(taskOf(run, 'password').stateReason ?? '', /could not connect/);
+    assert.match(
+      taskOf(run, 'database').stateReason ?? '',
+      /no_such_database_here|could not connect/,
+    );
+    for (const secret of [badPassword, wrongPassword, badDatabase.toString(), url.password]) {
+      await assertNoLeak(runId, secret);
+    }
+    const realPassword = decodeURIComponent(new URL(engine.tdb.url).password);
+    await assertNoLeak(runId, realPassword);
+  });
+});
