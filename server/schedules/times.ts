@@ -177,7 +177,7 @@ export function describeTiming(timing: ScheduleTiming): string {
   const fields = expression.split(/\s+/);
   const [dom, month, dow] = fields.slice(-3);
   const everyDay = dom === '*' && month === '*' && (dow === '*' || dow === '?');
-  if (everyDay && /^At \d/.test(text)) text = `Every day at ${text.slice(3)}`;
+  if (everyDay && /^At \d\d:\d\d/.test(text)) text = `Every day at ${text.slice(3)}`;
   if (expression === '@daily' || expression === '@midnight') text = 'Every day at 00:00';
   return `${text} (${timing.timezone})`;
 }
