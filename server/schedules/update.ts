@@ -3,10 +3,10 @@ import { type Database, inTransaction } from '@/db/client';
 import { schedules } from '@/db/schema';
 import { checkScheduleConfig, inferKind, type ScheduleConfig } from './config';
 import { lockSchedule } from './flow';
-import { materializeSchedule } from './materialize';
+import { materializeSchedule, timingOf } from './materialize';
 import { cancelUnfiredRuns, dropFutureRuns } from './runs';
 import type { UpdateScheduleInput } from './schemas';
-import { intervalAnchor } from './times';
+import { describeTiming, intervalAnchor } from './times';
 import { scheduleView } from './view';
 
 /**
@@ -22,8 +22,10 @@ export async function updateSchedule(db: Database, input: UpdateScheduleInput, n
       cron: input.cron,
       intervalSeconds: input.intervalSeconds,
     });
+    // A name that was only the description follows the new timing.
+    const namedByDescription = row.name === describeTiming(timingOf(row));
     const merged: ScheduleConfig = {
-      name: input.name ?? row.name,
+      name: input.name ?? (namedByDescription ? '' : row.name),
       kind,
       cron: kind === 'cron' ? (input.cron?.trim() ?? row.cron) : null,
       intervalSeconds: kind === 'interval' ? (input.intervalSeconds ?? row.intervalSeconds) : null,
