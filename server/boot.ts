@@ -2,12 +2,12 @@ import { createDatabase } from '@/db/client';
 import { type EmbeddedServer, runningEmbeddedServer, startEmbeddedPostgres } from '@/db/embedded';
 import { runMigrations } from '@/db/migrate';
 import { env } from '@/server/env';
-import { defaultLimits } from '@/server/execution/deps';
+import { type Clock, defaultLimits } from '@/server/execution/deps';
 import { type Runtime, setRuntime } from '@/server/runtime';
 import { secretKey } from '@/server/secrets/key';
 import { onShutdownSignal } from '@/server/shutdown';
 import { loadTaskTypes } from '@/server/tasks/custom';
-import { type RunningWorker, startWorker } from '@/server/worker';
+import { type RunningWorker, startWorker, type WorkerOptions } from '@/server/worker';
 import { startBoss } from '@/server/worker/boss';
 
 export interface Booted {
@@ -27,6 +27,9 @@ export async function bootRuntime(options: {
   /** Use the embedded server another Pipewright process already runs on this data directory. */
   reuseRunningEmbedded?: boolean;
   log?: (line: string) => void;
+  /** What schedules take as now (tests: a controllable clock). */
+  clock?: Clock;
+  workerOptions?: Partial<WorkerOptions>;
 }): Promise<Booted> {
   const log = options.log ?? ((line: string) => console.log(`[pipewright] ${line}`));
   const config = env();
@@ -71,9 +74,13 @@ export async function bootRuntime(options: {
       embedded: Boolean(embedded),
       wakeLocal: () => {},
       startedAt: new Date(),
+      clock: options.clock,
     };
     const worker = options.worker
-      ? await startWorker(runtime, log, { concurrency: config.PIPEWRIGHT_WORKER_CONCURRENCY })
+      ? await startWorker(runtime, log, {
+          concurrency: config.PIPEWRIGHT_WORKER_CONCURRENCY,
+          ...options.workerOptions,
+        })
       : undefined;
     setRuntime(runtime);
 

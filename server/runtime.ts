@@ -1,6 +1,6 @@
 import type PgBoss from 'pg-boss';
 import type { Database } from '@/db/client';
-import type { ExecutionLimits } from '@/server/execution/deps';
+import type { Clock, ExecutionLimits } from '@/server/execution/deps';
 import type { TaskCatalog } from '@/server/tasks/catalog';
 import type { TaskRunner } from '@/server/tasks/runner';
 
@@ -22,6 +22,8 @@ export interface Runtime {
   /** Wakes this process's own workers for a queue without a NOTIFY round trip. */
   wakeLocal(queue: string): void;
   startedAt: Date;
+  /** What schedules take as now (tests pass a controllable clock); the system clock when absent. */
+  clock?: Clock;
 }
 
 const KEY = Symbol.for('pipewright.runtime');

@@ -12,9 +12,20 @@ const styles: Record<FlowRunState, { label: string; className: string }> = {
   crashed: { label: 'Crashed', className: 'bg-orange-50 text-orange-800 ring-orange-200' },
 };
 
-/** A flow run's state as a coloured pill. */
-export function RunStateBadge({ state, className }: { state: FlowRunState; className?: string }) {
-  const style = styles[state];
+/** A scheduled run not started within its schedule's threshold. */
+const lateStyle = { label: 'Late', className: 'bg-amber-50 text-amber-800 ring-amber-300' };
+
+/** A flow run's state as a coloured pill; a late scheduled run says Late. */
+export function RunStateBadge({
+  state,
+  late = false,
+  className,
+}: {
+  state: FlowRunState;
+  late?: boolean;
+  className?: string;
+}) {
+  const style = late ? lateStyle : styles[state];
   return (
     <span
       className={cn(
@@ -24,6 +35,7 @@ export function RunStateBadge({ state, className }: { state: FlowRunState; class
       )}
       data-testid="run-state-badge"
       data-state={state}
+      data-late={late || undefined}
     >
       {style.label}
     </span>

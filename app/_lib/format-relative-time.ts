@@ -13,9 +13,21 @@ export const absoluteDateTime = new Intl.DateTimeFormat('en', {
   timeStyle: 'short',
 });
 
-/** "just now", "5 min ago", "3 hours ago", "yesterday", "4 days ago", then "Mar 4". */
+/** "just now", "5 min ago", "3 hours ago", "yesterday", "4 days ago", then "Mar 4"; ahead (scheduled runs): "in 5 min". */
 export function formatRelativeTime(date: Date, now: number): string {
   const elapsed = now - date.getTime();
+  if (elapsed < -45_000) {
+    const ahead = -elapsed;
+    if (ahead < HOUR) return `in ${Math.max(1, Math.round(ahead / MINUTE))} min`;
+    if (ahead < DAY) {
+      const hours = Math.round(ahead / HOUR);
+      return hours === 1 ? 'in 1 hour' : `in ${hours} hours`;
+    }
+    const days = Math.round(ahead / DAY);
+    if (days < 7) return days === 1 ? 'tomorrow' : `in ${days} days`;
+    const sameYear = new Date(now).getFullYear() === date.getFullYear();
+    return (sameYear ? dateInYear : dateWithYear).format(date);
+  }
   if (elapsed < 45_000) return 'just now';
   if (elapsed < HOUR) return `${Math.max(1, Math.round(elapsed / MINUTE))} min ago`;
   if (elapsed < DAY) {

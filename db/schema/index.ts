@@ -1,3 +1,4 @@
 export * from './flows';
 export * from './runs';
+export * from './schedules';
 export * from './secrets';

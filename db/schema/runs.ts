@@ -14,6 +14,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import type { FlowRunState, TaskRunState } from '@/server/engine/states';
 import { flows, flowVersions } from './flows';
+import { schedules } from './schedules';
 
 export type { FlowRunState, TaskRunState } from '@/server/engine/states';
 
@@ -50,6 +51,14 @@ export const flowRuns = pgTable(
     /** A run started by "retry" points at the run it continues. */
     retryOfRunId: uuid(),
     scheduledFor: timestamp({ withTimezone: true }),
+    /** The schedule that created this run (trigger 'schedule'); null once the schedule is deleted. */
+    scheduleId: uuid().references(() => schedules.id, { onDelete: 'set null' }),
+    /** When a Scheduled run was promoted to Pending (its slot fired). */
+    firedAt: timestamp({ withTimezone: true }),
+    /** When a scheduled run not yet started counts as Late (scheduledFor + the schedule's threshold). */
+    lateAt: timestamp({ withTimezone: true }),
+    /** When a scheduler tick first saw it Late (set once: "on late" notifies once). */
+    lateSince: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp({ withTimezone: true }),
     endedAt: timestamp({ withTimezone: true }),
@@ -65,6 +74,15 @@ export const flowRuns = pgTable(
       .on(t.state)
       .where(sql`${t.state} in ('scheduled','pending','running','cancelling')`),
     index('flow_runs_parent_idx').on(t.parentTaskRunId),
+    // The exactly-once key: one live run per schedule slot, whatever the
+    // number of workers. A run cancelled before it fired (pause, edit)
+    // frees its slot for re-materialisation; one that fired keeps it.
+    uniqueIndex('flow_runs_schedule_slot_unique')
+      .on(t.scheduleId, t.scheduledFor)
+      .where(
+        sql`${t.scheduleId} is not null and (${t.state} <> 'cancelled' or ${t.firedAt} is not null)`,
+      ),
+    index('flow_runs_due_idx').on(t.scheduledFor).where(sql`${t.state} = 'scheduled'`),
   ],
 );
 

@@ -1,6 +1,7 @@
 import { catalogRouter } from './routers/catalog';
 import { flowsRouter } from './routers/flows';
 import { runsRouter } from './routers/runs';
+import { schedulesRouter } from './routers/schedules';
 import { secretsRouter } from './routers/secrets';
 import { variablesRouter } from './routers/variables';
 import { createCallerFactory, createTRPCRouter } from './trpc';
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   runs: runsRouter,
   secrets: secretsRouter,
   variables: variablesRouter,
+  schedules: schedulesRouter,
 });
 
 export type AppRouter = typeof appRouter;

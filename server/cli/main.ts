@@ -20,6 +20,7 @@ import { buildApp, buildIsStale } from './build';
 import { withDatabase } from './connect';
 import { CliError, type CliIO, processIO, splitAssignment, table } from './output';
 import { runCommand } from './run';
+import { scheduleCommands } from './schedules';
 
 interface Command {
   usage: string;
@@ -225,6 +226,7 @@ const commands: Record<string, Command> = {
       return 0;
     },
   },
+  ...scheduleCommands,
 };
 
 /** The catalog documents are checked against: built-ins plus PIPEWRIGHT_TASKS_DIR. */

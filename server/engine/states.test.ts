@@ -33,6 +33,7 @@ const legalTaskMoves = new Set([
 const legalFlowMoves = new Set([
   'scheduled→pending',
   'scheduled→cancelled',
+  'scheduled→failed',
   'pending→running',
   'pending→cancelling',
   'pending→cancelled',

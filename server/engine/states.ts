@@ -81,7 +81,9 @@ export const taskTransitions: Readonly<Record<TaskRunState, readonly TaskRunStat
  * what actually happened to the work, not what was asked for.
  */
 export const flowTransitions: Readonly<Record<FlowRunState, readonly FlowRunState[]>> = {
-  scheduled: ['pending', 'cancelled'],
+  // A scheduled run that cannot start when it fires (its pinned version is gone,
+  // its parameters no longer fit the flow) fails with the reason.
+  scheduled: ['pending', 'cancelled', 'failed'],
   pending: ['running', 'cancelling', 'cancelled', 'failed'],
   running: ['completed', 'failed', 'cancelling', 'cancelled', 'crashed'],
   cancelling: ['cancelled', 'failed', 'completed'],

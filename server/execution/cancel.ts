@@ -5,6 +5,7 @@ import { isTerminalFlowState } from '@/server/engine/states';
 import { ConflictError, NotFoundError } from '@/server/errors';
 import { advanceFlowRun, type FlowRunRow, lockFlowRun } from './advance';
 import { CANCEL_CHANNEL, type EngineDeps, RUN_CHANNEL } from './deps';
+import { endScheduledRun } from './scheduled-runs';
 import { notifyOnCommit, recordTransitions } from './transitions';
 
 /**
@@ -52,6 +53,12 @@ async function cancelOneRun(
       throw new ConflictError(`The run already ended (${run.state}); there is nothing to cancel`);
     }
     if (run.state === 'cancelling') return { state: run.state };
+    // A Scheduled run has no tasks yet: it ends Cancelled at once, and its
+    // schedule does not create that slot again.
+    if (run.state === 'scheduled') {
+      await endScheduledRun(t.tx, run, 'cancelled', options.reason ?? 'cancelled by a user');
+      return { state: 'cancelled' as const };
+    }
     const cancelling = await markRunCancelling(
       t,
       run,

@@ -52,6 +52,13 @@ export interface WorkerDeps extends EngineDeps {
   log(line: string): void;
 }
 
+/**
+ * The scheduler's "now": the system clock in production, a controllable one
+ * in tests (slots, lateness and catch-up are all decided against it).
+ */
+export type Clock = () => Date;
+export const systemClock: Clock = () => new Date();
+
 export const TASK_QUEUE = 'task-attempt';
 export const CANCEL_CHANNEL = 'pipewright_cancel';
 /** Run state changes, for live pages (payload: { runId, state }). */

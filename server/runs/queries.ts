@@ -76,6 +76,7 @@ export async function getFlowRun(db: Database, id: string) {
   tasks.sort((a, b) => (order.get(a.nodeId) ?? 0) - (order.get(b.nodeId) ?? 0));
   return {
     ...row.run,
+    late: isLate(row.run, new Date()),
     flowName: row.flowName,
     version: row.version,
     document: row.document,
@@ -88,6 +89,19 @@ export async function getFlowRun(db: Database, id: string) {
 }
 
 export type FlowRunDetail = Awaited<ReturnType<typeof getFlowRun>>;
+
+/** A run from a schedule that has not started within the schedule's threshold of its time. */
+function isLate(
+  run: { state: FlowRunState; lateAt: Date | null; startedAt: Date | null },
+  now: Date,
+): boolean {
+  return (
+    (run.state === 'scheduled' || run.state === 'pending') &&
+    run.startedAt === null &&
+    run.lateAt !== null &&
+    run.lateAt <= now
+  );
+}
 
 /** `%`, `_` and `\` match themselves in a "contains" search. */
 function containsPattern(text: string): string {
@@ -125,6 +139,9 @@ export async function listFlowRuns(
       createdAt: flowRuns.createdAt,
       startedAt: flowRuns.startedAt,
       endedAt: flowRuns.endedAt,
+      scheduledFor: flowRuns.scheduledFor,
+      scheduleId: flowRuns.scheduleId,
+      lateAt: flowRuns.lateAt,
       warningCount: sql<number>`(select count(*)::int from ${runLogs} where ${runLogs.flowRunId} = ${flowRuns.id} and ${runLogs.level} = 'warn')`,
       errorCount: sql<number>`(select count(*)::int from ${runLogs} where ${runLogs.flowRunId} = ${flowRuns.id} and ${runLogs.level} = 'error')`,
     })
@@ -147,7 +164,8 @@ export async function listFlowRuns(
     )
     .orderBy(desc(flowRuns.createdAt), desc(flowRuns.id))
     .limit(limit + 1);
-  const page = rows.slice(0, limit);
+  const now = new Date();
+  const page = rows.slice(0, limit).map((run) => ({ ...run, late: isLate(run, now) }));
   const last = page.at(-1);
   return {
     runs: page,

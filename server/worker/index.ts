@@ -4,15 +4,18 @@ import {
   CANCEL_CHANNEL,
   defaultLimits,
   type EngineDeps,
+  systemClock,
   TASK_QUEUE,
   type WorkerDeps,
 } from '@/server/execution/deps';
 import { sweep } from '@/server/execution/sweeper';
 import type { Runtime } from '@/server/runtime';
 import { SandboxPool } from '@/server/sandbox';
+import type { LateRun } from '@/server/schedules/late';
 import type { TaskRunner } from '@/server/tasks/runner';
 import { QueueConsumer } from './consumer';
 import { queues } from './queues';
+import { type SchedulerLoop, startSchedulerLoop } from './scheduler-loop';
 import { type Listener, listenToChannels, WAKE_CHANNEL } from './wake';
 
 export interface RunningWorker {
@@ -28,6 +31,10 @@ export interface WorkerOptions {
   sweepIntervalMs: number;
   /** Task types this worker can run (default: the runtime's). */
   runners: ReadonlyMap<string, TaskRunner<never>>;
+  /** How often the scheduler ticks (fires due scheduled runs); 0 turns it off here. */
+  schedulerIntervalMs: number;
+  /** Runs from schedules that just became Late, once each across all workers. */
+  onLateRuns(runs: LateRun[]): void | Promise<void>;
 }
 
 /** The engine's view of a runtime (also used by the web process to start runs). */
@@ -130,11 +137,30 @@ export async function startWorker(
       });
   }, options.sweepIntervalMs ?? 1000);
 
+  const schedulerIntervalMs = options.schedulerIntervalMs ?? 1000;
+  const scheduler: SchedulerLoop | undefined =
+    schedulerIntervalMs > 0
+      ? startSchedulerLoop(
+          { ...deps, now: runtime.clock ?? systemClock },
+          {
+            intervalMs: schedulerIntervalMs,
+            log,
+            onLate:
+              options.onLateRuns ??
+              ((runs) => {
+                for (const run of runs)
+                  log(`run ${run.id} is late (due ${run.scheduledFor.toISOString()})`);
+              }),
+          },
+        )
+      : undefined;
+
   return {
     id: workerId,
     async stop() {
       clearInterval(sweepTimer);
       await sweeping;
+      await scheduler?.stop();
       runtime.wakeLocal = () => {};
       await listener.close();
       for (const queue of workerIds.keys()) await boss.offWork(queue);

@@ -82,12 +82,12 @@ export function RunsListPage({ pageSize }: { pageSize: number }) {
                       data-testid="run-link"
                       title={run.stateReason ?? undefined}
                     >
-                      <RunStateBadge state={run.state} />
+                      <RunStateBadge state={run.state} late={run.late} />
                     </Link>
                   </td>
                   <td className="px-4 py-2 text-slate-600">{run.trigger}</td>
                   <td className="px-4 py-2 text-slate-600">
-                    <RelativeTime date={run.startedAt ?? run.createdAt} />
+                    <RelativeTime date={run.startedAt ?? run.scheduledFor ?? run.createdAt} />
                   </td>
                   <td className="px-4 py-2 text-slate-600 tabular-nums">
                     {ms === null ? '—' : formatDuration(ms)}

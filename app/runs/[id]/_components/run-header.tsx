@@ -54,7 +54,7 @@ export function RunHeader({ run }: { run: RunDetail }) {
           </Link>
         </h1>
         <span className="text-sm text-slate-500">v{run.version}</span>
-        <RunStateBadge state={run.state} />
+        <RunStateBadge state={run.state} late={run.late} />
         <span
           className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-600"
           data-testid="run-trigger"
@@ -103,6 +103,14 @@ export function RunHeader({ run }: { run: RunDetail }) {
             <RelativeTime date={run.createdAt} />
           </dd>
         </div>
+        {run.scheduledFor && (
+          <div className="flex gap-1" data-testid="run-scheduled-for">
+            <dt className="text-slate-400">scheduled for</dt>
+            <dd title={run.scheduledFor.toISOString()}>
+              <RelativeTime date={run.scheduledFor} />
+            </dd>
+          </div>
+        )}
         {run.startedAt && (
           <div className="flex gap-1">
             <dt className="text-slate-400">started</dt>

@@ -33,6 +33,7 @@ import type { TaskTypeDescription } from '@/app/_lib/task-catalog';
 import { useTRPC, useTRPCClient } from '@/app/_lib/trpc';
 import { useRunState } from '@/app/_lib/use-run-state';
 import type { FlowDocument } from '@/server/engine/document';
+import { SchedulesButton } from '../schedules/schedules-panel';
 import { type FlowVersionSummary, VersionHistory } from '../version-history';
 import { autoLayoutPositions } from './auto-layout';
 import { CanvasDomProvider, useDropPosition } from './canvas-dom';
@@ -415,6 +416,11 @@ function FlowEditorLayout({ flow, types, versions, versionsLoading, onReload }: 
             <KeyboardIcon />
           </IconButton>
           <span className="mx-1 h-5 w-px bg-slate-200" />
+          <SchedulesButton
+            flowId={flow.id}
+            params={savedDocument.params ?? {}}
+            latestVersion={baseVersion}
+          />
           <IconButton label="Export JSON" onClick={exportCurrent} data-testid="export-flow">
             <DownloadIcon />
           </IconButton>

@@ -1,0 +1,140 @@
+/**
+ * The Schedules panel of the flow editor in real Chromium against the
+ * production build: a schedule typed in the form is described and previewed
+ * live, saved, listed with its next 5 fire times; its Scheduled run shows in
+ * /runs and can be cancelled from its run page.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
+import type { BrowserContext, Page } from 'playwright-core';
+import superjson from 'superjson';
+import type { AppRouter } from '@/server/api/root';
+import { type RunningApp, startApp } from '../helpers/app';
+import { launchBrowser } from '../helpers/browser';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+
+let tdb: TestDatabase;
+let app: RunningApp;
+let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let context: BrowserContext;
+let api: TRPCClient<AppRouter>;
+const pageErrors: Error[] = [];
+
+before(async () => {
+  tdb = await createTestDatabase();
+  app = await startApp({ DATABASE_URL: tdb.url });
+  browser = await launchBrowser();
+  // The viewer is in New York; the schedule is in Madrid: both are shown.
+  context = await browser.newContext({
+    viewport: { width: 1400, height: 900 },
+    timezoneId: 'America/New_York',
+  });
+  api = createTRPCClient<AppRouter>({
+    links: [httpBatchLink({ url: `${app.url}/api/trpc`, transformer: superjson })],
+  });
+});
+
+after(async () => {
+  await context?.close().catch(() => {});
+  await browser?.cleanup();
+  await app?.stop();
+  await tdb?.drop();
+});
+
+async function openPage(pathname: string): Promise<Page> {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error));
+  page.setDefaultTimeout(15_000);
+  await page.goto(`${app.url}${pathname}`);
+  return page;
+}
+
+const madridClock = (iso: string) =>
+  new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/Madrid',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(iso));
+
+test('create a schedule in the editor panel: live description, next 5 times, then list, runs and cancel', async () => {
+  const { flow } = await api.flows.import.mutate({
+    document: {
+      version: 1,
+      name: 'Noon report',
+      params: { region: { type: 'string', default: 'eu' } },
+      nodes: [{ id: 'a', type: 'code', position: { x: 0, y: 0 }, config: { source: 'return 1;' } }],
+      edges: [],
+    },
+  });
+  const page = await openPage(`/flows/${flow.id}`);
+  await page.getByTestId('open-schedules').click();
+  const panel = page.getByTestId('schedules-panel');
+  await panel.getByText('No schedules yet').waitFor();
+  await panel.getByTestId('new-schedule').click();
+
+  // A bad cron is named as you type.
+  await panel.getByTestId('schedule-cron').fill('0 12 * *');
+  await panel.getByTestId('field-error').filter({ hasText: 'has 4 fields' }).waitFor();
+
+  await panel.getByTestId('schedule-cron').fill('0 12 * * *');
+  await panel.getByTestId('schedule-timezone').fill('Europe/Madrid');
+  await panel
+    .getByTestId('schedule-preview-description')
+    .filter({ hasText: 'Every day at 12:00 (Europe/Madrid)' })
+    .waitFor();
+  const preview = panel.getByTestId('schedule-preview').getByTestId('schedule-next-time');
+  assert.equal(await preview.count(), 5);
+
+  await panel.getByTestId('schedule-param-region').fill('us');
+  await panel.getByTestId('schedule-save').click();
+
+  const item = panel.getByTestId('schedule-item');
+  await item.waitFor();
+  assert.equal(
+    await item.getByTestId('schedule-name').textContent(),
+    'Every day at 12:00 (Europe/Madrid)',
+  );
+  const times = item.getByTestId('schedule-next-time');
+  assert.equal(await times.count(), 5);
+  const isoTimes = await times.evaluateAll((els) => els.map((e) => e.getAttribute('data-time')!));
+  for (const iso of isoTimes) assert.equal(madridClock(iso), '12:00');
+  // Each time in the schedule's zone and in the viewer's own.
+  assert.match(
+    (await times.first().textContent()) ?? '',
+    /12:00 CES?T\s*your time: \w+,? 0[56]:00 /,
+  );
+  assert.equal(await page.getByTestId('active-schedules-count').textContent(), '1');
+  // Editing opens the form with the saved values and their preview.
+  await item.getByTestId('schedule-edit').click();
+  await panel
+    .getByTestId('schedule-preview-description')
+    .filter({ hasText: 'Every day at 12:00 (Europe/Madrid)' })
+    .waitFor();
+  assert.equal(await panel.getByTestId('schedule-param-region').inputValue(), 'us');
+  await panel.getByTestId('schedule-cancel').click();
+
+  const [schedule] = await api.schedules.list.query({ flowId: flow.id });
+  assert.deepEqual(schedule!.params, { region: 'us' });
+
+  // Its next run is materialised: Scheduled in /runs, cancellable from its page.
+  const runs = await openPage(`/runs?flowId=${flow.id}`);
+  const row = runs.locator('[data-testid="run-row"][data-state="scheduled"]').first();
+  await row.waitFor();
+  assert.equal(await row.getByTestId('run-state-badge').textContent(), 'Scheduled');
+  await row.getByTestId('run-link').click();
+  await runs.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
+  await runs.getByTestId('run-scheduled-for').waitFor();
+  await runs.getByTestId('cancel-run').click();
+  await runs.locator('[data-testid="run-state-badge"][data-state="cancelled"]').first().waitFor();
+
+  // Pausing from the panel.
+  await item.getByTestId('schedule-active-toggle').click();
+  await panel.locator('[data-testid="schedule-item"][data-active="false"]').waitFor();
+  assert.equal(await page.getByTestId('active-schedules-count').count(), 0);
+  assert.deepEqual(
+    pageErrors.map((e) => e.message),
+    [],
+  );
+});
