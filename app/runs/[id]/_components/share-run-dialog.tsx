@@ -173,7 +173,7 @@ function SharePanel({ runId }: { runId: string }) {
                 <Button
                   size="sm"
                   variant="ghost"
-                  className="text-red-700 hover:bg-red-50 hover:text-red-800"
+                  className="text-red-700! hover:bg-red-50! hover:text-red-800!"
                   onClick={() => {
                     setFailure(null);
                     revoke.mutate({ id: link.id });
