@@ -82,7 +82,7 @@ async function startRun(document: FlowDocument): Promise<string> {
   return id;
 }
 
-async function waitForRunEnd(id: string, timeoutMs = 20_000) {
+async function waitForRunEnd(id: string, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = await api.runs.get.query({ id });
@@ -185,27 +185,36 @@ describe('share links', () => {
   });
 
   test('a shared page follows a live run to its end, still without actions', async () => {
+    // An approval waits until it is decided, however slow the machine: the
+    // page is seen waiting, then follows the decision made elsewhere.
     const id = await startRun({
       version: 1,
-      name: 'Slow pipeline',
+      name: 'Gated release',
       nodes: [
-        { id: 'wait', type: 'delay', position: { x: 0, y: 0 }, config: { seconds: 3 } },
+        { id: 'gate', type: 'approval', position: { x: 0, y: 0 }, config: { message: 'Ship?' } },
         {
-          id: 'after',
+          id: 'ship',
           type: 'code',
           position: { x: 300, y: 0 },
-          config: { source: 'return "done";' },
+          config: { source: 'return "shipped";' },
         },
       ],
-      edges: [{ source: 'wait', target: 'after' }],
+      edges: [{ source: 'gate', target: 'ship' }],
     } as FlowDocument);
     const { url } = await api.shares.create.mutate({ runId: id });
     const guest = await freshPage();
     await guest.goto(url);
-    await guest.locator('.react-flow__node[data-id="wait"][data-state="running"]').waitFor();
+    await guest.locator('.react-flow__node[data-id="gate"][data-state="running"]').waitFor();
+    await runState(guest, 'running');
     assert.equal(await guest.getByTestId('cancel-run').count(), 0);
+    await guest.locator('.react-flow__node[data-id="gate"]').click();
+    await guest.getByTestId('task-panel').waitFor();
+    await assertReadOnly(guest);
+
+    const gate = (await api.runs.get.query({ id })).tasks.find((t) => t.nodeId === 'gate')!;
+    await api.runs.decide.mutate({ taskRunId: gate.id, decision: 'approve' });
     await runState(guest, 'completed');
-    await guest.locator('.react-flow__node[data-id="after"][data-state="completed"]').waitFor();
+    await guest.locator('.react-flow__node[data-id="ship"][data-state="completed"]').waitFor();
     await assertReadOnly(guest);
   });
 

@@ -60,7 +60,7 @@ before(async () => {
   sharedRunId = await engine.run(flow('Shared'));
   otherRunId = await engine.run(flow('Private'));
   for (const id of [sharedRunId, otherRunId]) {
-    const run = await engine.waitForRun(id);
+    const run = await engine.waitForRun(id, 90_000);
     assert.equal(run.state, 'completed');
   }
 });
