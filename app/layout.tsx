@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { AppHeader } from './_components/app-header';
 import { Providers } from './_lib/trpc';
 import './globals.css';
 
@@ -13,7 +14,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
     <html lang="en">
       <body className="min-h-screen">
         <Providers>
-          <header className="h-12 border-b border-slate-200 bg-white">
+          <AppHeader>
             <nav className="flex h-full items-center gap-6 px-6 text-sm">
               <Link href="/" className="font-semibold tracking-tight text-slate-900">
                 ◇ Pipewright
@@ -32,7 +33,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
                 Settings
               </Link>
             </nav>
-          </header>
+          </AppHeader>
           <main>{children}</main>
         </Providers>
       </body>

@@ -26,3 +26,14 @@ export class InvalidInputError extends ServiceError {
     this.name = 'InvalidInputError';
   }
 }
+
+/**
+ * A share token that is unknown, revoked or expired. All three get the same
+ * answer, so a holder learns nothing about links they do not have.
+ */
+export class ShareLinkNotFoundError extends NotFoundError {
+  constructor() {
+    super('Share link', '');
+    this.message = 'This share link does not exist, was revoked, or has expired';
+  }
+}

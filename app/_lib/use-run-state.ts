@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import superjson from 'superjson';
 import { isTerminalFlowState } from '@/server/engine/states';
 import type { FlowRunDetail } from '@/server/runs/queries';
+import { runEventsPath, useShareToken } from './run-access';
 import { useTRPC } from './trpc';
 
 const POLL_MS = 300;
@@ -23,14 +24,16 @@ export function useRunState(runId: string | null) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [polling, setPolling] = useState(false);
+  // On a share page every read carries the link's token (see run-access.tsx).
+  const share = useShareToken();
 
   useEffect(() => {
     if (runId === null || polling || typeof EventSource === 'undefined') {
       if (runId !== null && typeof EventSource === 'undefined') setPolling(true);
       return;
     }
-    const queryKey = trpc.runs.get.queryKey({ id: runId });
-    const source = new EventSource(`/api/runs/${encodeURIComponent(runId)}/events`);
+    const queryKey = trpc.runs.get.queryKey({ id: runId, share });
+    const source = new EventSource(runEventsPath(runId, share));
     let errors = 0;
     let ended = false;
     source.addEventListener('snapshot', (event) => {
@@ -51,11 +54,11 @@ export function useRunState(runId: string | null) {
       }
     };
     return () => source.close();
-  }, [runId, polling, queryClient, trpc]);
+  }, [runId, share, polling, queryClient, trpc]);
 
   const query = useQuery(
     trpc.runs.get.queryOptions(
-      { id: runId ?? '' },
+      { id: runId ?? '', share },
       {
         // The stream fills the cache; a slow safety poll (fast once the
         // stream has failed) guarantees the page reaches the final state
@@ -66,6 +69,8 @@ export function useRunState(runId: string | null) {
         refetchInterval: (q) => {
           const state = q.state.data?.state;
           if (state && isTerminalFlowState(state)) return false;
+          // A revoked or expired share link: nothing more to read.
+          if (share && q.state.error?.data?.code === 'NOT_FOUND') return false;
           return polling ? POLL_MS : SAFETY_POLL_MS;
         },
         refetchIntervalInBackground: true,

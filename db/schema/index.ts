@@ -2,3 +2,4 @@ export * from './flows';
 export * from './runs';
 export * from './schedules';
 export * from './secrets';
+export * from './shares';

@@ -3,6 +3,7 @@ import { flowsRouter } from './routers/flows';
 import { runsRouter } from './routers/runs';
 import { schedulesRouter } from './routers/schedules';
 import { secretsRouter } from './routers/secrets';
+import { sharesRouter } from './routers/shares';
 import { variablesRouter } from './routers/variables';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
@@ -13,6 +14,7 @@ export const appRouter = createTRPCRouter({
   secrets: secretsRouter,
   variables: variablesRouter,
   schedules: schedulesRouter,
+  shares: sharesRouter,
 });
 
 export type AppRouter = typeof appRouter;

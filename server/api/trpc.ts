@@ -7,10 +7,23 @@ import { getRuntime, type Runtime } from '@/server/runtime';
 
 export interface Context {
   runtime: Runtime;
+  /** Where the HTTP request came to (`https://host`), for links; absent for in-process callers. */
+  requestOrigin?: string;
 }
 
-export function createContext(runtime: Runtime = getRuntime()): Context {
-  return { runtime };
+export function createContext(runtime: Runtime = getRuntime(), request?: Request): Context {
+  return { runtime, requestOrigin: request ? originOf(request) : undefined };
+}
+
+/** The browser's Origin header (sent with tRPC's POSTs), else the request URL's origin. */
+function originOf(request: Request): string | undefined {
+  const origin = request.headers.get('origin');
+  if (origin && /^https?:\/\/[^/]+$/.test(origin)) return origin;
+  try {
+    return new URL(request.url).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 const t = initTRPC.context<Context>().create({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assertReadsRun, runReadProcedure } from '@/server/api/run-access';
 import { createTRPCRouter, publicProcedure } from '@/server/api/trpc';
 import { cancelFlowRun } from '@/server/execution/cancel';
 import { decideApproval } from '@/server/execution/decide';
@@ -31,13 +32,18 @@ export const runsRouter = createTRPCRouter({
     .mutation(({ ctx, input }) =>
       startFlowRun(engineDeps(ctx.runtime), { ...input, trigger: input.trigger ?? 'api' }),
     ),
-  get: publicProcedure.input(byId).query(({ ctx, input }) => getFlowRun(ctx.runtime.db, input.id)),
+  /** Reads of the run page take an optional `share` token (see run-access.ts). */
+  get: runReadProcedure.input(byId).query(({ ctx, input }) => {
+    assertReadsRun(ctx.reader, input.id);
+    return getFlowRun(ctx.runtime.db, input.id);
+  }),
   list: publicProcedure
     .input(listRunsInput)
     .query(({ ctx, input }) => listFlowRuns(ctx.runtime.db, input ?? {})),
-  logs: publicProcedure
-    .input(runLogsInput)
-    .query(({ ctx, input }) => listRunLogs(ctx.runtime.db, input)),
+  logs: runReadProcedure.input(runLogsInput).query(({ ctx, input }) => {
+    assertReadsRun(ctx.reader, input.runId);
+    return listRunLogs(ctx.runtime.db, input);
+  }),
   cancel: publicProcedure
     .input(byId)
     .mutation(({ ctx, input }) => cancelFlowRun(engineDeps(ctx.runtime), input.id)),
@@ -49,9 +55,13 @@ export const runsRouter = createTRPCRouter({
   taskRun: publicProcedure
     .input(taskRunInput)
     .query(({ ctx, input }) => findTaskRun(ctx.runtime.db, input.id)),
-  items: publicProcedure
-    .input(itemsInput)
-    .query(({ ctx, input }) => listForEachItems(ctx.runtime.db, input)),
+  items: runReadProcedure.input(itemsInput).query(async ({ ctx, input }) => {
+    if (ctx.reader.mode === 'share') {
+      const forEach = await findTaskRun(ctx.runtime.db, input.taskRunId);
+      assertReadsRun(ctx.reader, forEach.flowRunId);
+    }
+    return listForEachItems(ctx.runtime.db, input);
+  }),
   retry: publicProcedure
     .input(retryRunInput)
     .mutation(({ ctx, input }) =>

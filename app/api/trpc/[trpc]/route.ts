@@ -9,7 +9,7 @@ const handler = (req: Request) =>
     endpoint: '/api/trpc',
     req,
     router: appRouter,
-    createContext: () => createContext(),
+    createContext: () => createContext(undefined, req),
   });
 
 export { handler as GET, handler as POST };

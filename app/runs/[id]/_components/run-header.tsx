@@ -9,14 +9,20 @@ import { RelativeTime } from '@/app/_components/relative-time';
 import { RunStateBadge } from '@/app/_components/run-state-badge';
 import { apiErrorDetails } from '@/app/_lib/api-errors';
 import { elapsedMs, formatDuration, summarizeParams } from '@/app/_lib/format-duration';
+import { useRunAccess } from '@/app/_lib/run-access';
 import { useTRPCClient } from '@/app/_lib/trpc';
 import type { RunDetail } from '@/app/_lib/use-run-state';
 import { isTerminalFlowState } from '@/server/engine/states';
+import { ShareRunButton } from './share-run-dialog';
 
 const RETRYABLE = new Set(['failed', 'cancelled', 'crashed']);
 
-/** Who, what, when and why of a run, and what can be done with it. */
+/**
+ * Who, what, when and why of a run, and what can be done with it. Through a
+ * share link: the same facts, no actions and no links into the app.
+ */
 export function RunHeader({ run }: { run: RunDetail }) {
+  const team = useRunAccess().mode === 'team';
   const client = useTRPCClient();
   const router = useRouter();
   const [failure, setFailure] = useState<string | null>(null);
@@ -45,13 +51,17 @@ export function RunHeader({ run }: { run: RunDetail }) {
     <header className="flex flex-col gap-2 border-b border-slate-200 bg-white px-6 py-4">
       <div className="flex flex-wrap items-center gap-3">
         <h1 className="text-lg font-semibold text-slate-900">
-          <Link
-            href={`/flows/${run.flowId}`}
-            className="hover:underline"
-            data-testid="run-flow-link"
-          >
-            {run.flowName}
-          </Link>
+          {team ? (
+            <Link
+              href={`/flows/${run.flowId}`}
+              className="hover:underline"
+              data-testid="run-flow-link"
+            >
+              {run.flowName}
+            </Link>
+          ) : (
+            <span data-testid="run-flow-name">{run.flowName}</span>
+          )}
         </h1>
         <span className="text-sm text-slate-500">v{run.version}</span>
         <RunStateBadge state={run.state} late={run.late} />
@@ -62,7 +72,8 @@ export function RunHeader({ run }: { run: RunDetail }) {
           {run.trigger}
         </span>
         <div className="ml-auto flex items-center gap-2">
-          {!terminal && (
+          {team && <ShareRunButton runId={run.id} />}
+          {team && !terminal && (
             <Button
               variant="danger"
               size="sm"
@@ -74,7 +85,7 @@ export function RunHeader({ run }: { run: RunDetail }) {
               Cancel
             </Button>
           )}
-          {RETRYABLE.has(run.state) && (
+          {team && RETRYABLE.has(run.state) && (
             <Button
               size="sm"
               onClick={() => retry.mutate()}
@@ -85,15 +96,17 @@ export function RunHeader({ run }: { run: RunDetail }) {
               Retry
             </Button>
           )}
-          <Button
-            size="sm"
-            variant="primary"
-            onClick={() => runAgain.mutate()}
-            pending={runAgain.isPending}
-            data-testid="run-again"
-          >
-            Run again
-          </Button>
+          {team && (
+            <Button
+              size="sm"
+              variant="primary"
+              onClick={() => runAgain.mutate()}
+              pending={runAgain.isPending}
+              data-testid="run-again"
+            >
+              Run again
+            </Button>
+          )}
         </div>
       </div>
       <dl className="flex flex-wrap gap-x-6 gap-y-1 text-xs text-slate-600">
@@ -139,9 +152,16 @@ export function RunHeader({ run }: { run: RunDetail }) {
           <div className="flex gap-1">
             <dt className="text-slate-400">retry of</dt>
             <dd>
-              <Link href={`/runs/${run.retryOfRunId}`} className="text-indigo-600 hover:underline">
-                {run.retryOfRunId.slice(0, 8)}
-              </Link>
+              {team ? (
+                <Link
+                  href={`/runs/${run.retryOfRunId}`}
+                  className="text-indigo-600 hover:underline"
+                >
+                  {run.retryOfRunId.slice(0, 8)}
+                </Link>
+              ) : (
+                <span className="font-mono">{run.retryOfRunId.slice(0, 8)}</span>
+              )}
             </dd>
           </div>
         )}

@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import { Button } from '@/app/_components/button';
 import { DownloadIcon } from '@/app/_components/icons';
+import { useShareToken } from '@/app/_lib/run-access';
 import { useTRPC } from '@/app/_lib/trpc';
 import type { RunDetail } from '@/app/_lib/use-run-state';
 import { isTerminalFlowState } from '@/server/engine/states';
@@ -15,10 +16,11 @@ const levelRank: Record<LogLine['level'], number> = { debug: 0, info: 1, warn: 2
 /** Every log line of the run: level filter, text search, download as .txt; follows live. */
 export function RunLogs({ run }: { run: RunDetail }) {
   const trpc = useTRPC();
+  const share = useShareToken();
   const live = !isTerminalFlowState(run.state);
   const logs = useQuery(
     trpc.runs.logs.queryOptions(
-      { runId: run.id, limit: 5000 },
+      { runId: run.id, limit: 5000, share },
       { refetchInterval: live ? LIVE_MS : false, staleTime: 0 },
     ),
   );

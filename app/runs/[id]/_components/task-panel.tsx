@@ -7,6 +7,7 @@ import { Button, IconButton } from '@/app/_components/button';
 import { XIcon } from '@/app/_components/icons';
 import { apiErrorDetails } from '@/app/_lib/api-errors';
 import { elapsedMs, formatDuration } from '@/app/_lib/format-duration';
+import { useShareToken } from '@/app/_lib/run-access';
 import { useTRPC, useTRPCClient } from '@/app/_lib/trpc';
 import type { RunDetail } from '@/app/_lib/use-run-state';
 import { runStateStyles } from '@/app/flows/[id]/_components/editor/run-state-style';
@@ -40,11 +41,12 @@ export function TaskPanel({
   const trpc = useTRPC();
   const client = useTRPCClient();
   const router = useRouter();
+  const share = useShareToken();
   const live = !isTerminalFlowState(run.state);
   const style = runStateStyles[task.state];
   const logs = useQuery(
     trpc.runs.logs.queryOptions(
-      { runId: run.id, taskRunId: task.id, limit: 5000 },
+      { runId: run.id, taskRunId: task.id, limit: 5000, share },
       // Follows while the run goes on; the final refetch comes with the
       // last snapshot (the key stays, `task.state` changes the dependency).
       { refetchInterval: live ? LIVE_MS : false, staleTime: 0 },
@@ -114,7 +116,7 @@ export function TaskPanel({
           )}
         </section>
 
-        {isTerminalFlowState(run.state) && (
+        {isTerminalFlowState(run.state) && share === undefined && (
           <div className="flex flex-col gap-1">
             <Button
               size="sm"
@@ -205,10 +207,11 @@ function ForEachItems({
   live: boolean;
 }) {
   const trpc = useTRPC();
+  const share = useShareToken();
   const [limit, setLimit] = useState(ITEMS_PAGE);
   const list = useQuery(
     trpc.runs.items.queryOptions(
-      { taskRunId, limit },
+      { taskRunId, limit, share },
       { refetchInterval: live ? LIVE_MS : false, staleTime: 0 },
     ),
   );

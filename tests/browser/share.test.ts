@@ -1,0 +1,263 @@
+/**
+ * Share links in real Chromium against the production build and its
+ * in-process worker: a teammate mints a link from the run page; opened in a
+ * fresh browser context (no cookies, nothing shared) it shows the run, live,
+ * with no action buttons and no links into the app; revoked or expired it
+ * is an HTTP 404 — the page, the event stream and the tRPC reads.
+ */
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
+import { eq } from 'drizzle-orm';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import superjson from 'superjson';
+import { runShares } from '@/db/schema';
+import type { AppRouter } from '@/server/api/root';
+import type { FlowDocument } from '@/server/engine/document';
+import { type RunningApp, startApp } from '../helpers/app';
+import { launchBrowser } from '../helpers/browser';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { json, startHttpServer, type TestServer } from '../helpers/http-server';
+
+let tdb: TestDatabase;
+let app: RunningApp;
+let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let api: TRPCClient<AppRouter>;
+let hooks: TestServer;
+let pageErrors: Error[] = [];
+const contexts: BrowserContext[] = [];
+
+/** What a link holder must never see: every action and the app's own navigation. */
+const TEAM_ONLY = [
+  'cancel-run',
+  'retry-run',
+  'run-again',
+  'rerun-from-node',
+  'share-run',
+  'run-flow-link',
+  'cached-from-link',
+];
+
+before(async () => {
+  hooks = await startHttpServer((_req, res) => json(res, 200, { ok: true }));
+  tdb = await createTestDatabase();
+  app = await startApp({ DATABASE_URL: tdb.url });
+  browser = await launchBrowser();
+  api = createTRPCClient<AppRouter>({
+    links: [httpBatchLink({ url: `${app.url}/api/trpc`, transformer: superjson })],
+  });
+});
+
+after(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.cleanup();
+  await app?.stop();
+  await tdb?.drop();
+  await hooks?.close();
+});
+
+afterEach(() => {
+  const errors = pageErrors;
+  pageErrors = [];
+  assert.deepEqual(
+    errors.map((e) => e.message),
+    [],
+    'no uncaught errors in the page',
+  );
+});
+
+/** A brand-new browser context: no cookies, storage or cache from any other page. */
+async function freshPage(b: Browser = browser): Promise<Page> {
+  const context = await b.newContext({ viewport: { width: 1400, height: 900 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error));
+  page.setDefaultTimeout(15_000);
+  return page;
+}
+
+async function startRun(document: FlowDocument): Promise<string> {
+  const { flow } = await api.flows.import.mutate({ document });
+  const { id } = await api.runs.start.mutate({ flowId: flow.id });
+  return id;
+}
+
+async function waitForRunEnd(id: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await api.runs.get.query({ id });
+    if (['completed', 'failed', 'cancelled', 'crashed'].includes(run.state)) return run;
+    if (Date.now() > deadline) assert.fail(`run ${id} still ${run.state}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const runState = (page: Page, state: string, timeout = 20_000) =>
+  page.locator(`[data-testid="run-page"][data-run-state="${state}"]`).waitFor({ timeout });
+
+const tokenOf = (url: string) => new URL(url).pathname.split('/').at(-1)!;
+
+async function assertReadOnly(page: Page) {
+  for (const testId of TEAM_ONLY)
+    assert.equal(await page.getByTestId(testId).count(), 0, `no ${testId} on a shared page`);
+  // Not one link into the app (no navigation bar, no flow, no other runs).
+  const links = await page
+    .locator('a[href]')
+    .evaluateAll((as) =>
+      (as as HTMLAnchorElement[])
+        .filter((a) => new URL(a.href).origin === window.location.origin)
+        .map((a) => a.outerHTML),
+    );
+  assert.deepEqual(links, [], 'no links into the app on a shared page');
+}
+
+describe('share links', () => {
+  test('minted on the run page, opened elsewhere read-only; revoked, a 404', async () => {
+    const id = await startRun({
+      version: 1,
+      name: 'Nightly export',
+      nodes: [
+        {
+          id: 'count',
+          type: 'code',
+          position: { x: 0, y: 0 },
+          config: { source: 'log.info("counted rows"); return 42;' },
+        },
+        {
+          id: 'notify',
+          type: 'http',
+          position: { x: 300, y: 0 },
+          config: { method: 'GET', url: `${hooks.url}/done` },
+        },
+      ],
+      edges: [{ source: 'count', target: 'notify' }],
+    } as FlowDocument);
+    assert.equal((await waitForRunEnd(id)).state, 'completed');
+
+    // A teammate's page: actions exist there (so their absence below means something).
+    const team = await freshPage();
+    await team.goto(`${app.url}/runs/${id}`);
+    await runState(team, 'completed');
+    assert.equal(await team.getByTestId('run-again').count(), 1);
+    await team.getByTestId('share-run').click();
+    await team.getByTestId('share-links-empty').waitFor();
+    await team.getByTestId('share-expiry').selectOption('168');
+    await team.getByTestId('create-share').click();
+    const url = await team.getByTestId('share-url').inputValue();
+    assert.match(url, new RegExp(`^${app.url}/share/[A-Za-z0-9_-]{43}$`));
+    await team.locator('[data-testid="share-link"]').first().waitFor();
+    assert.equal(await team.getByTestId('share-link').count(), 1);
+    assert.match((await team.getByTestId('share-link').textContent()) ?? '', /expires in 7 days/);
+
+    // Someone else, fresh browser: the run, its tasks' states, output and logs — nothing to press.
+    const guest = await freshPage();
+    const response = await guest.goto(url);
+    assert.equal(response?.status(), 200);
+    await runState(guest, 'completed');
+    await guest.getByTestId('shared-run-banner').waitFor();
+    assert.equal(await guest.getByTestId('run-page').getAttribute('data-run-id'), id);
+    for (const node of ['count', 'notify'])
+      await guest.locator(`.react-flow__node[data-id="${node}"][data-state="completed"]`).waitFor();
+    assert.match((await guest.getByTestId('run-flow-name').textContent()) ?? '', /Nightly export/);
+    await guest.locator('.react-flow__node[data-id="count"]').click();
+    await guest.getByTestId('task-panel').waitFor();
+    assert.match((await guest.getByTestId('task-output').textContent()) ?? '', /42/);
+    await guest.getByTestId('task-logs').getByText('counted rows').waitFor();
+    await assertReadOnly(guest);
+    await guest.getByTestId('tab-logs').click();
+    await guest.getByTestId('run-log-lines').getByText('counted rows').waitFor();
+    await guest.getByTestId('tab-timeline').click();
+    await assertReadOnly(guest);
+
+    // Revoked from the team page: gone for everyone, everywhere.
+    await team.getByTestId('revoke-share').click();
+    await team.getByTestId('share-links-empty').waitFor();
+    assert.equal(await team.getByTestId('share-url').count(), 0, 'the revoked URL is cleared');
+    const again = await freshPage();
+    const gone = await again.goto(url);
+    assert.equal(gone?.status(), 404);
+    await again.getByTestId('share-not-found').waitFor();
+    await assertReadOnly(again);
+    const events = await fetch(`${app.url}/api/share/${tokenOf(url)}/events`);
+    assert.equal(events.status, 404);
+    await events.body?.cancel();
+    await assert.rejects(api.runs.get.query({ id, share: tokenOf(url) }), /share link/);
+  });
+
+  test('a shared page follows a live run to its end, still without actions', async () => {
+    // An approval waits until it is decided, however slow the machine: the
+    // page is seen waiting, then follows the decision made elsewhere.
+    const id = await startRun({
+      version: 1,
+      name: 'Gated release',
+      nodes: [
+        { id: 'gate', type: 'approval', position: { x: 0, y: 0 }, config: { message: 'Ship?' } },
+        {
+          id: 'ship',
+          type: 'code',
+          position: { x: 300, y: 0 },
+          config: { source: 'return "shipped";' },
+        },
+      ],
+      edges: [{ source: 'gate', target: 'ship' }],
+    } as FlowDocument);
+    const { url } = await api.shares.create.mutate({ runId: id });
+    const guest = await freshPage();
+    await guest.goto(url);
+    await guest.locator('.react-flow__node[data-id="gate"][data-state="running"]').waitFor();
+    await runState(guest, 'running');
+    assert.equal(await guest.getByTestId('cancel-run').count(), 0);
+    await guest.locator('.react-flow__node[data-id="gate"]').click();
+    await guest.getByTestId('task-panel').waitFor();
+    await assertReadOnly(guest);
+
+    const gate = (await api.runs.get.query({ id })).tasks.find((t) => t.nodeId === 'gate')!;
+    await api.runs.decide.mutate({ taskRunId: gate.id, decision: 'approve' });
+    await runState(guest, 'completed');
+    await guest.locator('.react-flow__node[data-id="ship"][data-state="completed"]').waitFor();
+    await assertReadOnly(guest);
+  });
+
+  test('an open event stream ends when its link is revoked; an expired link is a 404', async () => {
+    const id = await startRun({
+      version: 1,
+      name: 'Long wait',
+      nodes: [{ id: 'wait', type: 'delay', position: { x: 0, y: 0 }, config: { seconds: 600 } }],
+      edges: [],
+    } as FlowDocument);
+    const live = await api.shares.create.mutate({ runId: id });
+    const stream = await fetch(`${app.url}/api/share/${tokenOf(live.url)}/events`);
+    assert.equal(stream.status, 200);
+    assert.match(stream.headers.get('content-type') ?? '', /text\/event-stream/);
+    const reader = stream.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('event: snapshot')) {
+      const { done, value } = await reader.read();
+      assert.ok(!done, 'a snapshot before the stream ends');
+      text += decoder.decode(value, { stream: true });
+    }
+    assert.ok(text.includes(id), 'the snapshot is the shared run');
+
+    const revokedAt = Date.now();
+    await api.shares.revoke.mutate({ id: live.id });
+    for (;;) {
+      const { done } = await reader.read();
+      if (done) break;
+      assert.ok(Date.now() - revokedAt < 10_000, 'the stream ends within seconds of the revoke');
+    }
+
+    // Expired: the page and the stream are 404s (the run is still going).
+    const expiring = await api.shares.create.mutate({ runId: id, expiresInHours: 1 });
+    await tdb.db
+      .update(runShares)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(runShares.id, expiring.id));
+    const page = await freshPage();
+    assert.equal((await page.goto(expiring.url))?.status(), 404);
+    const events = await fetch(`${app.url}/api/share/${tokenOf(expiring.url)}/events`);
+    assert.equal(events.status, 404);
+    await events.body?.cancel();
+    await api.runs.cancel.mutate({ id });
+  });
+});
