@@ -27,7 +27,8 @@ export const forEachRunner: TaskRunner<ForEachConfig> = {
         ctx.log('warn', `item ${item.index} ${item.state}${item.error ? `: ${item.error}` : ''}`);
       }
       if (failed.length > 0 && !ctx.config.continueOnError) {
-        const first = failed[0]!;
+        // Name the item that caused it, not a sibling cancelled because of it.
+        const first = failed.find((i) => i.state !== 'cancelled') ?? failed[0]!;
         throw new PermanentTaskError(
           `${failed.length} of ${state.count} items did not complete; item ${first.index} ${first.state}${first.error ? `: ${first.error}` : ''}`,
         );
