@@ -65,7 +65,10 @@ export async function bootRuntime(options: {
       startedAt: new Date(),
     };
     const worker = options.worker
-      ? await startWorker(runtime, log, { concurrency: config.PIPEWRIGHT_WORKER_CONCURRENCY })
+      ? await startWorker(runtime, log, {
+          concurrency: config.PIPEWRIGHT_WORKER_CONCURRENCY,
+          pools: config.PIPEWRIGHT_WORKER_POOLS,
+        })
       : undefined;
     setRuntime(runtime);
 

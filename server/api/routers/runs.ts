@@ -21,6 +21,7 @@ import {
   startRunInput,
   taskRunInput,
 } from '@/server/runs/schemas';
+import { whyNotRunning } from '@/server/runs/why';
 import { engineDeps } from '@/server/worker';
 
 const byId = z.object({ id: runIdSchema });
@@ -52,6 +53,10 @@ export const runsRouter = createTRPCRouter({
   items: publicProcedure
     .input(itemsInput)
     .query(({ ctx, input }) => listForEachItems(ctx.runtime.db, input)),
+  /** Why a waiting run (and each waiting task) is not running, worked out now. */
+  why: publicProcedure
+    .input(byId)
+    .query(({ ctx, input }) => whyNotRunning(ctx.runtime.db, input.id)),
   retry: publicProcedure
     .input(retryRunInput)
     .mutation(({ ctx, input }) =>
