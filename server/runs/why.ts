@@ -45,8 +45,8 @@ export interface WaitReason {
   kind: WaitKind;
   /** One sentence; times are in `until`/`since`, not in the text. */
   message: string;
-  /** What to do about it, when there is something to do (a command to run). */
-  hint?: string;
+  /** A command that resolves the wait (start a worker, approve), when there is one. */
+  command?: string;
   pool?: string;
   /** When the wait ends by itself (a schedule, a backoff, a delay, an approval deadline). */
   until?: Date;
@@ -150,8 +150,14 @@ export async function whyNotRunning(
   }
   if (executing) return result;
 
-  const best = result.tasks
-    .filter((t) => RUN_REASON_PRIORITY.includes(t.reason.kind))
+  // A task waiting for a slot another task of this run holds is explained
+  // by that task's own wait, unless nothing else is waiting.
+  const ownSlot = (t: TaskWait) =>
+    t.reason.kind === 'concurrency' && (t.reason.holders ?? []).every((h) => h.runId === runId);
+  const candidates = result.tasks.filter((t) => RUN_REASON_PRIORITY.includes(t.reason.kind));
+  const rootCauses = candidates.filter((t) => !ownSlot(t));
+  const best = (rootCauses.length > 0 ? rootCauses : candidates)
+    .slice()
     .sort(
       (a, b) =>
         RUN_REASON_PRIORITY.indexOf(a.reason.kind) - RUN_REASON_PRIORITY.indexOf(b.reason.kind),
@@ -206,7 +212,7 @@ function scheduledReason(
       ? 'Late: it was due and has not started yet.'
       : 'Late: no worker is online to start it.',
     ...(scheduledFor ? { since: scheduledFor } : {}),
-    ...(anyWorker ? {} : { hint: 'npx pipewright worker' }),
+    ...(anyWorker ? {} : { command: 'npx pipewright worker' }),
   };
 }
 
@@ -225,7 +231,7 @@ async function taskReason(c: Context, task: TaskRow): Promise<WaitReason | null>
       return {
         kind: 'approval',
         message: `Waiting for approval${message ? `: ${message}` : '.'}`,
-        hint: `Approve or reject it on this page, or: npx pipewright approve ${task.flowRunId} ${task.nodeId}`,
+        command: `npx pipewright approve ${task.flowRunId} ${task.nodeId}`,
         ...(task.notBefore ? { until: task.notBefore } : {}),
       };
     }
@@ -285,7 +291,7 @@ function queueReason(c: Context, pool: string, what = ''): WaitReason {
     return {
       kind: 'no-worker',
       message: `No worker is online in pool ${pool}.`,
-      hint: command,
+      command,
       pool,
     };
   }
@@ -294,7 +300,7 @@ function queueReason(c: Context, pool: string, what = ''): WaitReason {
     return {
       kind: 'workers-busy',
       message: `Queued${what ? ` ${what}` : ''}: the ${n === 1 ? 'worker' : `${n} workers`} of pool ${pool} ${n === 1 ? 'is' : 'are'} busy (${capacity.busy} of ${capacity.slots} slots in use).`,
-      hint: `More capacity: ${command}`,
+      command,
       pool,
     };
   }

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { workers } from '@/db/schema';
+import packageJson from '@/package.json' with { type: 'json' };
 
 /** How often a worker writes its heartbeat row. */
 export const HEARTBEAT_MS = 10_000;
@@ -21,8 +21,7 @@ export interface WorkerRegistration {
 
 /** Pipewright's version from package.json, as workers report it. */
 export function pipewrightVersion(): string {
-  const file = new URL('../../package.json', import.meta.url);
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  return packageJson.version;
 }
 
 /**

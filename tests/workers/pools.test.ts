@@ -83,7 +83,7 @@ test('a gpu task waits for a gpu worker; the gpu worker takes only gpu tasks', a
   assert.equal(why.reason?.pool, 'gpu');
   assert.equal(why.reason?.nodeId, 'train');
   assert.equal(why.reason?.message, 'No worker is online in pool gpu.');
-  assert.equal(why.reason?.hint, 'npx pipewright worker --pool gpu');
+  assert.equal(why.reason?.command, 'npx pipewright worker --pool gpu');
   const trainWhy = why.tasks.find((t) => t.nodeId === 'train');
   assert.equal(trainWhy?.reason.kind, 'no-worker');
   assert.equal(why.tasks.find((t) => t.nodeId === 'report')?.reason.kind, 'upstream');
