@@ -13,6 +13,9 @@ import type { WaitReason } from '@/server/runs/why';
 
 /** While a run waits, its reason is re-read this often (a worker may come online). */
 const WAITING_POLL_MS = 2000;
+/** Reasons that normally clear by themselves within a moment. */
+const TRANSIENT = new Set<WaitReason['kind']>(['queued', 'dispatching']);
+const TRANSIENT_GRACE_MS = 3000;
 
 /**
  * `runs.why` for a run, fresh: re-read whenever the run's snapshot changes
@@ -122,6 +125,13 @@ export function WaitingReasonBanner({ run }: { run: RunDetail }) {
   const why = useWaitReasons(run, true);
   const reason = why?.reason;
   if (!reason || isTerminalFlowState(run.state)) return null;
+  // "Queued, starting in a moment" is what every run says for its first
+  // instant; it is worth a banner only once the moment has passed.
+  if (TRANSIENT.has(reason.kind)) {
+    const task = run.tasks.find((t) => t.id === reason.taskRunId);
+    const since = task?.queuedAt ?? task?.readyAt;
+    if (since && Date.now() - since.getTime() < TRANSIENT_GRACE_MS) return null;
+  }
   return (
     <div
       role="status"
