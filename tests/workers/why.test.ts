@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { concurrencyLimits, flowRuns, taskRuns } from '@/db/schema';
 import { whyNotRunning } from '@/server/runs/why';
+import { startWorker } from '@/server/worker';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
 import { json, startHttpServer, type TestServer } from '../helpers/http-server';
 
@@ -20,15 +21,22 @@ let held = new Promise<void>((r) => {
   release = r;
 });
 
+let openBusyGate: () => void = () => {};
+const busyGate = new Promise<void>((r) => {
+  openBusyGate = r;
+});
+
 before(async () => {
   engine = await startTestEngine();
   server = await startHttpServer(async (req, res) => {
     if (req.url?.startsWith('/hold')) await held;
+    if (req.url?.startsWith('/busy')) await busyGate;
     json(res, 200, { ok: true });
   });
 });
 after(async () => {
   release();
+  openBusyGate();
   await server.close();
   await engine.close();
 });
@@ -226,4 +234,50 @@ test('a task in a pool without workers says so, and the run says it for the task
   assert.equal(task?.pool, 'nowhere');
   await engine.api.runs.cancel({ id });
   assert.equal((await engine.api.runs.why({ id })).reason, null);
+});
+
+test('every worker of the pool busy: the waiting task says so, with the slots in use', async () => {
+  // One worker in pool "tiny", one attempt at a time.
+  const tiny = await startWorker(engine.booted.runtime, () => {}, {
+    pools: ['tiny'],
+    concurrency: 1,
+  });
+  try {
+    const id = await engine.run({
+      version: 1,
+      name: 'two for one slot',
+      settings: { pool: 'tiny' },
+      nodes: [
+        { id: 'a', type: 'http', config: { url: `${server.url}/busy-a` } },
+        { id: 'b', type: 'http', config: { url: `${server.url}/busy-b` } },
+      ],
+      edges: [],
+    });
+    const why = await until(async () => {
+      const w = await engine.api.runs.why({ id });
+      return w.tasks.some((t) => t.reason.kind === 'workers-busy') ? w : undefined;
+    }, 'the second task to wait for a busy worker');
+    const waiting = why.tasks.find((t) => t.reason.kind === 'workers-busy')!;
+    assert.equal(waiting.reason.pool, 'tiny');
+    assert.equal(
+      waiting.reason.message,
+      'Queued: the worker of pool tiny is busy (1 of 1 slots in use).',
+    );
+    assert.equal(waiting.reason.command, 'npx pipewright worker --pool tiny');
+    // The other task runs, on the tiny worker: the run itself is not stalled.
+    assert.equal(why.reason, null);
+    const run = await engine.api.runs.get({ id });
+    const running = run.tasks.find((t) => t.state === 'running');
+    assert.equal(running?.workerId, tiny.id);
+    openBusyGate();
+    const done = await engine.waitForRun(id);
+    assert.equal(done.state, 'completed');
+    assert.deepEqual(
+      done.tasks.map((t) => t.attempts[0]?.workerId),
+      [tiny.id, tiny.id],
+    );
+  } finally {
+    openBusyGate();
+    await tiny.stop();
+  }
 });
