@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { POOL_NAME_PATTERN } from '@/server/engine/document';
 import { AttemptAborted, runTaskAttempt, type TaskJob } from '@/server/execution/attempt';
 import {
   CANCEL_CHANNEL,
@@ -72,6 +73,8 @@ export async function startWorker(
   const n = ++workersInProcess;
   const workerId = `${os.hostname()}:${process.pid}${n > 1 ? `:${n}` : ''}`;
   const pools = [...new Set(options.pools?.length ? options.pools : [DEFAULT_POOL])];
+  const badPool = pools.find((p) => !POOL_NAME_PATTERN.test(p));
+  if (badPool) throw new Error(`"${badPool}" is not a worker pool name (use a-z, 0-9, - and _)`);
   const taskQueues = pools.map(taskQueueFor);
   for (const queue of taskQueues) {
     await boss.createQueue(queue, { name: queue, ...queues[TASK_QUEUE].options });
