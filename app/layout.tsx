@@ -32,6 +32,9 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
               >
                 Settings
               </Link>
+              <Link href="/workers" className="text-slate-600 hover:text-slate-900">
+                Workers
+              </Link>
             </nav>
           </AppHeader>
           <main>{children}</main>

@@ -80,6 +80,7 @@ export async function bootRuntime(options: {
       ? await startWorker(runtime, log, {
           concurrency: config.PIPEWRIGHT_WORKER_CONCURRENCY,
           ...options.workerOptions,
+          pools: config.PIPEWRIGHT_WORKER_POOLS,
         })
       : undefined;
     setRuntime(runtime);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { POOL_NAME_PATTERN } from '@/server/engine/document';
 import { parseSecretKey } from './secrets/key-format';
 
 /**
@@ -33,6 +34,23 @@ const envSchema = z.object({
   PIPEWRIGHT_TASKS_DIR: z.string().optional(),
   /** Task attempts one worker process runs at once. */
   PIPEWRIGHT_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /**
+   * Worker pools the in-process or `pipewright worker` worker serves,
+   * comma-separated (default: the default pool). `--pool` overrides it.
+   */
+  PIPEWRIGHT_WORKER_POOLS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== ''),
+    )
+    .refine(
+      (pools) => pools.every((p) => POOL_NAME_PATTERN.test(p)),
+      'must be pool names separated by ",": lowercase letters, digits, "-" or "_", e.g. gpu,default',
+    ),
   /** A task output larger than this (bytes of JSON) fails the task. */
   PIPEWRIGHT_MAX_OUTPUT_BYTES: z.coerce
     .number()

@@ -3,3 +3,4 @@ export * from './runs';
 export * from './schedules';
 export * from './secrets';
 export * from './shares';
+export * from './workers';

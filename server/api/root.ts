@@ -5,6 +5,7 @@ import { schedulesRouter } from './routers/schedules';
 import { secretsRouter } from './routers/secrets';
 import { sharesRouter } from './routers/shares';
 import { variablesRouter } from './routers/variables';
+import { workersRouter } from './routers/workers';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
@@ -15,6 +16,7 @@ export const appRouter = createTRPCRouter({
   variables: variablesRouter,
   schedules: schedulesRouter,
   shares: sharesRouter,
+  workers: workersRouter,
 });
 
 export type AppRouter = typeof appRouter;

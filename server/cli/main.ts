@@ -4,7 +4,8 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { DataDirectoryInUseError } from '@/db/embedded';
 import { runMigrations } from '@/db/migrate';
 import { bootRuntime } from '@/server/boot';
-import { env } from '@/server/env';
+import { POOL_NAME_PATTERN } from '@/server/engine/document';
+import { env, overrideEnv } from '@/server/env';
 import { InvalidInputError, ServiceError } from '@/server/errors';
 import { decideApproval } from '@/server/execution/decide';
 import { defaultLimits } from '@/server/execution/deps';
@@ -36,11 +37,16 @@ interface Command {
 
 const log = (line: string) => console.log(`[pipewright] ${line}`);
 
+/** `--pool gpu` (repeatable, or comma-separated): the pools a worker serves. */
+const poolOption: ParseArgsConfig['options'] = { pool: { type: 'string', multiple: true } };
+
 const commands: Record<string, Command> = {
   start: {
-    usage: 'pipewright start',
+    usage: 'pipewright start [--pool <name>]...',
     summary: 'Build the app if needed and serve it with an in-process worker (PORT, default 3000).',
-    async run({ root }) {
+    options: poolOption,
+    async run({ root, values }) {
+      applyPoolOption(values);
       if (buildIsStale(root)) {
         log('Building the app (first start, or sources changed)…');
         buildApp(root);
@@ -58,12 +64,18 @@ const commands: Record<string, Command> = {
     },
   },
   worker: {
-    usage: 'pipewright worker',
-    summary: 'Run a worker process (no web server) against DATABASE_URL or the embedded database.',
-    async run() {
+    usage: 'pipewright worker [--pool <name>]...',
+    summary:
+      "Run a worker process (no web server) against DATABASE_URL or the embedded database; --pool: take only that pool's tasks.",
+    options: poolOption,
+    async run({ values }) {
+      applyPoolOption(values);
       // SIGINT/SIGTERM stop it cleanly (bootRuntime registers the shutdown).
       const booted = await bootRuntime({ worker: true, log });
-      log(`Worker ${booted.worker?.id} running; Ctrl+C to stop`);
+      const pools = booted.worker?.pools.join(', ') ?? '';
+      log(
+        `Worker ${booted.worker?.id} running (pool${pools.includes(',') ? 's' : ''} ${pools}); Ctrl+C to stop`,
+      );
       return 'forever';
     },
   },
@@ -228,6 +240,21 @@ const commands: Record<string, Command> = {
   },
   ...scheduleCommands,
 };
+
+/** Passes `--pool` on as PIPEWRIGHT_WORKER_POOLS (the flag wins over the variable). */
+function applyPoolOption(values: Record<string, unknown>) {
+  const given = values.pool as string[] | undefined;
+  if (!given) return;
+  const pools = given.flatMap((p) => p.split(',')).map((p) => p.trim());
+  for (const pool of pools) {
+    if (!POOL_NAME_PATTERN.test(pool)) {
+      throw new CliError(
+        `--pool "${pool}" is not a pool name: use lowercase letters, digits, "-" or "_" (e.g. --pool gpu)`,
+      );
+    }
+  }
+  overrideEnv({ PIPEWRIGHT_WORKER_POOLS: pools.join(',') });
+}
 
 /** The catalog documents are checked against: built-ins plus PIPEWRIGHT_TASKS_DIR. */
 async function cliTaskCatalog() {

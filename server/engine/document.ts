@@ -9,6 +9,18 @@ import { z } from 'zod';
 
 export const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
+/**
+ * A worker pool's name: workers started with `--pool <name>` take only its
+ * tasks. A slug, because it also names the pool's pg-boss queue.
+ */
+export const POOL_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,49}$/;
+export const poolNameSchema = z
+  .string()
+  .regex(
+    POOL_NAME_PATTERN,
+    'must be a pool name: lowercase letters, digits, "-" or "_", at most 50 characters',
+  );
+
 export const retryPolicySchema = z.strictObject({
   retries: z.number().int().min(0).max(100).optional(),
   delaySeconds: z.number().min(0).max(86_400).optional(),
@@ -45,7 +57,7 @@ export const flowNodeSchema = z.strictObject({
     .max(7 * 86_400)
     .optional(),
   concurrencyTag: z.string().min(1).max(100).optional(),
-  pool: z.string().min(1).max(100).optional(),
+  pool: poolNameSchema.optional(),
 });
 
 export const flowEdgeSchema = z.strictObject({
@@ -77,7 +89,7 @@ export const flowSettingsSchema = z.strictObject({
     .positive()
     .max(30 * 86_400)
     .optional(),
-  pool: z.string().min(1).max(100).optional(),
+  pool: poolNameSchema.optional(),
 });
 
 export const flowDocumentSchema = z.strictObject({

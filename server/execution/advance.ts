@@ -9,6 +9,7 @@ import { type FlowRunState, isTerminalTaskState, type TaskRunState } from '@/ser
 import { WAKE_CHANNEL } from '@/server/worker/wake';
 import { type EngineDeps, RUN_CHANNEL, TASK_QUEUE } from './deps';
 import { loadVersionDocument, nodeForTask } from './documents';
+import { ensureTaskQueue, poolOf, taskQueueFor } from './pools';
 import { flushTransitions, type Notification, type TransitionRecord } from './transitions';
 
 export type FlowRunRow = typeof flowRuns.$inferSelect;
@@ -329,7 +330,7 @@ export async function dispatchReadyTasks(
         attempt,
         stateReason: null,
         concurrencyTag: tag,
-        pool: settings.pool,
+        pool: poolOf(settings.pool),
       })
       .where(
         and(
@@ -347,6 +348,7 @@ export async function dispatchReadyTasks(
       settings.timeoutSeconds,
       undefined,
       jobId,
+      settings.pool,
     );
     task.queuedAt = new Date();
     task.holdsSlot = true;
@@ -439,6 +441,7 @@ export async function resumeTask(t: Transaction, deps: EngineDeps, taskRunId: st
       attempt: taskRuns.attempt,
       flowRunId: taskRuns.flowRunId,
       nodeId: taskRuns.nodeId,
+      pool: taskRuns.pool,
     });
   if (!task) return false;
   await sendTaskJob(
@@ -448,6 +451,7 @@ export async function resumeTask(t: Transaction, deps: EngineDeps, taskRunId: st
     null,
     undefined,
     jobId,
+    task.pool,
   );
   await t.tx.execute(sql`select pg_notify(${WAKE_CHANNEL}, ${TASK_QUEUE})`);
   return true;
@@ -477,18 +481,26 @@ const MAX_JOB_EXPIRY_SECONDS = 24 * 3600 - 60;
  * even a job pg-boss expires cannot start a second copy. Retries are ours.
  */
 export async function sendTaskJob(
-  { client }: Transaction,
+  { tx, client }: Transaction,
   deps: EngineDeps,
   payload: { taskRunId: string; attempt: number; flowRunId?: string; nodeId?: string },
   timeoutSeconds: number | null,
   startAfter: Date | undefined,
   /** Chosen by the caller, who stores it on the task run in its own UPDATE. */
   jobId: string,
+  /** The task's worker pool: its job goes to that pool's queue. */
+  pool: string | null,
 ) {
   const expireInSeconds = Math.ceil(
     Math.min((timeoutSeconds ?? MAX_JOB_EXPIRY_SECONDS) + 120, MAX_JOB_EXPIRY_SECONDS),
   );
-  const id = await deps.boss.send(TASK_QUEUE, payload, {
+  const queue = taskQueueFor(pool);
+  if (queue !== TASK_QUEUE) {
+    await ensureTaskQueue({ tx, client }, queue);
+    // Callers NOTIFY the default queue; workers of other pools LISTEN for their own.
+    if (!startAfter) await client.query('select pg_notify($1, $2)', [WAKE_CHANNEL, queue]);
+  }
+  const id = await deps.boss.send(queue, payload, {
     id: jobId,
     db: bossDb(client),
     retryLimit: 0,

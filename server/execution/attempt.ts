@@ -520,6 +520,7 @@ async function finishAttempt(
         claimed.settings.timeoutSeconds,
         until,
         jobId,
+        claimed.settings.pool,
       );
       wakeLocalAt(deps, TASK_QUEUE, until);
     }
@@ -799,6 +800,7 @@ export async function scheduleRetry(
     settings.timeoutSeconds,
     delay > 0 ? at : undefined,
     jobId,
+    settings.pool,
   );
   // Wakes workers for the next attempt and tells live pages about the retry.
   await t.tx.execute(

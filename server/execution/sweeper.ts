@@ -10,6 +10,7 @@ import { endTask, scheduleRetry } from './attempt';
 import { cancelFlowRun } from './cancel';
 import { type EngineDeps, TASK_QUEUE } from './deps';
 import { loadVersionDocument } from './documents';
+import { taskQueueSql } from './pools';
 
 const BATCH = 50;
 
@@ -94,7 +95,7 @@ export async function sweep(
   // wait forever on a task nobody will pick up.
   const lost = await deps.db.execute<{ id: string; flow_run_id: string }>(sql`
     select tr.id, tr.flow_run_id from task_runs tr
-    left join ${sql.raw(BOSS_SCHEMA)}.job j on j.name = ${TASK_QUEUE} and j.id = tr.job_id
+    left join ${sql.raw(BOSS_SCHEMA)}.job j on j.name = ${taskQueueSql('tr.pool')} and j.id = tr.job_id
     where tr.job_id is not null
       and tr.queued_at < now() - interval '30 seconds'
       and (tr.not_before is null or tr.not_before < now() - interval '30 seconds')
@@ -120,6 +121,7 @@ export async function sweep(
         nodeSettings(node, doc).timeoutSeconds,
         task.notBefore && task.notBefore > new Date() ? task.notBefore : undefined,
         jobId,
+        task.pool,
       );
       return true;
     });

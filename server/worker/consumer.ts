@@ -1,7 +1,8 @@
 import type PgBoss from 'pg-boss';
 
 /**
- * Takes jobs from one pg-boss queue and runs up to `concurrency` at once.
+ * Takes jobs from one or more pg-boss queues (a worker's pools) and runs up
+ * to `concurrency` at once, shared by all of them.
  *
  * pg-boss's own `work()` runs one fetch loop per concurrent job, each asleep
  * between polls; waking them means N loops racing to fetch one job. Here one
@@ -17,15 +18,19 @@ export class QueueConsumer<T> {
   private stopped = false;
   private readonly poller: NodeJS.Timeout;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly queues: string[];
+  /** Round-robin start, so a busy pool cannot starve the others. */
+  private nextQueue = 0;
 
   constructor(
     private readonly boss: PgBoss,
-    private readonly queue: string,
+    queue: string | string[],
     private readonly concurrency: number,
     private readonly handle: (job: PgBoss.Job<T>) => Promise<void>,
     private readonly onError: (err: Error) => void,
     pollIntervalMs = 2000,
   ) {
+    this.queues = Array.isArray(queue) ? queue : [queue];
     this.poller = setInterval(() => this.wake(), pollIntervalMs);
     this.wake();
   }
@@ -46,11 +51,17 @@ export class QueueConsumer<T> {
     try {
       while (this.wanted && !this.stopped && this.running < this.concurrency) {
         this.wanted = false;
-        const jobs = await this.boss.fetch<T>(this.queue, {
-          batchSize: this.concurrency - this.running,
-        });
-        if (jobs.length === 0) break;
-        for (const job of jobs) this.start(job);
+        let fetched = 0;
+        const first = this.nextQueue++ % this.queues.length;
+        for (let i = 0; i < this.queues.length && this.running < this.concurrency; i++) {
+          const queue = this.queues[(first + i) % this.queues.length]!;
+          const jobs = await this.boss.fetch<T>(queue, {
+            batchSize: this.concurrency - this.running,
+          });
+          for (const job of jobs) this.start(queue, job);
+          fetched += jobs.length;
+        }
+        if (fetched === 0) break;
         // A full batch suggests more are waiting.
         this.wanted = true;
       }
@@ -61,9 +72,9 @@ export class QueueConsumer<T> {
     }
   }
 
-  private start(job: PgBoss.Job<T>): void {
+  private start(queue: string, job: PgBoss.Job<T>): void {
     this.running++;
-    const done = this.runJob(job).finally(() => {
+    const done = this.runJob(queue, job).finally(() => {
       this.running--;
       this.inFlight.delete(done);
       this.wake();
@@ -71,13 +82,13 @@ export class QueueConsumer<T> {
     this.inFlight.add(done);
   }
 
-  private async runJob(job: PgBoss.Job<T>): Promise<void> {
+  private async runJob(queue: string, job: PgBoss.Job<T>): Promise<void> {
     try {
       await this.handle(job);
-      await this.boss.complete(this.queue, job.id);
+      await this.boss.complete(queue, job.id);
     } catch (err) {
       this.onError(err as Error);
-      await this.boss.fail(this.queue, job.id, { message: (err as Error).message }).catch(() => {});
+      await this.boss.fail(queue, job.id, { message: (err as Error).message }).catch(() => {});
     }
   }
 

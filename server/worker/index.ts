@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { POOL_NAME_PATTERN } from '@/server/engine/document';
 import { AttemptAborted, runTaskAttempt, type TaskJob } from '@/server/execution/attempt';
 import {
   CANCEL_CHANNEL,
@@ -8,18 +9,27 @@ import {
   TASK_QUEUE,
   type WorkerDeps,
 } from '@/server/execution/deps';
+import {
+  DEFAULT_POOL,
+  isTaskQueue,
+  rememberTaskQueue,
+  taskQueueFor,
+} from '@/server/execution/pools';
 import { sweep } from '@/server/execution/sweeper';
 import type { Runtime } from '@/server/runtime';
 import { SandboxPool } from '@/server/sandbox';
 import type { LateRun } from '@/server/schedules/late';
 import type { TaskRunner } from '@/server/tasks/runner';
 import { QueueConsumer } from './consumer';
+import { startHeartbeat } from './heartbeat';
 import { queues } from './queues';
 import { type SchedulerLoop, startSchedulerLoop } from './scheduler-loop';
 import { type Listener, listenToChannels, WAKE_CHANNEL } from './wake';
 
 export interface RunningWorker {
   id: string;
+  /** The pools whose tasks it takes. */
+  pools: string[];
   stop(): Promise<void>;
 }
 
@@ -35,7 +45,14 @@ export interface WorkerOptions {
   schedulerIntervalMs: number;
   /** Runs from schedules that just became Late, once each across all workers. */
   onLateRuns(runs: LateRun[]): void | Promise<void>;
+  /** Worker pools whose tasks it takes (default: the default pool only). */
+  pools: string[];
+  /** How often it writes its heartbeat to the workers table. */
+  heartbeatMs: number;
 }
+
+/** Workers started in this process so far: a second one gets its own id. */
+let workersInProcess = 0;
 
 /** The engine's view of a runtime (also used by the web process to start runs). */
 export function engineDeps(runtime: Runtime): EngineDeps {
@@ -60,7 +77,16 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const { boss } = runtime;
   const concurrency = options.concurrency ?? 8;
-  const workerId = `${os.hostname()}:${process.pid}`;
+  const n = ++workersInProcess;
+  const workerId = `${os.hostname()}:${process.pid}${n > 1 ? `:${n}` : ''}`;
+  const pools = [...new Set(options.pools?.length ? options.pools : [DEFAULT_POOL])];
+  const badPool = pools.find((p) => !POOL_NAME_PATTERN.test(p));
+  if (badPool) throw new Error(`"${badPool}" is not a worker pool name (use a-z, 0-9, - and _)`);
+  const taskQueues = pools.map(taskQueueFor);
+  for (const queue of taskQueues) {
+    await boss.createQueue(queue, { name: queue, ...queues[TASK_QUEUE].options });
+    rememberTaskQueue(queue);
+  }
   const sandbox = new SandboxPool({ size: options.sandboxes ?? 2 });
   const deps: WorkerDeps = {
     ...engineDeps(runtime),
@@ -98,7 +124,7 @@ export async function startWorker(
 
   const tasks = new QueueConsumer<TaskJob>(
     boss,
-    TASK_QUEUE,
+    taskQueues,
     concurrency,
     async (job) => {
       const payload = queues[TASK_QUEUE].payload.parse(job.data);
@@ -108,11 +134,22 @@ export async function startWorker(
   );
 
   const wake = (queue: string) => {
-    if (queue === TASK_QUEUE || queue === '*') tasks.wake();
+    if (queue === '*' || taskQueues.includes(queue)) tasks.wake();
     const ids = queue === '*' ? [...workerIds.values()].flat() : (workerIds.get(queue) ?? []);
     for (const id of ids) boss.notifyWorker(id);
   };
-  runtime.wakeLocal = wake;
+  // Local wakes name the default task queue wherever this process just sent
+  // jobs of any pool (or a retry it scheduled fell due): check every pool here.
+  // Several workers in one process (tests) each keep their own wake-up.
+  const previousWakeLocal = runtime.wakeLocal;
+  let stopped = false;
+  const wakeLocal = (queue: string) => {
+    previousWakeLocal(queue);
+    if (stopped) return;
+    if (isTaskQueue(queue)) tasks.wake();
+    else wake(queue);
+  };
+  runtime.wakeLocal = wakeLocal;
   const listener: Listener = await listenToChannels(
     runtime.databaseUrl,
     {
@@ -154,18 +191,27 @@ export async function startWorker(
           },
         )
       : undefined;
+  const heartbeat = await startHeartbeat(
+    runtime.db,
+    { id: workerId, host: os.hostname(), pid: process.pid, pools, concurrency },
+    () => tasks.busy,
+    { intervalMs: options.heartbeatMs, log },
+  );
 
   return {
     id: workerId,
+    pools,
     async stop() {
       clearInterval(sweepTimer);
       await sweeping;
       await scheduler?.stop();
-      runtime.wakeLocal = () => {};
+      stopped = true;
+      if (runtime.wakeLocal === wakeLocal) runtime.wakeLocal = previousWakeLocal;
       await listener.close();
       for (const queue of workerIds.keys()) await boss.offWork(queue);
       await tasks.stop();
       await sandbox.close();
+      await heartbeat.stop();
     },
   };
 }

@@ -22,6 +22,7 @@ import {
   startRunInput,
   taskRunInput,
 } from '@/server/runs/schemas';
+import { whyNotRunning } from '@/server/runs/why';
 import { engineDeps } from '@/server/worker';
 
 const byId = z.object({ id: runIdSchema });
@@ -61,6 +62,11 @@ export const runsRouter = createTRPCRouter({
       assertReadsRun(ctx.reader, forEach.flowRunId);
     }
     return listForEachItems(ctx.runtime.db, input);
+  }),
+  /** Why a waiting run (and each waiting task) is not running, worked out now. */
+  why: runReadProcedure.input(byId).query(({ ctx, input }) => {
+    assertReadsRun(ctx.reader, input.id);
+    return whyNotRunning(ctx.runtime.db, input.id);
   }),
   retry: publicProcedure
     .input(retryRunInput)

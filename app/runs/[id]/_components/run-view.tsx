@@ -8,6 +8,7 @@ import { RunHeader } from './run-header';
 import { RunLogs } from './run-logs';
 import { RunTimeline } from './run-timeline';
 import { TaskPanel } from './task-panel';
+import { WaitingReasonBanner } from './waiting-reason';
 
 type Tab = 'graph' | 'timeline' | 'logs';
 const tabs: { id: Tab; label: string }[] = [
@@ -37,6 +38,7 @@ export function RunView({ runId, initialNodeId }: { runId: string; initialNodeId
       data-run-state={run.state}
     >
       <RunHeader run={run} />
+      <WaitingReasonBanner run={run} />
       <div className="flex gap-1 border-b border-slate-200 bg-white px-6" role="tablist">
         {tabs.map((t) => (
           <button

@@ -15,6 +15,7 @@ import { isTerminalFlowState } from '@/server/engine/states';
 import { CachedFromLink } from './cached-from-link';
 import { JsonViewer } from './json-viewer';
 import { LogLines } from './log-lines';
+import { TaskWaitingReason } from './waiting-reason';
 
 type TaskDetail = RunDetail['tasks'][number];
 
@@ -115,6 +116,7 @@ export function TaskPanel({
             </p>
           )}
         </section>
+        <TaskWaitingReason run={run} taskRunId={task.id} />
 
         {isTerminalFlowState(run.state) && share === undefined && (
           <div className="flex flex-col gap-1">

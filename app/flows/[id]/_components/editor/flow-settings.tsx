@@ -39,7 +39,8 @@ export function FlowSettingsPanel() {
   const maxConcurrency = meta.settings?.maxConcurrency;
   const mode =
     maxConcurrency === undefined ? 'unlimited' : maxConcurrency === 1 ? 'sequential' : 'concurrent';
-  const setSetting = (key: 'maxConcurrency' | 'timeoutSeconds', value: number | undefined) =>
+  type Settings = NonNullable<FlowMeta['settings']>;
+  const setSetting = <K extends keyof Settings>(key: K, value: Settings[K] | undefined) =>
     update((m) => {
       const settings = { ...(m.settings ?? {}) };
       if (value === undefined) delete settings[key];
@@ -156,6 +157,21 @@ export function FlowSettingsPanel() {
             value={meta.settings?.timeoutSeconds}
             onChange={(v) => setSetting('timeoutSeconds', v)}
             data-testid="flow-timeout"
+          />
+        </Field>
+        <Field
+          label="Worker pool"
+          htmlFor="flow-pool"
+          optional
+          errors={at('settings.pool')}
+          hint="Tasks run only on workers started with --pool <name>; a node's own pool wins."
+        >
+          <TextInput
+            id="flow-pool"
+            value={meta.settings?.pool ?? ''}
+            placeholder="default"
+            onChange={(v) => setSetting('pool', v === '' ? undefined : v)}
+            data-testid="flow-pool"
           />
         </Field>
       </PanelSection>
