@@ -9,7 +9,7 @@ import { advanceFlowRun, lockFlowRun, sendTaskJob } from './advance';
 import { endTask, scheduleRetry } from './attempt';
 import { cancelFlowRun } from './cancel';
 import { type EngineDeps, TASK_QUEUE } from './deps';
-import { loadVersionDocument } from './documents';
+import { loadVersionDocument, nodeForTask } from './documents';
 import { taskQueueSql } from './pools';
 
 const BATCH = 50;
@@ -42,7 +42,8 @@ export async function sweep(
       if (task?.state !== 'running' || !task.leaseExpiresAt || task.leaseExpiresAt > new Date())
         return false;
       const { doc, nodes } = await loadVersionDocument(t.tx, run.flowVersionId);
-      const node = nodes.get(task.nodeId);
+      // A for-each item (`each[3]`) is not a document node: it runs the for-each's task.
+      const node = nodeForTask(nodes, task.nodeId)?.node;
       if (!node) return false;
       const settings = nodeSettings(node, doc);
       const error = {
@@ -110,7 +111,8 @@ export async function sweep(
       const [task] = await t.tx.select().from(taskRuns).where(eq(taskRuns.id, id));
       if (!task?.jobId) return false;
       const { doc, nodes } = await loadVersionDocument(t.tx, run.flowVersionId);
-      const node = nodes.get(task.nodeId);
+      // A for-each item (`each[3]`) is not a document node: it runs the for-each's task.
+      const node = nodeForTask(nodes, task.nodeId)?.node;
       if (!node) return false;
       const jobId = randomUUID();
       await t.tx.update(taskRuns).set({ jobId, queuedAt: new Date() }).where(eq(taskRuns.id, id));

@@ -43,3 +43,56 @@ test('a queued task whose job was lost is sent again by the sweeper, and the run
     await worker.stop();
   }
 });
+
+test('a for-each item whose lease lapsed is recovered by the sweeper like any task', async () => {
+  const worker = await startWorker(engine.booted.runtime, () => {});
+  try {
+    const id = await engine.run({
+      version: 1,
+      name: 'item lease lapses',
+      nodes: [
+        {
+          id: 'each',
+          type: 'for-each',
+          config: {
+            items: [1],
+            task: {
+              type: 'code',
+              // Busy long enough for the test to catch it running.
+              config: {
+                source: 'const end = Date.now() + 1500; while (Date.now() < end) {} return item;',
+              },
+            },
+          },
+        },
+      ],
+      edges: [],
+    });
+    const deadline = Date.now() + 15_000;
+    let item: typeof taskRuns.$inferSelect | undefined;
+    while (!item && Date.now() < deadline) {
+      [item] = await engine.tdb.db
+        .select()
+        .from(taskRuns)
+        .where(
+          sql`${taskRuns.flowRunId} = ${id} and ${taskRuns.nodeId} = 'each[0]' and ${taskRuns.state} = 'running'`,
+        );
+      if (!item) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(item, 'the item started');
+    // As if its worker died: the lease lapses.
+    await engine.tdb.db
+      .update(taskRuns)
+      .set({ leaseExpiresAt: new Date(Date.now() - 1000) })
+      .where(eq(taskRuns.id, item.id));
+    assert.equal((await sweep(engineDeps(engine.booted.runtime))).crashed, 1);
+
+    const run = await engine.waitForRun(id);
+    assert.equal(run.state, 'completed');
+    assert.deepEqual(taskOf(run, 'each').output, [1]);
+    const [retried] = await engine.api.runs.items({ taskRunId: taskOf(run, 'each').id });
+    assert.equal(retried?.attempt, 2, 'the lost attempt was retried, not forgotten');
+  } finally {
+    await worker.stop();
+  }
+});
