@@ -57,6 +57,13 @@ export const flowRuns = pgTable(
     deadlineAt: timestamp({ withTimezone: true }),
     /** The run hit its flow timeout (it ends Failed, after cancelling its tasks). */
     timedOut: boolean().notNull().default(false),
+    /**
+     * Warning and error log lines of the run, kept by the log writer in the
+     * statement's transaction (server/execution/logs.ts) so the runs list
+     * never counts run_logs.
+     */
+    warningCount: integer().notNull().default(0),
+    errorCount: integer().notNull().default(0),
   },
   (t) => [
     index('flow_runs_created_idx').on(t.createdAt.desc(), t.id.desc()),
@@ -65,6 +72,9 @@ export const flowRuns = pgTable(
       .on(t.state)
       .where(sql`${t.state} in ('scheduled','pending','running','cancelling')`),
     index('flow_runs_parent_idx').on(t.parentTaskRunId),
+    // The runs list filtered by state or trigger, newest first (keyset).
+    index('flow_runs_state_created_idx').on(t.state, t.createdAt.desc(), t.id.desc()),
+    index('flow_runs_trigger_created_idx').on(t.trigger, t.createdAt.desc(), t.id.desc()),
   ],
 );
 
