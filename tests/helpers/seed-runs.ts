@@ -3,13 +3,14 @@ import type { Database } from '@/db/client';
 import { flows, flowVersions } from '@/db/schema';
 
 /**
- * Flows for a big seed: `count` plain flows and, last, one named `rare`.
+ * Flows for a big seed: `count` plain flows and, last, one named `rare`
+ * (names after `prefix`).
  * Returns their ids in that order.
  */
-export async function seedFlows(db: Database, count: number): Promise<string[]> {
+export async function seedFlows(db: Database, count: number, prefix = ''): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i <= count; i++) {
-    const name = i === count ? 'rare' : `flow ${i}`;
+    const name = `${prefix}${i === count ? 'rare' : `flow ${i}`}`;
     const [flow] = await db.insert(flows).values({ name, latestVersion: 1 }).returning();
     if (!flow) throw new Error('flow not inserted');
     await db.insert(flowVersions).values({
@@ -24,13 +25,19 @@ export async function seedFlows(db: Database, count: number): Promise<string[]> 
 
 /**
  * `count` finished-looking runs in one INSERT … SELECT generate_series:
- * pairs share a created_at (ties broken by id), 13 s apart going back from
- * now; states and triggers mixed; run i belongs to the last flow when
+ * pairs share a created_at (ties broken by id), `spacingSeconds` apart
+ * going back from now; states and triggers mixed; run i belongs to the last flow when
  * i % 1000 = 0, else to the others in turn. Then ANALYZE, as autovacuum
  * would do after such a load.
  */
-export async function seedRuns(db: Database, count: number, flowIds: string[]): Promise<void> {
+export async function seedRuns(
+  db: Database,
+  count: number,
+  flowIds: string[],
+  spacingSeconds = 13,
+): Promise<void> {
   const others = flowIds.length - 1;
+  const apart = sql`${`${spacingSeconds} seconds`}::interval`;
   await db.execute(sql`
     insert into flow_runs (flow_id, flow_version_id, state, trigger, params, created_at,
       started_at, ended_at, warning_count, error_count)
@@ -38,9 +45,9 @@ export async function seedRuns(db: Database, count: number, flowIds: string[]): 
       (array['completed','completed','failed','running','cancelled'])[1 + i % 5],
       (array['manual','schedule','webhook','api','cli'])[1 + (i / 5) % 5],
       jsonb_build_object('batch', i % 97),
-      now() - (i / 2) * interval '13 seconds',
-      now() - (i / 2) * interval '13 seconds' + interval '1 second',
-      now() - (i / 2) * interval '13 seconds' + (1 + i % 60) * interval '1 second',
+      now() - (i / 2) * ${apart},
+      now() - (i / 2) * ${apart} + interval '1 second',
+      now() - (i / 2) * ${apart} + (1 + i % 60) * interval '1 second',
       i % 3, i % 7 / 6
     from generate_series(1, ${count}) as i
     join flows f on f.id = (${`{${flowIds.join(',')}}`}::uuid[])[
