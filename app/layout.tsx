@@ -24,6 +24,9 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
               <Link href="/runs" className="text-slate-600 hover:text-slate-900">
                 Runs
               </Link>
+              <Link href="/dashboard" className="text-slate-600 hover:text-slate-900">
+                Dashboard
+              </Link>
             </nav>
           </header>
           <main>{children}</main>
