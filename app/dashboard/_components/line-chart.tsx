@@ -103,7 +103,7 @@ export function DurationLineChart({
               textAnchor="end"
               className="fill-slate-400 text-[11px] tabular-nums"
             >
-              {formatDuration(t)}
+              {formatTick(t)}
             </text>
           </g>
         ))}
@@ -221,4 +221,13 @@ export function DurationLineChart({
       )}
     </div>
   );
+}
+
+/** Axis ticks are round: "2 min", "30 s", "1 h", else the usual duration text. */
+function formatTick(ms: number): string {
+  if (ms === 0) return '0';
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms % 1000 === 0) return `${ms / 1000} s`;
+  return formatDuration(ms);
 }
