@@ -35,6 +35,9 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
               <Link href="/workers" className="text-slate-600 hover:text-slate-900">
                 Workers
               </Link>
+              <Link href="/dashboard" className="text-slate-600 hover:text-slate-900">
+                Dashboard
+              </Link>
             </nav>
           </AppHeader>
           <main>{children}</main>

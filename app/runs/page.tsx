@@ -10,11 +10,15 @@ function parseLimit(value: string | string[] | undefined): number | undefined {
   return n >= 1 && n <= 200 ? n : undefined;
 }
 
+/** Filters come from the URL too: `?flow=&state=&trigger=&from=&to=&q=`. */
 export default async function RunsPage({
   searchParams,
 }: {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const { limit } = await searchParams;
-  return <RunsListPage pageSize={parseLimit(limit) ?? 50} />;
+  const params = await searchParams;
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params))
+    if (typeof value === 'string') query.set(key, value);
+  return <RunsListPage pageSize={parseLimit(params.limit) ?? 50} initialQuery={query.toString()} />;
 }

@@ -66,6 +66,13 @@ export const flowRuns = pgTable(
     deadlineAt: timestamp({ withTimezone: true }),
     /** The run hit its flow timeout (it ends Failed, after cancelling its tasks). */
     timedOut: boolean().notNull().default(false),
+    /**
+     * Warning and error log lines of the run, kept by the log writer in the
+     * statement's transaction (server/execution/logs.ts) so the runs list
+     * never counts run_logs.
+     */
+    warningCount: integer().notNull().default(0),
+    errorCount: integer().notNull().default(0),
   },
   (t) => [
     index('flow_runs_created_idx').on(t.createdAt.desc(), t.id.desc()),
@@ -83,6 +90,9 @@ export const flowRuns = pgTable(
         sql`${t.scheduleId} is not null and (${t.state} <> 'cancelled' or ${t.firedAt} is not null)`,
       ),
     index('flow_runs_due_idx').on(t.scheduledFor).where(sql`${t.state} = 'scheduled'`),
+    // The runs list filtered by state or trigger, newest first (keyset).
+    index('flow_runs_state_created_idx').on(t.state, t.createdAt.desc(), t.id.desc()),
+    index('flow_runs_trigger_created_idx').on(t.trigger, t.createdAt.desc(), t.id.desc()),
   ],
 );
 

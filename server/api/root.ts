@@ -1,4 +1,5 @@
 import { catalogRouter } from './routers/catalog';
+import { dashboardRouter } from './routers/dashboard';
 import { flowsRouter } from './routers/flows';
 import { runsRouter } from './routers/runs';
 import { schedulesRouter } from './routers/schedules';
@@ -10,6 +11,7 @@ import { createCallerFactory, createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
   catalog: catalogRouter,
+  dashboard: dashboardRouter,
   flows: flowsRouter,
   runs: runsRouter,
   secrets: secretsRouter,

@@ -151,6 +151,7 @@ export async function runTaskAttempt(
     stopTracking();
   }
 
+  await log.settle();
   await inTransaction(deps.db, (t) => finishAttempt(t, deps, claimed, job, log, result, failure));
   deps.wakeLocal(TASK_QUEUE);
 }

@@ -1,5 +1,6 @@
+import { eq, sql } from 'drizzle-orm';
 import type { Database, DbOrTx } from '@/db/client';
-import { type LogLevel, runLogs } from '@/db/schema';
+import { flowRuns, type LogLevel, runLogs } from '@/db/schema';
 import { noSecrets, type SecretRedactor } from '@/server/secrets/redactor';
 
 const MAX_LINE_CHARS = 8_000;
@@ -17,6 +18,8 @@ export class AttemptLog {
   private dropped = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  /** Set once the attempt is over: what is left waits for finish(). */
+  private settled = false;
 
   constructor(
     private readonly db: Database,
@@ -43,6 +46,7 @@ export class AttemptLog {
   }
 
   private flushSoon(delay: number) {
+    if (this.settled) return;
     if (this.timer && delay > 0) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
@@ -51,15 +55,26 @@ export class AttemptLog {
       if (batch.length === 0) return;
       this.flushing = this.flushing.then(() =>
         this.db
-          .insert(runLogs)
-          .values(batch)
-          .then(() => {})
+          .transaction((tx) => insertRunLogs(tx, batch))
           .catch(() => {
             // Lost connection: keep the lines for the final flush.
             this.pending.unshift(...batch);
           }),
       );
     }, delay);
+  }
+
+  /**
+   * Waits for the batch in flight and stops flushing on a timer. Called
+   * before the transaction that ends the attempt: that transaction holds the
+   * run's row lock, which a batch's counter update also needs, so waiting
+   * for a batch inside it would wait forever.
+   */
+  async settle(): Promise<void> {
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flushing;
   }
 
   /** Writes what is left, inside the transaction that ends the attempt. */
@@ -75,7 +90,41 @@ export class AttemptLog {
       });
       this.dropped = 0;
     }
-    const batch = this.pending.splice(0);
-    if (batch.length > 0) await tx.insert(runLogs).values(batch);
+    await insertRunLogs(tx, this.pending.splice(0));
   }
+}
+
+/**
+ * The one way log lines are written: inserts them and adds their warnings
+ * and errors to their runs' counters (flow_runs.warning_count /
+ * error_count), in the caller's transaction, so the runs list reads two
+ * columns instead of counting millions of lines. The counters are updated
+ * first: the run's row lock is then taken before the insert's foreign-key
+ * check share-locks it, in the same order as a finishing attempt.
+ */
+export async function insertRunLogs(
+  tx: DbOrTx,
+  lines: (typeof runLogs.$inferInsert)[],
+): Promise<void> {
+  if (lines.length === 0) return;
+  const counts = new Map<string, { warnings: number; errors: number }>();
+  for (const line of lines) {
+    if (line.level !== 'warn' && line.level !== 'error') continue;
+    const entry = counts.get(line.flowRunId) ?? { warnings: 0, errors: 0 };
+    if (line.level === 'warn') entry.warnings++;
+    else entry.errors++;
+    counts.set(line.flowRunId, entry);
+  }
+  for (const [flowRunId, { warnings, errors }] of [...counts].sort(([a], [b]) =>
+    a < b ? -1 : 1,
+  )) {
+    await tx
+      .update(flowRuns)
+      .set({
+        warningCount: sql`${flowRuns.warningCount} + ${warnings}`,
+        errorCount: sql`${flowRuns.errorCount} + ${errors}`,
+      })
+      .where(eq(flowRuns.id, flowRunId));
+  }
+  await tx.insert(runLogs).values(lines);
 }

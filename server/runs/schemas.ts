@@ -18,9 +18,24 @@ export const listRunsInput = z
     flowId: z.uuid().optional(),
     state: z.enum(flowRunStates).optional(),
     trigger: z.enum(runTriggers).optional(),
+    /** Created at or after / before (the list's date range). */
+    from: z.date().optional(),
+    to: z.date().optional(),
+    /** Flow name or parameters contain, or the run id starts with. */
     search: z.string().max(200).optional(),
     limit: z.number().int().min(1).max(200).optional(),
-    cursor: z.object({ createdAt: z.date(), id: z.uuid() }).optional(),
+    /** `nextCursor` of the previous page (opaque). */
+    cursor: z
+      .string()
+      .regex(
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z~[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+        { message: 'is not a runs list cursor (use nextCursor of the previous page)' },
+      )
+      .optional(),
+  })
+  .refine((v) => !v.from || !v.to || v.from < v.to, {
+    message: 'must be after from',
+    path: ['to'],
   })
   .optional();
 

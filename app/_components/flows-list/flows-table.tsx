@@ -5,6 +5,7 @@ import { Badge } from '@/app/_components/badge';
 import { IconButton, Spinner } from '@/app/_components/button';
 import { CopyIcon, DownloadIcon, PencilIcon, TrashIcon } from '@/app/_components/icons';
 import { RelativeTime } from '@/app/_components/relative-time';
+import { FlowBadgeButton } from './flow-badge-button';
 
 export interface FlowListItem {
   id: string;
@@ -42,7 +43,7 @@ export function FlowsTable({ flows, ...actions }: { flows: FlowListItem[] } & Fl
             <th scope="col" className="w-36 px-4 py-2.5 font-medium">
               Updated
             </th>
-            <th scope="col" className="w-40 px-4 py-2.5">
+            <th scope="col" className="w-48 px-4 py-2.5">
               <span className="sr-only">Actions</span>
             </th>
           </tr>
@@ -113,6 +114,7 @@ function FlowRow({
           >
             <DownloadIcon />
           </IconButton>
+          <FlowBadgeButton flow={flow} />
           <IconButton
             label={`Delete ${flow.name}`}
             onClick={() => onDelete(flow)}

@@ -3,6 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '@/app/_lib/trpc';
 import { type FlowRunState, flowRunStates } from '@/server/engine/states';
+import { fromLocalInputValue, toLocalInputValue } from './run-filters-url';
 
 /** Kept in step with `runTriggers` in db/schema/runs.ts (not imported: server-only module). */
 export const RUN_TRIGGERS = [
@@ -20,6 +21,10 @@ export interface RunFilters {
   flowId?: string;
   state?: FlowRunState;
   trigger?: RunTriggerFilter;
+  /** Created at or after / before. */
+  from?: Date;
+  to?: Date;
+  /** Flow name, parameters or run id. */
   search: string;
 }
 
@@ -85,15 +90,54 @@ export function RunsFilters({
           </option>
         ))}
       </select>
+      <label className="flex items-center gap-1.5 text-xs text-slate-500">
+        From
+        <input
+          type="datetime-local"
+          aria-label="Created from"
+          className="h-9 rounded-md border border-slate-300 bg-white px-2 text-sm text-slate-700"
+          value={toLocalInputValue(filters.from)}
+          max={toLocalInputValue(filters.to)}
+          onChange={(e) => onChange({ ...filters, from: fromLocalInputValue(e.target.value) })}
+          data-testid="runs-filter-from"
+        />
+      </label>
+      <label className="flex items-center gap-1.5 text-xs text-slate-500">
+        to
+        <input
+          type="datetime-local"
+          aria-label="Created before"
+          className="h-9 rounded-md border border-slate-300 bg-white px-2 text-sm text-slate-700"
+          value={toLocalInputValue(filters.to)}
+          min={toLocalInputValue(filters.from)}
+          onChange={(e) => onChange({ ...filters, to: fromLocalInputValue(e.target.value) })}
+          data-testid="runs-filter-to"
+        />
+      </label>
       <input
         type="search"
-        aria-label="Flow name contains"
-        placeholder="Flow name contains…"
+        aria-label="Search runs by flow name, parameters or run id"
+        placeholder="Flow, parameter or run id…"
         className="h-9 w-64 rounded-md border border-slate-300 px-2 text-sm"
         value={filters.search}
         onChange={(e) => onChange({ ...filters, search: e.target.value })}
         data-testid="runs-filter-search"
       />
+      {(filters.flowId ||
+        filters.state ||
+        filters.trigger ||
+        filters.from ||
+        filters.to ||
+        filters.search) && (
+        <button
+          type="button"
+          className="h-9 rounded-md px-2 text-sm text-slate-500 hover:bg-slate-100 hover:text-slate-900"
+          onClick={() => onChange({ search: '' })}
+          data-testid="runs-filter-clear"
+        >
+          Clear filters
+        </button>
+      )}
     </div>
   );
 }

@@ -3,20 +3,40 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useDeferredValue, useState } from 'react';
+import { useDeferredValue, useEffect, useState } from 'react';
 import { Button } from '@/app/_components/button';
 import { RelativeTime } from '@/app/_components/relative-time';
 import { RunStateBadge } from '@/app/_components/run-state-badge';
 import { elapsedMs, formatDuration, summarizeParams } from '@/app/_lib/format-duration';
 import { useTRPC } from '@/app/_lib/trpc';
+import { filtersFromQuery, filtersToQuery } from './run-filters-url';
 import { type RunFilters, RunsFilters } from './runs-filters';
 
-/** Every run, newest first, filtered, a page at a time ("Load more"). */
-export function RunsListPage({ pageSize }: { pageSize: number }) {
+/**
+ * Every run, newest first, filtered, a page at a time ("Load more"). The
+ * filters live in the URL too, so a filtered list can be shared or linked.
+ */
+export function RunsListPage({
+  pageSize,
+  initialQuery,
+}: {
+  pageSize: number;
+  initialQuery: string;
+}) {
   const trpc = useTRPC();
   const router = useRouter();
-  const [filters, setFilters] = useState<RunFilters>({ search: '' });
+  const [filters, setFilters] = useState<RunFilters>(() =>
+    filtersFromQuery(new URLSearchParams(initialQuery)),
+  );
   const search = useDeferredValue(filters.search.trim());
+  useEffect(() => {
+    const query = new URLSearchParams(filtersToQuery({ ...filters, search }));
+    const limit = new URLSearchParams(window.location.search).get('limit');
+    if (limit) query.set('limit', limit);
+    const url = `${window.location.pathname}${query.size ? `?${query}` : ''}`;
+    if (url !== `${window.location.pathname}${window.location.search}`)
+      window.history.replaceState(null, '', url);
+  }, [filters, search]);
   const runs = useInfiniteQuery(
     trpc.runs.list.infiniteQueryOptions(
       {
@@ -24,6 +44,9 @@ export function RunsListPage({ pageSize }: { pageSize: number }) {
         ...(filters.flowId ? { flowId: filters.flowId } : {}),
         ...(filters.state ? { state: filters.state } : {}),
         ...(filters.trigger ? { trigger: filters.trigger } : {}),
+        ...(filters.from ? { from: filters.from } : {}),
+        // A range that ends before it starts is ignored until it is fixed.
+        ...(filters.to && (!filters.from || filters.to > filters.from) ? { to: filters.to } : {}),
         ...(search ? { search } : {}),
       },
       { getNextPageParam: (page) => page.nextCursor ?? undefined, staleTime: 0 },
@@ -44,6 +67,7 @@ export function RunsListPage({ pageSize }: { pageSize: number }) {
           <thead className="border-b border-slate-200 bg-slate-50/80 text-left text-xs font-medium text-slate-500">
             <tr>
               <th className="px-4 py-2.5 font-medium">Flow</th>
+              <th className="px-4 py-2.5 font-medium">Version</th>
               <th className="px-4 py-2.5 font-medium">State</th>
               <th className="px-4 py-2.5 font-medium">Trigger</th>
               <th className="px-4 py-2.5 font-medium">Started</th>
@@ -73,8 +97,13 @@ export function RunsListPage({ pageSize }: { pageSize: number }) {
                       className="font-medium text-slate-900 hover:underline"
                     >
                       {run.flowName}
-                    </Link>{' '}
-                    <span className="text-xs text-slate-500">v{run.version}</span>
+                    </Link>
+                  </td>
+                  <td
+                    className="px-4 py-2 text-xs text-slate-500 tabular-nums"
+                    data-testid="run-version"
+                  >
+                    v{run.version}
                   </td>
                   <td className="px-4 py-2">
                     <Link
@@ -85,7 +114,9 @@ export function RunsListPage({ pageSize }: { pageSize: number }) {
                       <RunStateBadge state={run.state} late={run.late} />
                     </Link>
                   </td>
-                  <td className="px-4 py-2 text-slate-600">{run.trigger}</td>
+                  <td className="px-4 py-2 text-slate-600" data-testid="run-trigger">
+                    {triggerLabels[run.trigger] ?? run.trigger}
+                  </td>
                   <td className="px-4 py-2 text-slate-600">
                     <RelativeTime date={run.startedAt ?? run.scheduledFor ?? run.createdAt} />
                   </td>
@@ -95,7 +126,11 @@ export function RunsListPage({ pageSize }: { pageSize: number }) {
                   <td className="max-w-64 truncate px-4 py-2 font-mono text-xs text-slate-600">
                     {summarizeParams(run.params, 60) || '—'}
                   </td>
-                  <td className="px-4 py-2 text-right text-xs tabular-nums">
+                  <td
+                    className="px-4 py-2 text-right text-xs tabular-nums"
+                    data-testid="run-log-counts"
+                    title={`${run.warningCount} warning${run.warningCount === 1 ? '' : 's'}, ${run.errorCount} error${run.errorCount === 1 ? '' : 's'} logged`}
+                  >
                     <span className={run.warningCount > 0 ? 'text-amber-700' : 'text-slate-400'}>
                       {run.warningCount}
                     </span>
@@ -111,7 +146,7 @@ export function RunsListPage({ pageSize }: { pageSize: number }) {
         </table>
         {!runs.isPending && rows.length === 0 && (
           <p className="p-6 text-center text-sm text-slate-500" data-testid="runs-empty">
-            No runs match.
+            {isFiltered(filters) ? 'No runs match these filters.' : 'No runs yet.'}
           </p>
         )}
       </div>
@@ -126,5 +161,26 @@ export function RunsListPage({ pageSize }: { pageSize: number }) {
         </Button>
       )}
     </div>
+  );
+}
+
+const triggerLabels: Record<string, string> = {
+  manual: 'Manual',
+  schedule: 'Schedule',
+  webhook: 'Webhook',
+  api: 'API',
+  cli: 'CLI',
+  subflow: 'Subflow',
+  retry: 'Retry',
+};
+
+function isFiltered(filters: RunFilters): boolean {
+  return Boolean(
+    filters.flowId ||
+      filters.state ||
+      filters.trigger ||
+      filters.from ||
+      filters.to ||
+      filters.search.trim(),
   );
 }
