@@ -29,7 +29,12 @@ export type TaskRow = Pick<
   | 'notBefore'
 >;
 
-/** Locks a flow run row: every change to a run's tasks happens under this lock. */
+/**
+ * Locks a flow run row: every change to a run's tasks happens under this lock.
+ * `no key update`, not `update`: two engine transactions still exclude each
+ * other, but inserts that reference the run (log lines, transitions,
+ * attempts) take a key-share lock that must not wait for a finishing task.
+ */
 export async function lockFlowRun(
   { tx }: Transaction,
   flowRunId: string,
@@ -37,7 +42,9 @@ export async function lockFlowRun(
 ): Promise<FlowRunRow | undefined> {
   const q = tx.select().from(flowRuns).where(eq(flowRuns.id, flowRunId));
   const [run] =
-    mode === 'skip' ? await q.for('update', { skipLocked: true }) : await q.for('update');
+    mode === 'skip'
+      ? await q.for('no key update', { skipLocked: true })
+      : await q.for('no key update');
   return run;
 }
 
@@ -52,7 +59,7 @@ export async function lockFlowRunOfTask({ tx }: Transaction, taskRunId: string) 
         sql`(select ${taskRuns.flowRunId} from ${taskRuns} where ${taskRuns.id} = ${taskRunId})`,
       ),
     )
-    .for('update');
+    .for('no key update');
   return run;
 }
 

@@ -480,7 +480,7 @@ async function finishAttempt(
     .select()
     .from(taskRuns)
     .where(eq(taskRuns.id, claimed.task.id))
-    .for('update');
+    .for('no key update');
   // Fencing: only the attempt that holds the claim may write its outcome.
   if (!task || task.attempt !== job.attempt || task.state !== 'running') {
     await log.finish(tx);

@@ -38,7 +38,11 @@ export async function sweep(
     const recovered = await inTransaction(deps.db, async (t) => {
       const run = await lockFlowRun(t, flowRunId, 'skip');
       if (!run) return false;
-      const [task] = await t.tx.select().from(taskRuns).where(eq(taskRuns.id, id)).for('update');
+      const [task] = await t.tx
+        .select()
+        .from(taskRuns)
+        .where(eq(taskRuns.id, id))
+        .for('no key update');
       if (task?.state !== 'running' || !task.leaseExpiresAt || task.leaseExpiresAt > new Date())
         return false;
       const { doc, nodes } = await loadVersionDocument(t.tx, run.flowVersionId);
