@@ -1,5 +1,7 @@
+import { apiKeysRouter } from './routers/api-keys';
 import { catalogRouter } from './routers/catalog';
 import { flowsRouter } from './routers/flows';
+import { membersRouter } from './routers/members';
 import { runsRouter } from './routers/runs';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
@@ -7,6 +9,8 @@ export const appRouter = createTRPCRouter({
   catalog: catalogRouter,
   flows: flowsRouter,
   runs: runsRouter,
+  members: membersRouter,
+  apiKeys: apiKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,4 +1,5 @@
 import superjson from 'superjson';
+import { authorizeRequest } from '@/server/auth/guard-request';
 import { isTerminalFlowState } from '@/server/engine/states';
 import { NotFoundError } from '@/server/errors';
 import { subscribeToRun } from '@/server/runs/live';
@@ -22,6 +23,8 @@ const BACKSTOP_MS = 5_000;
  * until the run ends or the client goes away.
  */
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
+  const auth = await authorizeRequest(request, 'viewer');
+  if (!auth.ok) return auth.response;
   const { id } = await params;
   if (!runIdSchema.safeParse(id).success) return new Response('not a run id', { status: 400 });
   const { db } = getRuntime();
