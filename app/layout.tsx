@@ -1,5 +1,10 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { redirect } from 'next/navigation';
+import { currentPagePath, currentViewer, signInPath } from '@/server/auth/page-session';
+import { isPublicPage } from '@/server/auth/public-paths';
+import { UserMenu } from './_components/user-menu';
+import { SessionProvider } from './_lib/session';
 import { Providers } from './_lib/trpc';
 import './globals.css';
 
@@ -8,26 +13,38 @@ export const metadata: Metadata = {
   description: 'Draw pipelines, run them durably on Postgres.',
 };
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  // Signed-out visitors see only the public pages (sign-in, sign-up,
+  // invites, share links); the API refuses them whatever the page does.
+  const path = await currentPagePath();
+  const viewer = await currentViewer();
+  if (!viewer && !isPublicPage(path)) redirect(await signInPath(path));
   return (
     <html lang="en">
       <body className="min-h-screen">
-        <Providers>
-          <header className="h-12 border-b border-slate-200 bg-white">
-            <nav className="flex h-full items-center gap-6 px-6 text-sm">
-              <Link href="/" className="font-semibold tracking-tight text-slate-900">
-                ◇ Pipewright
-              </Link>
-              <Link href="/" className="text-slate-600 hover:text-slate-900">
-                Flows
-              </Link>
-              <Link href="/runs" className="text-slate-600 hover:text-slate-900">
-                Runs
-              </Link>
-            </nav>
-          </header>
-          <main>{children}</main>
-        </Providers>
+        <SessionProvider viewer={viewer}>
+          <Providers>
+            <header className="h-12 border-b border-slate-200 bg-white">
+              <nav className="flex h-full items-center gap-6 px-6 text-sm">
+                <Link href="/" className="font-semibold tracking-tight text-slate-900">
+                  ◇ Pipewright
+                </Link>
+                {viewer && (
+                  <>
+                    <Link href="/" className="text-slate-600 hover:text-slate-900">
+                      Flows
+                    </Link>
+                    <Link href="/runs" className="text-slate-600 hover:text-slate-900">
+                      Runs
+                    </Link>
+                    <UserMenu />
+                  </>
+                )}
+              </nav>
+            </header>
+            <main>{children}</main>
+          </Providers>
+        </SessionProvider>
       </body>
     </html>
   );

@@ -9,6 +9,7 @@ import { RelativeTime } from '@/app/_components/relative-time';
 import { RunStateBadge } from '@/app/_components/run-state-badge';
 import { apiErrorDetails } from '@/app/_lib/api-errors';
 import { elapsedMs, formatDuration, summarizeParams } from '@/app/_lib/format-duration';
+import { useCan } from '@/app/_lib/session';
 import { useTRPCClient } from '@/app/_lib/trpc';
 import type { RunDetail } from '@/app/_lib/use-run-state';
 import { isTerminalFlowState } from '@/server/engine/states';
@@ -38,6 +39,8 @@ export function RunHeader({ run }: { run: RunDetail }) {
     onError,
   });
   const terminal = isTerminalFlowState(run.state);
+  // Cancel, retry and run again are for editors; viewers watch.
+  const canEdit = useCan('editor');
   const duration = elapsedMs(run.startedAt, run.endedAt);
   const params = summarizeParams(run.params, 200);
 
@@ -62,7 +65,7 @@ export function RunHeader({ run }: { run: RunDetail }) {
           {run.trigger}
         </span>
         <div className="ml-auto flex items-center gap-2">
-          {!terminal && (
+          {canEdit && !terminal && (
             <Button
               variant="danger"
               size="sm"
@@ -74,7 +77,7 @@ export function RunHeader({ run }: { run: RunDetail }) {
               Cancel
             </Button>
           )}
-          {RETRYABLE.has(run.state) && (
+          {canEdit && RETRYABLE.has(run.state) && (
             <Button
               size="sm"
               onClick={() => retry.mutate()}
@@ -85,15 +88,17 @@ export function RunHeader({ run }: { run: RunDetail }) {
               Retry
             </Button>
           )}
-          <Button
-            size="sm"
-            variant="primary"
-            onClick={() => runAgain.mutate()}
-            pending={runAgain.isPending}
-            data-testid="run-again"
-          >
-            Run again
-          </Button>
+          {canEdit && (
+            <Button
+              size="sm"
+              variant="primary"
+              onClick={() => runAgain.mutate()}
+              pending={runAgain.isPending}
+              data-testid="run-again"
+            >
+              Run again
+            </Button>
+          )}
         </div>
       </div>
       <dl className="flex flex-wrap gap-x-6 gap-y-1 text-xs text-slate-600">

@@ -7,6 +7,7 @@ import { Button, IconButton } from '@/app/_components/button';
 import { XIcon } from '@/app/_components/icons';
 import { apiErrorDetails } from '@/app/_lib/api-errors';
 import { elapsedMs, formatDuration } from '@/app/_lib/format-duration';
+import { useCan } from '@/app/_lib/session';
 import { useTRPC, useTRPCClient } from '@/app/_lib/trpc';
 import type { RunDetail } from '@/app/_lib/use-run-state';
 import { runStateStyles } from '@/app/flows/[id]/_components/editor/run-state-style';
@@ -56,6 +57,7 @@ export function TaskPanel({
   useEffect(() => {
     void refetchLogs();
   }, [refetchLogs, task.state, task.attempt, run.state]);
+  const canEdit = useCan('editor');
   const [rerunError, setRerunError] = useState<string | null>(null);
   const rerun = useMutation({
     mutationFn: () => client.runs.retry.mutate({ id: run.id, fromNodeId: task.nodeId }),
@@ -114,7 +116,7 @@ export function TaskPanel({
           )}
         </section>
 
-        {isTerminalFlowState(run.state) && (
+        {canEdit && isTerminalFlowState(run.state) && (
           <div className="flex flex-col gap-1">
             <Button
               size="sm"
