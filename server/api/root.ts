@@ -1,3 +1,4 @@
+import { accountRouter } from './routers/account';
 import { apiKeysRouter } from './routers/api-keys';
 import { catalogRouter } from './routers/catalog';
 import { flowsRouter } from './routers/flows';
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   runs: runsRouter,
   members: membersRouter,
   apiKeys: apiKeysRouter,
+  account: accountRouter,
 });
 
 export type AppRouter = typeof appRouter;
