@@ -37,9 +37,9 @@ const person = (role: 'viewer' | 'editor' | 'owner'): Caller => ({
 });
 
 type AnyProcedure = { _def: { type: 'query' | 'mutation' | 'subscription' } };
-const procedures = Object.entries(appRouter._def.procedures as Record<string, AnyProcedure>).map(
-  ([path, procedure]) => ({ path, type: procedure._def.type }),
-);
+const procedures = Object.entries(
+  appRouter._def.procedures as unknown as Record<string, AnyProcedure>,
+).map(([path, procedure]) => ({ path, type: procedure._def.type }));
 
 async function callAs(caller: Caller, path: string): Promise<unknown> {
   const api = createCaller(contextFor(untouchableRuntime, caller));
