@@ -18,7 +18,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startEmbeddedPostgres } from '../db/embedded';
-import type { AppRouter } from '../server/api/root';
 import type { FlowDocument } from '../server/engine/document';
 import { env } from '../server/env';
 import { startApp } from '../tests/helpers/app';

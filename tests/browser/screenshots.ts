@@ -16,7 +16,6 @@ import path from 'node:path';
 import pg from 'pg';
 import { exampleFlowDocument } from '@/app/_components/flows-list/example-flow';
 import { startEmbeddedPostgres } from '@/db/embedded';
-import type { AppRouter } from '@/server/api/root';
 import type { FlowDocument } from '@/server/engine/document';
 import { repoRoot, startApp } from '../helpers/app';
 import { sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
