@@ -170,7 +170,7 @@ describe('pipewright login with an API key', () => {
     assert.equal(summary.trigger, 'cli');
     assert.equal(summary.tasks.ship?.output, 42);
     assert.equal(
-      (summary.tasks.signoff?.output as { decidedBy: string }).decidedBy,
+      (summary.tasks.signoff?.output as { decidedBy?: string } | undefined)?.decidedBy,
       'Olivia Owner',
     );
   });
