@@ -140,8 +140,8 @@ export function MembersPage({ selfId }: { selfId: string }) {
               <span className="min-w-0 flex-1 truncate text-slate-700">
                 {invite.note || <span className="text-slate-400">No note</span>}
               </span>
-              <span className="text-xs text-slate-500">
-                expires <RelativeTime date={invite.expiresAt} />
+              <span className="text-xs text-slate-500" title={invite.expiresAt.toLocaleString()}>
+                {expiresIn(invite.expiresAt)}
               </span>
               <Button
                 size="sm"
@@ -158,6 +158,14 @@ export function MembersPage({ selfId }: { selfId: string }) {
       </section>
     </div>
   );
+}
+
+/** "expires in 7 days" / "expires in 5 hours": invites only ever expire in the future. */
+function expiresIn(at: Date): string {
+  const hours = Math.max(0, (at.getTime() - Date.now()) / 3_600_000);
+  if (hours >= 36) return `expires in ${Math.round(hours / 24)} days`;
+  if (hours >= 1.5) return `expires in ${Math.round(hours)} hours`;
+  return 'expires within the hour';
 }
 
 function InviteForm({ onCreated }: { onCreated: () => void }) {
