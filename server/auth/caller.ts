@@ -36,11 +36,9 @@ export function callerCan(caller: Caller, needed: WorkspaceRole): boolean {
   return roleAllows(callerRole(caller), needed);
 }
 
-/** A name for records such as "approved by": the person, or "system". */
+/** A name for records such as "approved by": the person (in-process code has none). */
 export function callerName(caller: Caller): string | null {
-  if (caller.kind === 'user') return caller.user.name || caller.user.email;
-  if (caller.kind === 'system') return 'system';
-  return null;
+  return caller.kind === 'user' ? caller.user.name || caller.user.email : null;
 }
 
 export interface RequestCaller {
