@@ -1,6 +1,11 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { redirect } from 'next/navigation';
+import { currentPagePath, currentViewer, signInPath } from '@/server/auth/page-session';
+import { isPublicPage } from '@/server/auth/public-paths';
 import { AppHeader } from './_components/app-header';
+import { UserMenu } from './_components/user-menu';
+import { SessionProvider } from './_lib/session';
 import { Providers } from './_lib/trpc';
 import './globals.css';
 
@@ -9,39 +14,51 @@ export const metadata: Metadata = {
   description: 'Draw pipelines, run them durably on Postgres.',
 };
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  // Signed-out visitors see only the public pages (sign-in, sign-up,
+  // invites, share links); the API refuses them whatever the page does.
+  const path = await currentPagePath();
+  const viewer = await currentViewer();
+  if (!viewer && !isPublicPage(path)) redirect(await signInPath(path));
   return (
     <html lang="en">
       <body className="min-h-screen">
-        <Providers>
-          <AppHeader>
-            <nav className="flex h-full items-center gap-6 px-6 text-sm">
-              <Link href="/" className="font-semibold tracking-tight text-slate-900">
-                ◇ Pipewright
-              </Link>
-              <Link href="/" className="text-slate-600 hover:text-slate-900">
-                Flows
-              </Link>
-              <Link href="/runs" className="text-slate-600 hover:text-slate-900">
-                Runs
-              </Link>
-              <Link
-                href="/settings/secrets"
-                className="text-slate-600 hover:text-slate-900"
-                data-testid="settings-link"
-              >
-                Settings
-              </Link>
-              <Link href="/workers" className="text-slate-600 hover:text-slate-900">
-                Workers
-              </Link>
-              <Link href="/dashboard" className="text-slate-600 hover:text-slate-900">
-                Dashboard
-              </Link>
-            </nav>
-          </AppHeader>
-          <main>{children}</main>
-        </Providers>
+        <SessionProvider viewer={viewer}>
+          <Providers>
+            <AppHeader>
+              <nav className="flex h-full items-center gap-6 px-6 text-sm">
+                <Link href="/" className="font-semibold tracking-tight text-slate-900">
+                  ◇ Pipewright
+                </Link>
+                {viewer && (
+                  <>
+                    <Link href="/" className="text-slate-600 hover:text-slate-900">
+                      Flows
+                    </Link>
+                    <Link href="/runs" className="text-slate-600 hover:text-slate-900">
+                      Runs
+                    </Link>
+                    <Link href="/dashboard" className="text-slate-600 hover:text-slate-900">
+                      Dashboard
+                    </Link>
+                    <Link href="/workers" className="text-slate-600 hover:text-slate-900">
+                      Workers
+                    </Link>
+                    <Link
+                      href="/settings"
+                      className="text-slate-600 hover:text-slate-900"
+                      data-testid="settings-link"
+                    >
+                      Settings
+                    </Link>
+                    <UserMenu />
+                  </>
+                )}
+              </nav>
+            </AppHeader>
+            <main>{children}</main>
+          </Providers>
+        </SessionProvider>
       </body>
     </html>
   );

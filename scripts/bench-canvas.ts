@@ -16,14 +16,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import type { Page } from 'playwright-core';
-import superjson from 'superjson';
 import { startEmbeddedPostgres } from '../db/embedded';
-import type { AppRouter } from '../server/api/root';
 import type { FlowDocument } from '../server/engine/document';
 import { env } from '../server/env';
 import { startApp } from '../tests/helpers/app';
+import { sessionClient, signedInContext, signUpOwner } from '../tests/helpers/auth';
 import { launchBrowser } from '../tests/helpers/browser';
 
 const NODES = 500;
@@ -106,13 +104,14 @@ async function main() {
   }
   const app = await startApp({ DATABASE_URL: url, PIPEWRIGHT_WORKER: '0' });
   const browser = await launchBrowser();
+  const owner = await signUpOwner(app);
   try {
-    const api = createTRPCClient<AppRouter>({
-      links: [httpBatchLink({ url: `${app.url}/api/trpc`, transformer: superjson })],
-    });
+    const api = sessionClient(app, owner);
     const flowDocument = generatedFlow();
     const { flow } = await api.flows.import.mutate({ document: flowDocument });
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const context = await signedInContext(browser, app, owner, {
+      viewport: { width: 1440, height: 900 },
+    });
     const page = await context.newPage();
 
     // Warm-up: the first visit compiles nothing (production build) but fills HTTP caches.

@@ -16,6 +16,7 @@ import { eq } from 'drizzle-orm';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { flowRuns, taskRuns } from '../db/schema';
 import { createCaller } from '../server/api/root';
+import { systemContext } from '../server/api/trpc';
 import { bootRuntime } from '../server/boot';
 import { isTerminalFlowState } from '../server/engine/states';
 import { env } from '../server/env';
@@ -38,7 +39,7 @@ async function main() {
     stopEmbedded = server.stop;
   }
   const booted = await bootRuntime({ worker: true, databaseUrl: url, log: () => {} });
-  const api = createCaller({ runtime: booted.runtime });
+  const api = createCaller(systemContext(booted.runtime));
   const { db } = booted.runtime;
   try {
     const nodes = Array.from({ length: CHAIN }, (_, i) => ({

@@ -106,7 +106,18 @@ async function main() {
       {
         cwd: root,
         stdio: 'inherit',
-        env: { ...process.env, PIPEWRIGHT_TEST_DATABASE_URL: serverUrl, NODE_ENV: 'test' },
+        env: {
+          ...process.env,
+          PIPEWRIGHT_TEST_DATABASE_URL: serverUrl,
+          NODE_ENV: 'test',
+          // A developer's own `pipewright login` must not send CLI tests to their server.
+          PIPEWRIGHT_URL: '',
+          PIPEWRIGHT_API_KEY: '',
+          PIPEWRIGHT_CREDENTIALS_FILE: path.join(
+            os.tmpdir(),
+            `pipewright-no-login-${process.pid}.json`,
+          ),
+        },
       },
     );
     await exit(r.status ?? 1);

@@ -92,6 +92,31 @@ const envSchema = z.object({
       }
       return key;
     }),
+  /**
+   * Signs session cookies. Default: generated once into <data dir>/auth-secret.
+   * Set it (32+ characters) when web processes on several machines share one database.
+   */
+  PIPEWRIGHT_AUTH_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** CLI: the server to talk to instead of the database (overrides `pipewright login`). */
+  PIPEWRIGHT_URL: z
+    .string()
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** CLI: the API key to use with PIPEWRIGHT_URL or the saved login. */
+  PIPEWRIGHT_API_KEY: z
+    .string()
+    .regex(/^pw_[A-Za-z0-9_-]{20,}$/, 'must be a Pipewright API key (pw_…)')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** CLI: where `pipewright login` keeps the server and key. */
+  PIPEWRIGHT_CREDENTIALS_FILE: z.string().optional(),
+  /** CLI: the credentials file defaults to $XDG_CONFIG_HOME/pipewright/credentials.json. */
+  XDG_CONFIG_HOME: z.string().optional(),
   /** Set by the test runner to the embedded server it booted for the suite. */
   PIPEWRIGHT_TEST_DATABASE_URL: z.string().optional(),
   /** Tests: a server URL to use instead of booting an embedded one for the suite. */

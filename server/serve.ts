@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import next from 'next';
+import { CLIENT_IP_HEADER } from '@/server/auth/same-origin';
 import { bootRuntime } from '@/server/boot';
 import { env } from '@/server/env';
 import { onShutdownSignal } from '@/server/shutdown';
@@ -17,7 +18,11 @@ export async function serve(options: { dir: string; log: (line: string) => void 
     const app = next({ dev: false, dir: options.dir, hostname: config.HOST, port: config.PORT });
     await app.prepare();
     const handle = app.getRequestHandler();
-    const server = createServer((req, res) => void handle(req, res));
+    const server = createServer((req, res) => {
+      // The peer address, for the sign-in rate limit; a client cannot forge it.
+      req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? '';
+      void handle(req, res);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, resolve);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TRPCError } from '@trpc/server';
 import { createCaller } from '@/server/api/root';
+import { systemContext } from '@/server/api/trpc';
 import type { Runtime } from '@/server/runtime';
 import { builtinCatalog } from '@/server/tasks/catalog';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
@@ -13,7 +14,7 @@ before(async () => {
   tdb = await createTestDatabase();
   // The flows router needs only the database and the catalog.
   const runtime = { db: tdb.db, catalog: builtinCatalog } as unknown as Runtime;
-  api = createCaller({ runtime });
+  api = createCaller(systemContext(runtime));
 });
 after(() => tdb.drop());
 

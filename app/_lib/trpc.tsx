@@ -1,7 +1,7 @@
 'use client';
 
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { createTRPCClient, httpBatchLink, isTRPCClientError } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { useState } from 'react';
 import superjson from 'superjson';
@@ -9,9 +9,30 @@ import type { AppRouter } from '@/server/api/root';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
+/**
+ * A session that ended (signed out elsewhere, expired, member removed) makes
+ * every call UNAUTHORIZED: go to sign-in and come back here afterwards.
+ */
+function signInAgainIfSignedOut(error: unknown) {
+  if (!isTRPCClientError(error) || error.data?.code !== 'UNAUTHORIZED') return;
+  const here = `${window.location.pathname}${window.location.search}`;
+  window.location.assign(`/sign-in?next=${encodeURIComponent(here)}`);
+}
+
 function makeQueryClient() {
   return new QueryClient({
-    defaultOptions: { queries: { staleTime: 5_000, retry: 1, refetchOnWindowFocus: false } },
+    queryCache: new QueryCache({ onError: signInAgainIfSignedOut }),
+    mutationCache: new MutationCache({ onError: signInAgainIfSignedOut }),
+    defaultOptions: {
+      queries: {
+        staleTime: 5_000,
+        // A refusal is an answer, not a hiccup.
+        retry: (failures, error) =>
+          failures < 1 &&
+          !(isTRPCClientError(error) && ['UNAUTHORIZED', 'FORBIDDEN'].includes(error.data?.code)),
+        refetchOnWindowFocus: false,
+      },
+    },
   });
 }
 

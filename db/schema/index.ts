@@ -1,3 +1,4 @@
+export * from './auth';
 export * from './flows';
 export * from './runs';
 export * from './schedules';

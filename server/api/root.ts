@@ -1,6 +1,9 @@
+import { accountRouter } from './routers/account';
+import { apiKeysRouter } from './routers/api-keys';
 import { catalogRouter } from './routers/catalog';
 import { dashboardRouter } from './routers/dashboard';
 import { flowsRouter } from './routers/flows';
+import { membersRouter } from './routers/members';
 import { runsRouter } from './routers/runs';
 import { schedulesRouter } from './routers/schedules';
 import { secretsRouter } from './routers/secrets';
@@ -19,6 +22,9 @@ export const appRouter = createTRPCRouter({
   schedules: schedulesRouter,
   shares: sharesRouter,
   workers: workersRouter,
+  members: membersRouter,
+  apiKeys: apiKeysRouter,
+  account: accountRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -2,28 +2,29 @@ import { z } from 'zod';
 import { ShareLinkNotFoundError } from '@/server/errors';
 import { resolveShareToken } from '@/server/shares/resolve';
 import { shareTokenSchema } from '@/server/shares/schemas';
-import { publicProcedure } from './trpc';
+import { assertRole, publicProcedure } from './trpc';
 
 /**
- * Who reads a run: a teammate, or whoever holds a share link — which opens
- * exactly one run. (When teammates sign in, the `team` branch is where an
- * account will be required; a share token stays enough for its one run.)
+ * Who reads a run: a signed-in teammate (viewer or above), or whoever holds
+ * a share link — which opens exactly one run, with no account.
  */
 export type RunReader = { mode: 'team' } | { mode: 'share'; runId: string };
 
 /**
- * The base of every read the run page makes. An optional `share` token in
- * the input turns the caller into a share reader; a revoked or expired token
- * is NOT_FOUND before the procedure runs.
+ * The base of every read the run page makes. Without a `share` token the
+ * caller must be a viewer; with one, the caller is a share reader of that
+ * one run, and a revoked or expired token is NOT_FOUND before the procedure
+ * runs.
  */
 export const runReadProcedure = publicProcedure
   .input(z.object({ share: shareTokenSchema.optional() }))
-  .use(async ({ ctx, input, next }) => {
-    const reader: RunReader =
-      input.share === undefined
-        ? { mode: 'team' }
-        : { mode: 'share', runId: (await resolveShareToken(ctx.runtime.db, input.share)).runId };
-    return next({ ctx: { reader } });
+  .use(async ({ ctx, input, next, type }) => {
+    if (input.share === undefined) {
+      assertRole(ctx, type, 'viewer');
+      return next({ ctx: { reader: { mode: 'team' } as RunReader } });
+    }
+    const { runId } = await resolveShareToken(ctx.runtime.db, input.share);
+    return next({ ctx: { reader: { mode: 'share', runId } as RunReader } });
   });
 
 /** A share reader asking about another run gets the same answer as a dead link. */

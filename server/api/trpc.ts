@@ -1,6 +1,15 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z } from 'zod';
+import {
+  type Caller,
+  callerCan,
+  callerFromRequest,
+  callerRole,
+  type SignedInCaller,
+  systemCaller,
+} from '@/server/auth/caller';
+import type { WorkspaceRole } from '@/server/auth/roles';
 import type { DocumentIssue } from '@/server/engine/document';
 import { ConflictError, InvalidInputError, NotFoundError } from '@/server/errors';
 import { getRuntime, type Runtime } from '@/server/runtime';
@@ -9,10 +18,22 @@ export interface Context {
   runtime: Runtime;
   /** Where the HTTP request came to (`https://host`), for links; absent for in-process callers. */
   requestOrigin?: string;
+  /** Who is calling: a signed-in user (session or API key), anonymous, or in-process code. */
+  caller: Caller;
+  /** A cookie-authenticated request from another site: mutations are refused (CSRF). */
+  crossSite: boolean;
 }
 
-export function createContext(runtime: Runtime = getRuntime(), request?: Request): Context {
-  return { runtime, requestOrigin: request ? originOf(request) : undefined };
+/** The context of an HTTP request: its session cookie or API key decides the caller. */
+export async function createRequestContext(
+  request: Request,
+  runtime: Runtime = getRuntime(),
+): Promise<Context> {
+  return {
+    runtime,
+    requestOrigin: originOf(request),
+    ...(await callerFromRequest(runtime, request)),
+  };
 }
 
 /** The browser's Origin header (sent with tRPC's POSTs), else the request URL's origin. */
@@ -26,14 +47,27 @@ function originOf(request: Request): string | undefined {
   }
 }
 
+/** A context for a given caller (tests, and code that acts for someone). */
+export function contextFor(runtime: Runtime, caller: Caller): Context {
+  return { runtime, caller, crossSite: false };
+}
+
+/** Trusted in-process callers (the CLI's local mode, tests, benchmarks): owner rights. */
+export function systemContext(runtime: Runtime): Context {
+  return contextFor(runtime, systemCaller);
+}
+
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, ctx }) {
     const cause = error.cause;
+    // Stacks (development builds only) are for signed-in people, never anonymous callers.
+    const { stack: _stack, ...data } = shape.data;
+    const signedIn = ctx !== undefined && ctx.caller.kind !== 'anonymous';
     return {
       ...shape,
       data: {
-        ...shape.data,
+        ...(signedIn ? shape.data : data),
         // Field-level messages for forms: { fieldErrors: { name: [...] } }
         zodError: cause instanceof z.ZodError ? z.flattenError(cause) : null,
         documentIssues:
@@ -69,6 +103,49 @@ const mapServiceErrors = t.middleware(async ({ next, path }) => {
   throw error;
 });
 
+/**
+ * Refuses callers below `needed` before anything else runs — input parsing
+ * included, so an anonymous caller learns nothing from validation errors.
+ */
+/** Throws unless the context's caller may make a call of `type` needing `needed`. */
+export function assertRole(
+  ctx: Context,
+  type: 'query' | 'mutation' | 'subscription',
+  needed: WorkspaceRole,
+): asserts ctx is Context & { caller: SignedInCaller } {
+  const { caller } = ctx;
+  if (caller.kind === 'anonymous') {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: caller.reason ?? 'Sign in first' });
+  }
+  if (type === 'mutation' && ctx.crossSite) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Cross-site request refused' });
+  }
+  if (!callerCan(caller, needed)) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `This needs the ${needed} role (you are ${callerRole(caller)})`,
+    });
+  }
+}
+
+function requireRole(needed: WorkspaceRole) {
+  return t.middleware(({ ctx, type, next }) => {
+    assertRole(ctx, type, needed);
+    return next({ ctx: { ...ctx, caller: ctx.caller } });
+  });
+}
+
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
+/**
+ * Anyone, signed in or not. Only for what an anonymous visitor may see by
+ * design (e.g. a share link's run); each one must be listed in
+ * tests/auth/router-authorization.test.ts with the reason.
+ */
 export const publicProcedure = t.procedure.use(mapServiceErrors);
+/** Reading: every signed-in member (viewers, editors, owners). */
+export const viewerProcedure = publicProcedure.use(requireRole('viewer'));
+/** Creating, editing, running, cancelling, scheduling, sharing: editors and owners. */
+export const editorProcedure = publicProcedure.use(requireRole('editor'));
+/** Members, secrets, settings: owners only. */
+export const ownerProcedure = publicProcedure.use(requireRole('owner'));

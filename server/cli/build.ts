@@ -11,6 +11,7 @@ const SOURCES = [
   'package.json',
   'tsconfig.json',
   'postcss.config.mjs',
+  'proxy.ts',
 ];
 
 function newestMtime(p: string): number {

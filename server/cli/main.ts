@@ -19,7 +19,16 @@ import { loadTaskTypes } from '@/server/tasks/custom';
 import { startBoss } from '@/server/worker/boss';
 import { buildApp, buildIsStale } from './build';
 import { withDatabase } from './connect';
+import { credentialsFile, forgetCredentials, remoteTarget, saveCredentials } from './credentials';
 import { CliError, type CliIO, processIO, splitAssignment, table } from './output';
+import {
+  remoteDecide,
+  remoteExportFlow,
+  remoteImportFlow,
+  remoteListFlows,
+  remoteRun,
+  remoteWhoAmI,
+} from './remote-commands';
 import { runCommand } from './run';
 import { scheduleCommands } from './schedules';
 
@@ -99,15 +108,14 @@ const commands: Record<string, Command> = {
     async run({ positionals, values, io }) {
       const target = positionals[0];
       if (!target) throw new CliError('Missing <flow.json | flow-id>: the flow to run');
-      return runCommand(
-        target,
-        {
-          params: (values.param as string[] | undefined) ?? [],
-          json: Boolean(values.json),
-          refreshCache: Boolean(values['refresh-cache']),
-        },
-        io,
-      );
+      const options = {
+        params: (values.param as string[] | undefined) ?? [],
+        json: Boolean(values.json),
+        refreshCache: Boolean(values['refresh-cache']),
+      };
+      const server = await remoteTarget();
+      if (server) return remoteRun(server, target, options, io);
+      return runCommand(target, options, io);
     },
   },
   approve: {
@@ -138,6 +146,19 @@ const commands: Record<string, Command> = {
                 : raw;
       }
       const decision = values.reject ? 'reject' : 'approve';
+      const server = await remoteTarget();
+      if (server) {
+        // The server records who decided: the key's owner (--by is for local use).
+        await remoteDecide(server, {
+          runId,
+          nodeId,
+          decision,
+          comment: values.comment as string | undefined,
+          values: formValues,
+        });
+        io.out(`${decision === 'approve' ? 'Approved' : 'Rejected'} "${nodeId}" in run ${runId}`);
+        return 0;
+      }
       await withDatabase(async (db, url) => {
         const run = await getFlowRun(db, runId);
         const task = run.tasks.find((t) => t.nodeId === nodeId);
@@ -162,12 +183,44 @@ const commands: Record<string, Command> = {
       return 0;
     },
   },
+  login: {
+    usage: 'pipewright login --url <server> --key <pw_…>',
+    summary: 'Use a server with an API key (Settings → API keys) instead of the database.',
+    options: { url: { type: 'string' }, key: { type: 'string' } },
+    async run({ values, io }) {
+      const url = (values.url as string | undefined)?.replace(/\/+$/, '');
+      const key = values.key as string | undefined;
+      if (!url || !/^https?:\/\//.test(url))
+        throw new CliError('--url <server> is required, e.g. --url http://localhost:3000');
+      if (!key?.startsWith('pw_'))
+        throw new CliError('--key <pw_…> is required: create one in Settings → API keys');
+      // Checked before it is saved: a wrong key never becomes the login.
+      const me = await remoteWhoAmI({ url, key });
+      const file = await saveCredentials({ url, key });
+      io.out(
+        `Logged in to ${url} as ${me.user?.name ?? 'unknown'} <${me.user?.email ?? '?'}> (${me.role}); saved in ${file}`,
+      );
+      return 0;
+    },
+  },
+  logout: {
+    usage: 'pipewright logout',
+    summary: 'Forget the saved server and key; commands use the database directly again.',
+    async run({ io }) {
+      const file = await forgetCredentials();
+      io.out(`Removed ${file}`);
+      return 0;
+    },
+  },
   'flows list': {
     usage: 'pipewright flows list [--json]',
     summary: 'List saved flows.',
     options: { json: { type: 'boolean' } },
     async run({ values, io }) {
-      const flows = await withDatabase((db) => listFlows(db));
+      const server = await remoteTarget();
+      const flows = server
+        ? await remoteListFlows(server)
+        : await withDatabase((db) => listFlows(db));
       if (values.json) {
         io.out(JSON.stringify(flows, null, 2));
       } else if (flows.length === 0) {
@@ -202,13 +255,13 @@ const commands: Record<string, Command> = {
       } catch (err) {
         throw new CliError(`Cannot read ${file}: ${(err as Error).message}`);
       }
-      const catalog = await cliTaskCatalog();
-      const { flow } = await withDatabase((db) =>
-        importFlow(db, catalog, {
-          document,
-          message: values.message as string | undefined,
-        }),
-      );
+      const message = values.message as string | undefined;
+      const server = await remoteTarget();
+      const { flow } = server
+        ? await remoteImportFlow(server, { document, message })
+        : await withDatabase(async (db) =>
+            importFlow(db, await cliTaskCatalog(), { document, message }),
+          );
       io.out(`Imported "${flow.name}" as ${flow.id}`);
       return 0;
     },
@@ -224,10 +277,14 @@ const commands: Record<string, Command> = {
       if (version !== undefined && !(Number.isInteger(version) && version > 0)) {
         throw new CliError('--version must be a positive whole number');
       }
-      const document = await withDatabase(async (db) => {
-        await getFlow(db, { id: assertUuid(id) });
-        return exportFlow(db, { id, version });
-      });
+      assertUuid(id);
+      const server = await remoteTarget();
+      const document = server
+        ? await remoteExportFlow(server, { id, version })
+        : await withDatabase(async (db) => {
+            await getFlow(db, { id });
+            return exportFlow(db, { id, version });
+          });
       const text = `${JSON.stringify(document, null, 2)}\n`;
       if (values.out) {
         await writeFile(values.out as string, text);
@@ -287,6 +344,8 @@ function helpText(prefix = ''): string {
     ...entries.map(([, c]) => `  ${c.usage.padEnd(58)} ${c.summary}`),
     '',
     'Environment: DATABASE_URL (default: embedded PostgreSQL in PIPEWRIGHT_DATA_DIR, .pipewright/), PORT.',
+    `After \`pipewright login\` (or with PIPEWRIGHT_URL and PIPEWRIGHT_API_KEY set), run, approve and flows`,
+    `talk to that server with the key instead of the database; credentials: ${credentialsFile()}.`,
     'Add --help to any command for its usage.',
   ].join('\n');
 }

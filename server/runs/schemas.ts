@@ -9,8 +9,8 @@ export const startRunInput = z.object({
   version: z.number().int().positive().optional(),
   params: z.record(z.string(), z.unknown()).optional(),
   refreshCache: z.boolean().optional(),
-  /** The editor's Run button says `manual`; programs default to `api`. */
-  trigger: z.enum(['manual', 'api']).optional(),
+  /** The editor's Run button says `manual`, the CLI `cli`; programs default to `api`. */
+  trigger: z.enum(['manual', 'api', 'cli']).optional(),
 });
 
 export const listRunsInput = z

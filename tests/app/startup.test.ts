@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -7,9 +7,11 @@ import pg from 'pg';
 import { withDatabase } from '@/db/embedded';
 import { env } from '@/server/env';
 import { type RunningApp, startApp } from '../helpers/app';
+import { type Session, signUpOwner } from '../helpers/auth';
 
 async function trpc(
   app: RunningApp,
+  session: Session,
   proc: string,
   input: unknown,
   method: 'GET' | 'POST' = 'POST',
@@ -20,7 +22,7 @@ async function trpc(
       : `${app.url}/api/trpc/${proc}`;
   const res = await fetch(url, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', cookie: session.cookie, origin: app.url },
     body: method === 'POST' ? JSON.stringify({ json: input }) : undefined,
   });
   const body = (await res.json()) as { result?: { data: { json: unknown } }; error?: unknown };
@@ -43,12 +45,14 @@ describe('npm start with no DATABASE_URL (embedded PostgreSQL)', () => {
 
   test('boots the embedded database, keeps flows across restarts and shuts down cleanly', async () => {
     const first = await startApp(env);
+    let session: Session;
     try {
       const h = await health(first);
       assert.equal(h.status, 200, JSON.stringify(h.body));
       assert.equal(h.body.database?.embedded, true);
       assert.equal(h.body.queue?.ok, true);
-      await trpc(first, 'flows.create', { name: 'Survives restarts' });
+      session = await signUpOwner(first);
+      await trpc(first, session, 'flows.create', { name: 'Survives restarts' });
 
       // A second instance on the same data directory refuses with a clear message.
       const second = startApp(env);
@@ -58,6 +62,11 @@ describe('npm start with no DATABASE_URL (embedded PostgreSQL)', () => {
     }
     assert.match(first.output(), /Stopped/);
     assert.equal(
+      statSync(path.join(dataDir, 'auth-secret')).mode & 0o777,
+      0o600,
+      'the session-signing secret is private to its owner',
+    );
+    assert.equal(
       existsSync(path.join(dataDir, 'pg', 'postmaster.pid')),
       false,
       'PostgreSQL was left running',
@@ -65,7 +74,10 @@ describe('npm start with no DATABASE_URL (embedded PostgreSQL)', () => {
 
     const again = await startApp(env);
     try {
-      const flows = (await trpc(again, 'flows.list', undefined, 'GET')) as { name: string }[];
+      // The session too: it is in the database, signed with the secret kept in the data dir.
+      const flows = (await trpc(again, session, 'flows.list', undefined, 'GET')) as {
+        name: string;
+      }[];
       assert.deepEqual(
         flows.map((f) => f.name),
         ['Survives restarts'],
@@ -98,7 +110,7 @@ describe('npm start with DATABASE_URL (an external PostgreSQL server)', () => {
       assert.equal(h.status, 200, JSON.stringify(h.body));
       assert.equal(h.body.database?.embedded, false);
       assert.equal(existsSync(path.join(dataDir, 'pg')), false, 'an embedded database was created');
-      await trpc(app, 'flows.create', { name: 'On the real server' });
+      await trpc(app, await signUpOwner(app), 'flows.create', { name: 'On the real server' });
       const check = new pg.Client({ connectionString: withDatabase(serverUrl!, dbName) });
       await check.connect();
       const { rows } = await check.query('select name from flows');

@@ -9,12 +9,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import pg from 'pg';
-import superjson from 'superjson';
 import { startEmbeddedPostgres } from '@/db/embedded';
-import type { AppRouter } from '@/server/api/root';
 import { repoRoot, startApp } from '../helpers/app';
+import { sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
 import { launchBrowser } from '../helpers/browser';
 
 const outDir = path.join(repoRoot, 'public', 'screenshots');
@@ -30,11 +28,10 @@ async function main() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'pipewright-screenshots-'));
   const database = await startEmbeddedPostgres({ dataDir });
   const app = await startApp({ DATABASE_URL: database.url, PIPEWRIGHT_WORKER: '0' });
+  const owner = await signUpOwner(app);
   const browser = await launchBrowser();
   try {
-    const api = createTRPCClient<AppRouter>({
-      links: [httpBatchLink({ url: `${app.url}/api/trpc`, transformer: superjson })],
-    });
+    const api = sessionClient(app, owner);
     const flows = [];
     for (const name of ['Nightly warehouse load', 'Customer sync', 'Daily backup'])
       flows.push((await api.flows.import.mutate({ document: flow(name) })).flow.id);
@@ -63,7 +60,9 @@ async function main() {
     await client.end();
 
     mkdirSync(outDir, { recursive: true });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1010 } });
+    const context = await signedInContext(browser, app, owner, {
+      viewport: { width: 1280, height: 1010 },
+    });
     const page = await context.newPage();
     await page.goto(`${app.url}/dashboard`);
     await page.getByTestId('dashboard-range-7d').click();

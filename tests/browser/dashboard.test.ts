@@ -11,20 +11,21 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
+import type { TRPCClient } from '@trpc/client';
 import { eq } from 'drizzle-orm';
 import type { BrowserContext, Page } from 'playwright-core';
-import superjson from 'superjson';
 import { flowRuns } from '@/db/schema';
 import type { AppRouter } from '@/server/api/root';
 import type { FlowDocument } from '@/server/engine/document';
 import { type RunningApp, startApp } from '../helpers/app';
+import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
 import { launchBrowser } from '../helpers/browser';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { json, startHttpServer, type TestServer } from '../helpers/http-server';
 
 let tdb: TestDatabase;
 let app: RunningApp;
+let owner: Session;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let context: BrowserContext;
 let api: TRPCClient<AppRouter>;
@@ -41,11 +42,10 @@ before(async () => {
   });
   tdb = await createTestDatabase();
   app = await startApp({ DATABASE_URL: tdb.url });
+  owner = await signUpOwner(app);
   browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  api = createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: `${app.url}/api/trpc`, transformer: superjson })],
-  });
+  context = await signedInContext(browser, app, owner, { viewport: { width: 1400, height: 900 } });
+  api = sessionClient(app, owner);
 });
 
 after(async () => {

@@ -10,13 +10,13 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
+import type { TRPCClient } from '@trpc/client';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
-import superjson from 'superjson';
 import { flowTemplates } from '@/app/_lib/templates';
 import type { AppRouter } from '@/server/api/root';
 import type { FlowDocument } from '@/server/engine/document';
 import { type RunningApp, repoRoot, startApp } from '../helpers/app';
+import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
 import { launchBrowser } from '../helpers/browser';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { json, startHttpServer, type TestServer } from '../helpers/http-server';
@@ -25,6 +25,7 @@ let tdb: TestDatabase;
 let app: RunningApp;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let api: TRPCClient<AppRouter>;
+let owner: Session;
 let hooks: TestServer;
 let filesDir: string;
 const contexts: BrowserContext[] = [];
@@ -48,9 +49,9 @@ before(async () => {
     PIPEWRIGHT_FILES_ROOTS: `${path.join(filesDir, 'data')}:${path.join(filesDir, 'archive')}`,
   });
   browser = await launchBrowser();
-  api = createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: `${app.url}/api/trpc`, transformer: superjson })],
-  });
+  // Everything here is done as the workspace owner (auth is tested in tests/auth).
+  owner = await signUpOwner(app);
+  api = sessionClient(app, owner);
 });
 
 after(async () => {
@@ -73,7 +74,9 @@ afterEach(() => {
 });
 
 async function newContext(): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await signedInContext(browser, app, owner, {
+    viewport: { width: 1280, height: 800 },
+  });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.url });
   contexts.push(context);
   return context;

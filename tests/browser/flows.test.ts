@@ -8,11 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
+import type { TRPCClient } from '@trpc/client';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
-import superjson from 'superjson';
 import type { AppRouter } from '@/server/api/root';
 import { type RunningApp, startApp } from '../helpers/app';
+import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
 import { launchBrowser } from '../helpers/browser';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 
@@ -20,6 +20,7 @@ let tdb: TestDatabase;
 let app: RunningApp;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let api: TRPCClient<AppRouter>;
+let owner: Session;
 let tmp: string;
 const contexts: BrowserContext[] = [];
 /** Uncaught exceptions in any page; each test ends by asserting there were none. */
@@ -30,9 +31,9 @@ before(async () => {
   // No in-process worker: these tests draw flows, they do not run them.
   app = await startApp({ DATABASE_URL: tdb.url, PIPEWRIGHT_WORKER: '0' });
   browser = await launchBrowser();
-  api = createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: `${app.url}/api/trpc`, transformer: superjson })],
-  });
+  // Everything here is done as the workspace owner (auth is tested in tests/auth).
+  owner = await signUpOwner(app);
+  api = sessionClient(app, owner);
   tmp = mkdtempSync(path.join(os.tmpdir(), 'pipewright-browser-'));
 });
 
@@ -55,7 +56,7 @@ afterEach(() => {
 });
 
 async function openPage(pathname = '/'): Promise<Page> {
-  const context = await browser.newContext({
+  const context = await signedInContext(browser, app, owner, {
     viewport: { width: 1280, height: 800 },
     acceptDownloads: true,
   });

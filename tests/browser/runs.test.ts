@@ -7,12 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
+import type { TRPCClient } from '@trpc/client';
 import type { BrowserContext, Page } from 'playwright-core';
-import superjson from 'superjson';
 import type { AppRouter } from '@/server/api/root';
 import type { FlowDocument } from '@/server/engine/document';
 import { type RunningApp, startApp } from '../helpers/app';
+import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
 import { launchBrowser } from '../helpers/browser';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { json, startHttpServer, type TestServer } from '../helpers/http-server';
@@ -22,6 +22,7 @@ let app: RunningApp;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let context: BrowserContext;
 let api: TRPCClient<AppRouter>;
+let owner: Session;
 let hooks: TestServer;
 let pageErrors: Error[] = [];
 /** Per path: how many requests it has answered. */
@@ -46,10 +47,10 @@ before(async () => {
   tdb = await createTestDatabase();
   app = await startApp({ DATABASE_URL: tdb.url });
   browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  api = createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: `${app.url}/api/trpc`, transformer: superjson })],
-  });
+  // Everything here is done as the workspace owner (auth is tested in tests/auth).
+  owner = await signUpOwner(app);
+  context = await signedInContext(browser, app, owner, { viewport: { width: 1400, height: 900 } });
+  api = sessionClient(app, owner);
 });
 
 after(async () => {

@@ -6,16 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
+import type { TRPCClient } from '@trpc/client';
 import type { BrowserContext, Page } from 'playwright-core';
-import superjson from 'superjson';
 import type { AppRouter } from '@/server/api/root';
 import { type RunningApp, startApp } from '../helpers/app';
+import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
 import { launchBrowser } from '../helpers/browser';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 
 let tdb: TestDatabase;
 let app: RunningApp;
+let owner: Session;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let context: BrowserContext;
 let api: TRPCClient<AppRouter>;
@@ -24,15 +25,14 @@ const pageErrors: Error[] = [];
 before(async () => {
   tdb = await createTestDatabase();
   app = await startApp({ DATABASE_URL: tdb.url });
+  owner = await signUpOwner(app);
   browser = await launchBrowser();
   // The viewer is in New York; the schedule is in Madrid: both are shown.
-  context = await browser.newContext({
+  context = await signedInContext(browser, app, owner, {
     viewport: { width: 1400, height: 900 },
     timezoneId: 'America/New_York',
   });
-  api = createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: `${app.url}/api/trpc`, transformer: superjson })],
-  });
+  api = sessionClient(app, owner);
 });
 
 after(async () => {

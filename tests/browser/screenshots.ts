@@ -13,14 +13,12 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import pg from 'pg';
-import superjson from 'superjson';
 import { exampleFlowDocument } from '@/app/_components/flows-list/example-flow';
 import { startEmbeddedPostgres } from '@/db/embedded';
-import type { AppRouter } from '@/server/api/root';
 import type { FlowDocument } from '@/server/engine/document';
 import { repoRoot, startApp } from '../helpers/app';
+import { sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
 import { launchBrowser } from '../helpers/browser';
 
 const outDir = path.join(repoRoot, 'public', 'screenshots');
@@ -75,10 +73,9 @@ async function main() {
   // With its in-process worker: the editor picture shows a finished run.
   const app = await startApp({ DATABASE_URL: database.url });
   const browser = await launchBrowser();
+  const owner = await signUpOwner(app);
   try {
-    const api = createTRPCClient<AppRouter>({
-      links: [httpBatchLink({ url: `${app.url}/api/trpc`, transformer: superjson })],
-    });
+    const api = sessionClient(app, owner);
 
     // A few flows with some history, so the list and the version panel look lived-in.
     const example = await api.flows.import.mutate({ document: exampleFlowDocument });
@@ -129,7 +126,9 @@ async function main() {
     await client.end();
 
     mkdirSync(outDir, { recursive: true });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 760 } });
+    const context = await signedInContext(browser, app, owner, {
+      viewport: { width: 1280, height: 760 },
+    });
     const page = await context.newPage();
 
     await page.goto(`${app.url}/`);

@@ -14,11 +14,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
+import type { TRPCClient } from '@trpc/client';
 import type { BrowserContext, Page } from 'playwright-core';
-import superjson from 'superjson';
 import type { AppRouter } from '@/server/api/root';
 import { type RunningApp, startApp } from '../helpers/app';
+import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
 import { launchBrowser } from '../helpers/browser';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { json, startHttpServer, type TestServer } from '../helpers/http-server';
@@ -26,6 +26,7 @@ import { leakForms, leaksIn } from '../secrets/leak-check';
 
 let tdb: TestDatabase;
 let app: RunningApp;
+let owner: Session;
 let dataDir: string;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let context: BrowserContext;
@@ -43,12 +44,11 @@ before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipewright-secrets-'));
   tdb = await createTestDatabase();
   app = await startApp({ DATABASE_URL: tdb.url, PIPEWRIGHT_DATA_DIR: dataDir });
+  owner = await signUpOwner(app);
   browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  context = await signedInContext(browser, app, owner, { viewport: { width: 1400, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.url });
-  api = createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: `${app.url}/api/trpc`, transformer: superjson })],
-  });
+  api = sessionClient(app, owner);
 });
 
 after(async () => {
@@ -219,7 +219,9 @@ describe('a secret used by an http node', () => {
     flowId = flow.id;
     ({ id: runId } = await api.runs.start.mutate({ flowId }));
     // Follow the event stream from the start, as the run page does.
-    const stream = await fetch(`${app.url}/api/runs/${runId}/events`);
+    const stream = await fetch(`${app.url}/api/runs/${runId}/events`, {
+      headers: { cookie: owner.cookie },
+    });
     const events = await stream.text();
     assert.match(events, /event: snapshot/);
     assert.match(events, /"completed"/);
@@ -231,11 +233,16 @@ describe('a secret used by an http node', () => {
 
   test('appears nowhere: run page HTML, rendered panel, tRPC answers, export', async () => {
     const surfaces: Record<string, string> = {};
-    surfaces['run page HTML'] = await (await fetch(`${app.url}/runs/${runId}`)).text();
-    surfaces['runs list HTML'] = await (await fetch(`${app.url}/runs`)).text();
+    const asOwner = { headers: { cookie: owner.cookie } };
+    surfaces['run page HTML'] = await (await fetch(`${app.url}/runs/${runId}`, asOwner)).text();
+    surfaces['runs list HTML'] = await (await fetch(`${app.url}/runs`, asOwner)).text();
+    const share = await api.shares.create.mutate({ runId });
+    const sharePage = await fetch(share.url);
+    assert.equal(sharePage.status, 200, 'the share page opens');
+    surfaces['share page HTML'] = await sharePage.text();
     const trpcGet = async (procedure: string, input: unknown) => {
       const query = encodeURIComponent(JSON.stringify({ json: input }));
-      const res = await fetch(`${app.url}/api/trpc/${procedure}?input=${query}`);
+      const res = await fetch(`${app.url}/api/trpc/${procedure}?input=${query}`, asOwner);
       assert.equal(res.status, 200, `${procedure}: ${res.status}`);
       return res.text();
     };

@@ -7,20 +7,21 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
+import type { TRPCClient } from '@trpc/client';
 import { eq } from 'drizzle-orm';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import superjson from 'superjson';
+import type { BrowserContext, Page } from 'playwright-core';
 import { runShares } from '@/db/schema';
 import type { AppRouter } from '@/server/api/root';
 import type { FlowDocument } from '@/server/engine/document';
 import { type RunningApp, startApp } from '../helpers/app';
+import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
 import { launchBrowser } from '../helpers/browser';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { json, startHttpServer, type TestServer } from '../helpers/http-server';
 
 let tdb: TestDatabase;
 let app: RunningApp;
+let owner: Session;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let api: TRPCClient<AppRouter>;
 let hooks: TestServer;
@@ -42,10 +43,9 @@ before(async () => {
   hooks = await startHttpServer((_req, res) => json(res, 200, { ok: true }));
   tdb = await createTestDatabase();
   app = await startApp({ DATABASE_URL: tdb.url });
+  owner = await signUpOwner(app);
   browser = await launchBrowser();
-  api = createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: `${app.url}/api/trpc`, transformer: superjson })],
-  });
+  api = sessionClient(app, owner);
 });
 
 after(async () => {
@@ -67,8 +67,11 @@ afterEach(() => {
 });
 
 /** A brand-new browser context: no cookies, storage or cache from any other page. */
-async function freshPage(b: Browser = browser): Promise<Page> {
-  const context = await b.newContext({ viewport: { width: 1400, height: 900 } });
+async function freshPage(as?: Session): Promise<Page> {
+  const options = { viewport: { width: 1400, height: 900 } };
+  const context = as
+    ? await signedInContext(browser, app, as, options)
+    : await browser.newContext(options);
   contexts.push(context);
   const page = await context.newPage();
   page.on('pageerror', (error) => pageErrors.push(error));
@@ -135,7 +138,7 @@ describe('share links', () => {
     assert.equal((await waitForRunEnd(id)).state, 'completed');
 
     // A teammate's page: actions exist there (so their absence below means something).
-    const team = await freshPage();
+    const team = await freshPage(owner);
     await team.goto(`${app.url}/runs/${id}`);
     await runState(team, 'completed');
     assert.equal(await team.getByTestId('run-again').count(), 1);

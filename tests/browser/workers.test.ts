@@ -10,16 +10,17 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
-import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
+import type { TRPCClient } from '@trpc/client';
 import type { BrowserContext, Page } from 'playwright-core';
-import superjson from 'superjson';
 import type { AppRouter } from '@/server/api/root';
 import { type RunningApp, repoRoot, startApp } from '../helpers/app';
+import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
 import { launchBrowser } from '../helpers/browser';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 
 let tdb: TestDatabase;
 let app: RunningApp;
+let owner: Session;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let context: BrowserContext;
 let api: TRPCClient<AppRouter>;
@@ -29,11 +30,10 @@ let pageErrors: Error[] = [];
 before(async () => {
   tdb = await createTestDatabase();
   app = await startApp({ DATABASE_URL: tdb.url });
+  owner = await signUpOwner(app);
   browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  api = createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: `${app.url}/api/trpc`, transformer: superjson })],
-  });
+  context = await signedInContext(browser, app, owner, { viewport: { width: 1400, height: 900 } });
+  api = sessionClient(app, owner);
 });
 
 after(async () => {

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { flowRuns } from '@/db/schema';
 import { createCaller } from '@/server/api/root';
+import { systemContext } from '@/server/api/trpc';
 import { type Booted, bootRuntime } from '@/server/boot';
 import { isTerminalFlowState } from '@/server/engine/states';
 import { getFlowRun } from '@/server/runs/queries';
@@ -28,7 +29,7 @@ export async function startTestEngine(options: { worker?: boolean } = {}): Promi
     databaseUrl: tdb.url,
     log: () => {},
   });
-  const api = createCaller({ runtime: booted.runtime });
+  const api = createCaller(systemContext(booted.runtime));
   const engine: TestEngine = {
     tdb,
     booted,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createCaller } from '@/server/api/root';
+import { systemContext } from '@/server/api/trpc';
 import { type Booted, bootRuntime } from '@/server/boot';
 import { schedulerTick } from '@/server/execution/scheduler';
 import { engineDeps } from '@/server/worker';
@@ -38,7 +39,7 @@ after(async () => {
 });
 
 test('a cron schedule with two workers fires exactly one run per slot over six slots', async () => {
-  const api = createCaller({ runtime: booted[0]!.runtime });
+  const api = createCaller(systemContext(booted[0]!.runtime));
   const { flow } = await api.flows.import({ document: quickFlow() });
   const schedule = await api.schedules.create({
     flowId: flow.id,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TRPCError } from '@trpc/server';
 import { createCaller } from '@/server/api/root';
+import { systemContext } from '@/server/api/trpc';
 import { type Booted, bootRuntime } from '@/server/boot';
 import { testClock } from '../helpers/clock';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
@@ -23,7 +24,7 @@ before(async () => {
     clock,
     log: () => {},
   });
-  api = createCaller({ runtime: booted.runtime });
+  api = createCaller(systemContext(booted.runtime));
   const { flow } = await api.flows.import({
     document: quickFlow({ count: { type: 'number', required: true } }),
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { createCaller } from '@/server/api/root';
+import { systemContext } from '@/server/api/trpc';
 import { type Booted, bootRuntime } from '@/server/boot';
 import { type SchedulerDeps, schedulerTick } from '@/server/execution/scheduler';
 import { getFlowRun } from '@/server/runs/queries';
@@ -31,7 +32,7 @@ before(async () => {
     workerOptions: { schedulerIntervalMs: 0 },
     log: () => {},
   });
-  api = createCaller({ runtime: booted.runtime });
+  api = createCaller(systemContext(booted.runtime));
   deps = { ...engineDeps(booted.runtime), now: clock };
 });
 // Each test's schedules stop when it ends: a later test jumping the clock

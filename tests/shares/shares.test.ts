@@ -12,7 +12,7 @@ import { TRPCError } from '@trpc/server';
 import { eq } from 'drizzle-orm';
 import { runShares } from '@/db/schema';
 import { createCaller } from '@/server/api/root';
-import { createContext } from '@/server/api/trpc';
+import { systemContext } from '@/server/api/trpc';
 import { env, overrideEnv } from '@/server/env';
 import { findActiveShare } from '@/server/shares/resolve';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
@@ -119,7 +119,10 @@ describe('minting', () => {
       method: 'POST',
       headers: { origin: 'http://127.0.0.1:4555' },
     });
-    const caller = createCaller(createContext(engine.booted.runtime, request));
+    const caller = createCaller({
+      ...systemContext(engine.booted.runtime),
+      requestOrigin: new URL(request.url).origin,
+    });
     try {
       overrideEnv({ PIPEWRIGHT_PUBLIC_URL: undefined });
       const fromRequest = await caller.shares.create({ runId: sharedRunId });

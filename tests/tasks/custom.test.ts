@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createCaller } from '@/server/api/root';
+import { systemContext } from '@/server/api/trpc';
 import { type Booted, bootRuntime } from '@/server/boot';
 import { overrideEnv } from '@/server/env';
 import { loadTaskTypes } from '@/server/tasks/custom';
@@ -86,7 +87,7 @@ describe('custom task types', () => {
   });
 
   test('appear in the palette, validate in documents and run', async () => {
-    const api = createCaller({ runtime: booted.runtime });
+    const api = createCaller(systemContext(booted.runtime));
     const palette = await api.catalog.list();
     const wordCount = palette.find((t) => t.type === 'word-count');
     assert.equal(wordCount?.category, 'Custom');
@@ -131,7 +132,7 @@ describe('custom task types', () => {
     await booted.worker!.stop();
     const plain = await startWorker(booted.runtime, () => {}, { runners: builtinRunners });
     booted.worker = plain;
-    const api = createCaller({ runtime: booted.runtime });
+    const api = createCaller(systemContext(booted.runtime));
     const { flow: saved } = await api.flows.import({ document: { ...flow, name: 'Needs shout' } });
     const { id } = await api.runs.start({ flowId: saved.id });
     const run = await runToEnd(api, id);

@@ -19,6 +19,7 @@ import {
 } from '@/app/_components/icons';
 import { MenuItem, Popover } from '@/app/_components/popover';
 import { apiErrorDetails } from '@/app/_lib/api-errors';
+import { useCan } from '@/app/_lib/session';
 import { useTaskCatalog } from '@/app/_lib/task-catalog';
 import { type FlowTemplate, flowTemplates, templateTaskTypes } from '@/app/_lib/templates';
 import { useTRPC } from '@/app/_lib/trpc';
@@ -126,6 +127,8 @@ export function FlowsListPage() {
   const flows: FlowListItem[] = list.data ?? [];
   const showEmptyState = list.isSuccess && !list.isPlaceholderData && !searchTerm && !flows.length;
   const showActions = list.isSuccess && !showEmptyState;
+  // Viewers read and export; creating, importing and editing are for editors.
+  const canEdit = useCan('editor');
 
   const pickFile = (open: boolean) => {
     openAfterImport.current = open;
@@ -149,7 +152,7 @@ export function FlowsListPage() {
             Pipelines of tasks, saved as versioned documents you can open, export and share.
           </p>
         </div>
-        {showActions && (
+        {showActions && canEdit && (
           <div className="flex gap-2">
             <Button onClick={() => pickFile(false)} pending={importer.pending}>
               {!importer.pending && <UploadIcon />}
@@ -229,30 +232,32 @@ export function FlowsListPage() {
               title="No flows yet"
               data-testid="flows-empty"
               actions={
-                <>
-                  <Button
-                    variant="primary"
-                    onClick={() => setCreating(true)}
-                    data-testid="new-flow"
-                  >
-                    <PlusIcon />
-                    New flow
-                  </Button>
-                  <TemplateMenu onPick={startFromTemplate} disabled={importer.pending} />
-                  <Button onClick={() => pickFile(true)} pending={importer.pending}>
-                    {!importer.pending && <UploadIcon />}
-                    Import a .json file
-                  </Button>
-                  <Button
-                    variant="ghost"
-                    onClick={startFromExample}
-                    disabled={importer.pending}
-                    data-testid="start-from-example"
-                  >
-                    <SparklesIcon />
-                    Start from an example
-                  </Button>
-                </>
+                canEdit && (
+                  <>
+                    <Button
+                      variant="primary"
+                      onClick={() => setCreating(true)}
+                      data-testid="new-flow"
+                    >
+                      <PlusIcon />
+                      New flow
+                    </Button>
+                    <TemplateMenu onPick={startFromTemplate} disabled={importer.pending} />
+                    <Button onClick={() => pickFile(true)} pending={importer.pending}>
+                      {!importer.pending && <UploadIcon />}
+                      Import a .json file
+                    </Button>
+                    <Button
+                      variant="ghost"
+                      onClick={startFromExample}
+                      disabled={importer.pending}
+                      data-testid="start-from-example"
+                    >
+                      <SparklesIcon />
+                      Start from an example
+                    </Button>
+                  </>
+                )
               }
             >
               Pipewright runs pipelines of tasks — code, HTTP calls, branches and delays wired into
@@ -278,6 +283,7 @@ export function FlowsListPage() {
         ) : (
           <FlowsTable
             flows={flows}
+            canEdit={canEdit}
             busyIds={busyIds}
             onRename={(flow) => setRenaming({ id: flow.id, name: flow.name })}
             onDuplicate={(flow) => {

@@ -23,6 +23,8 @@ export interface FlowRowActions {
   onDelete: (flow: FlowListItem) => void;
   /** Ids of flows with a duplicate or export in flight. */
   busyIds: ReadonlySet<string>;
+  /** Rename, duplicate and delete are for editors; everyone may export. */
+  canEdit: boolean;
 }
 
 export function FlowsTable({ flows, ...actions }: { flows: FlowListItem[] } & FlowRowActions) {
@@ -65,6 +67,7 @@ function FlowRow({
   onExport,
   onDelete,
   busyIds,
+  canEdit,
 }: { flow: FlowListItem } & FlowRowActions) {
   const busy = busyIds.has(flow.id);
   return (
@@ -91,21 +94,25 @@ function FlowRow({
       <td className="px-4 py-3">
         <div className="flex items-center justify-end gap-0.5 text-slate-500">
           {busy && <Spinner className="mr-1.5 text-slate-400" />}
-          <IconButton
-            label={`Rename ${flow.name}`}
-            onClick={() => onRename(flow)}
-            data-testid="rename-flow"
-          >
-            <PencilIcon />
-          </IconButton>
-          <IconButton
-            label={`Duplicate ${flow.name}`}
-            onClick={() => onDuplicate(flow)}
-            disabled={busy}
-            data-testid="duplicate-flow"
-          >
-            <CopyIcon />
-          </IconButton>
+          {canEdit && (
+            <>
+              <IconButton
+                label={`Rename ${flow.name}`}
+                onClick={() => onRename(flow)}
+                data-testid="rename-flow"
+              >
+                <PencilIcon />
+              </IconButton>
+              <IconButton
+                label={`Duplicate ${flow.name}`}
+                onClick={() => onDuplicate(flow)}
+                disabled={busy}
+                data-testid="duplicate-flow"
+              >
+                <CopyIcon />
+              </IconButton>
+            </>
+          )}
           <IconButton
             label={`Export ${flow.name} as JSON`}
             onClick={() => onExport(flow)}
@@ -115,14 +122,16 @@ function FlowRow({
             <DownloadIcon />
           </IconButton>
           <FlowBadgeButton flow={flow} />
-          <IconButton
-            label={`Delete ${flow.name}`}
-            onClick={() => onDelete(flow)}
-            className="hover:bg-red-50 hover:text-red-600"
-            data-testid="delete-flow"
-          >
-            <TrashIcon />
-          </IconButton>
+          {canEdit && (
+            <IconButton
+              label={`Delete ${flow.name}`}
+              onClick={() => onDelete(flow)}
+              className="hover:bg-red-50 hover:text-red-600"
+              data-testid="delete-flow"
+            >
+              <TrashIcon />
+            </IconButton>
+          )}
         </div>
       </td>
     </tr>

@@ -8,6 +8,7 @@ import { EmptyState } from '@/app/_components/empty-state';
 import { PencilIcon, PlusIcon, TrashIcon } from '@/app/_components/icons';
 import { RelativeTime } from '@/app/_components/relative-time';
 import { apiErrorDetails } from '@/app/_lib/api-errors';
+import { useCan } from '@/app/_lib/session';
 import { useTRPC } from '@/app/_lib/trpc';
 import { DeleteSettingDialog } from './delete-setting-dialog';
 import { previewJson } from './json-text';
@@ -29,6 +30,8 @@ export function VariablesPage() {
   const [deleting, setDeleting] = useState<string | null>(null);
   const [notice, setNotice] = useState<Notice | null>(null);
   const variables = list.data ?? [];
+  // Viewers read variables; editors change them.
+  const canEdit = useCan('editor');
 
   return (
     <div data-testid="variables-page">
@@ -45,7 +48,7 @@ export function VariablesPage() {
             ) when a task runs. They are not secret: use a secret for passwords and tokens.
           </p>
         </div>
-        {variables.length > 0 && (
+        {canEdit && variables.length > 0 && (
           <Button variant="primary" onClick={() => setEditing('new')} data-testid="new-variable">
             <PlusIcon /> New variable
           </Button>
@@ -75,13 +78,15 @@ export function VariablesPage() {
               icon={<BracesIcon className="size-5" />}
               title="No variables yet"
               actions={
-                <Button
-                  variant="primary"
-                  onClick={() => setEditing('new')}
-                  data-testid="new-variable"
-                >
-                  <PlusIcon /> New variable
-                </Button>
+                canEdit && (
+                  <Button
+                    variant="primary"
+                    onClick={() => setEditing('new')}
+                    data-testid="new-variable"
+                  >
+                    <PlusIcon /> New variable
+                  </Button>
+                )
               }
               data-testid="variables-empty"
             >
@@ -140,7 +145,7 @@ export function VariablesPage() {
                       <RelativeTime date={variable.updatedAt} />
                     </td>
                     <td className="px-4 py-3">
-                      <div className="flex justify-end gap-1">
+                      <div className={canEdit ? 'flex justify-end gap-1' : 'hidden'}>
                         <IconButton
                           label={`Edit ${variable.name}`}
                           onClick={() => setEditing(variable)}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createTRPCRouter, publicProcedure } from '@/server/api/trpc';
+import { createTRPCRouter, editorProcedure, viewerProcedure } from '@/server/api/trpc';
 import { createFlow } from '@/server/flows/create';
 import { deleteFlow } from '@/server/flows/delete';
 import { duplicateFlow } from '@/server/flows/duplicate';
@@ -22,38 +22,38 @@ import { checkFlowDocument } from '@/server/flows/validate';
 const byId = z.object({ id: flowIdSchema });
 
 export const flowsRouter = createTRPCRouter({
-  list: publicProcedure
+  list: viewerProcedure
     .input(listFlowsInput)
     .query(({ ctx, input }) => listFlows(ctx.runtime.db, input ?? {})),
-  get: publicProcedure
+  get: viewerProcedure
     .input(getFlowInput)
     .query(({ ctx, input }) => getFlow(ctx.runtime.db, input)),
-  create: publicProcedure
+  create: editorProcedure
     .input(createFlowInput)
     .mutation(({ ctx, input }) => createFlow(ctx.runtime.db, input)),
-  update: publicProcedure
+  update: editorProcedure
     .input(updateFlowInput)
     .mutation(({ ctx, input }) => updateFlow(ctx.runtime.db, ctx.runtime.catalog, input)),
-  rename: publicProcedure
+  rename: editorProcedure
     .input(renameFlowInput)
     .mutation(({ ctx, input }) => renameFlow(ctx.runtime.db, input)),
-  delete: publicProcedure
+  delete: editorProcedure
     .input(byId)
     .mutation(({ ctx, input }) => deleteFlow(ctx.runtime.db, input.id)),
-  duplicate: publicProcedure
+  duplicate: editorProcedure
     .input(byId)
     .mutation(({ ctx, input }) => duplicateFlow(ctx.runtime.db, input.id)),
-  import: publicProcedure
+  import: editorProcedure
     .input(importFlowInput)
     .mutation(({ ctx, input }) => importFlow(ctx.runtime.db, ctx.runtime.catalog, input)),
-  export: publicProcedure
+  export: viewerProcedure
     .input(getFlowInput)
     .query(({ ctx, input }) => exportFlow(ctx.runtime.db, input)),
   /** Problems in an unsaved document (the editor shows them on the nodes). */
-  validate: publicProcedure
+  validate: editorProcedure
     .input(z.object({ document: z.unknown() }))
     .mutation(({ ctx, input }) => checkFlowDocument(input.document, ctx.runtime.catalog)),
-  versions: publicProcedure
+  versions: viewerProcedure
     .input(byId)
     .query(({ ctx, input }) => listFlowVersions(ctx.runtime.db, input.id)),
 });

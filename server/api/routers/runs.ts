@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { assertReadsRun, runReadProcedure } from '@/server/api/run-access';
-import { createTRPCRouter, publicProcedure } from '@/server/api/trpc';
+import { createTRPCRouter, editorProcedure, viewerProcedure } from '@/server/api/trpc';
+import { callerName } from '@/server/auth/caller';
 import { cancelFlowRun } from '@/server/execution/cancel';
 import { decideApproval } from '@/server/execution/decide';
 import { retryFlowRun } from '@/server/execution/retry-run';
@@ -28,7 +29,7 @@ import { engineDeps } from '@/server/worker';
 const byId = z.object({ id: runIdSchema });
 
 export const runsRouter = createTRPCRouter({
-  start: publicProcedure
+  start: editorProcedure
     .input(startRunInput)
     .mutation(({ ctx, input }) =>
       startFlowRun(engineDeps(ctx.runtime), { ...input, trigger: input.trigger ?? 'api' }),
@@ -38,22 +39,24 @@ export const runsRouter = createTRPCRouter({
     assertReadsRun(ctx.reader, input.id);
     return getFlowRun(ctx.runtime.db, input.id);
   }),
-  list: publicProcedure
+  list: viewerProcedure
     .input(listRunsInput)
     .query(({ ctx, input }) => listFlowRuns(ctx.runtime.db, input ?? {})),
   logs: runReadProcedure.input(runLogsInput).query(({ ctx, input }) => {
     assertReadsRun(ctx.reader, input.runId);
     return listRunLogs(ctx.runtime.db, input);
   }),
-  cancel: publicProcedure
+  cancel: editorProcedure
     .input(byId)
     .mutation(({ ctx, input }) => cancelFlowRun(engineDeps(ctx.runtime), input.id)),
   /** Approve or reject a waiting approval task. */
-  decide: publicProcedure
+  decide: editorProcedure
     .input(decideInput)
-    .mutation(({ ctx, input }) => decideApproval(engineDeps(ctx.runtime), input)),
+    .mutation(({ ctx, input }) =>
+      decideApproval(engineDeps(ctx.runtime), { ...input, decidedBy: callerName(ctx.caller) }),
+    ),
   /** The run a task run belongs to (for "cached from" links). */
-  taskRun: publicProcedure
+  taskRun: viewerProcedure
     .input(taskRunInput)
     .query(({ ctx, input }) => findTaskRun(ctx.runtime.db, input.id)),
   items: runReadProcedure.input(itemsInput).query(async ({ ctx, input }) => {
@@ -68,7 +71,7 @@ export const runsRouter = createTRPCRouter({
     assertReadsRun(ctx.reader, input.id);
     return whyNotRunning(ctx.runtime.db, input.id);
   }),
-  retry: publicProcedure
+  retry: editorProcedure
     .input(retryRunInput)
     .mutation(({ ctx, input }) =>
       retryFlowRun(engineDeps(ctx.runtime), { runId: input.id, fromNodeId: input.fromNodeId }),

@@ -1,4 +1,4 @@
-import { createTRPCRouter, publicProcedure } from '@/server/api/trpc';
+import { createTRPCRouter, editorProcedure, viewerProcedure } from '@/server/api/trpc';
 import { systemClock } from '@/server/execution/deps';
 import type { Runtime } from '@/server/runtime';
 import { createSchedule } from '@/server/schedules/create';
@@ -19,30 +19,30 @@ import { updateSchedule } from '@/server/schedules/update';
 const now = (runtime: Runtime) => (runtime.clock ?? systemClock)();
 
 export const schedulesRouter = createTRPCRouter({
-  list: publicProcedure
+  list: viewerProcedure
     .input(listSchedulesInput)
     .query(({ ctx, input }) => listSchedules(ctx.runtime.db, input ?? {}, now(ctx.runtime))),
-  create: publicProcedure
+  create: editorProcedure
     .input(createScheduleInput)
     .mutation(({ ctx, input }) => createSchedule(ctx.runtime.db, input, now(ctx.runtime))),
-  update: publicProcedure
+  update: editorProcedure
     .input(updateScheduleInput)
     .mutation(({ ctx, input }) => updateSchedule(ctx.runtime.db, input, now(ctx.runtime))),
-  pause: publicProcedure
+  pause: editorProcedure
     .input(scheduleByIdInput)
     .mutation(({ ctx, input }) =>
       setScheduleActive(ctx.runtime.db, input.id, false, now(ctx.runtime)),
     ),
-  resume: publicProcedure
+  resume: editorProcedure
     .input(scheduleByIdInput)
     .mutation(({ ctx, input }) =>
       setScheduleActive(ctx.runtime.db, input.id, true, now(ctx.runtime)),
     ),
-  delete: publicProcedure
+  delete: editorProcedure
     .input(scheduleByIdInput)
     .mutation(({ ctx, input }) => deleteSchedule(ctx.runtime.db, input.id)),
   /** Description and next fire times of a saved schedule or of an unsaved cron/interval + timezone. */
-  upcoming: publicProcedure
+  upcoming: viewerProcedure
     .input(upcomingInput)
     .query(({ ctx, input }) => upcomingFireTimes(ctx.runtime.db, input, now(ctx.runtime))),
 });

@@ -1,4 +1,4 @@
-import { createTRPCRouter, publicProcedure } from '@/server/api/trpc';
+import { createTRPCRouter, ownerProcedure, viewerProcedure } from '@/server/api/trpc';
 import { deleteSecret } from '@/server/secrets/delete';
 import { listSecretNames, listSecrets } from '@/server/secrets/list';
 import { secretNameInput, setSecretInput } from '@/server/secrets/schemas';
@@ -9,8 +9,8 @@ import { setSecret } from '@/server/secrets/set';
  * `{{ secrets.NAME }}`; the list with dates and any change are for the
  * people who manage secrets. No procedure ever returns a value.
  */
-const namesProcedure = publicProcedure;
-const manageProcedure = publicProcedure;
+const namesProcedure = viewerProcedure;
+const manageProcedure = ownerProcedure;
 
 export const secretsRouter = createTRPCRouter({
   list: manageProcedure.query(({ ctx }) => listSecrets(ctx.runtime.db)),

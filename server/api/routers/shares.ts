@@ -1,4 +1,4 @@
-import { createTRPCRouter, publicProcedure } from '@/server/api/trpc';
+import { createTRPCRouter, editorProcedure, viewerProcedure } from '@/server/api/trpc';
 import { createRunShare } from '@/server/shares/create';
 import { listRunShares } from '@/server/shares/list';
 import { revokeRunShare } from '@/server/shares/revoke';
@@ -11,7 +11,7 @@ import { shareUrl } from '@/server/shares/url';
  */
 export const sharesRouter = createTRPCRouter({
   /** The URL is returned only here: the token is not stored, only its hash. */
-  create: publicProcedure.input(createShareInput).mutation(async ({ ctx, input }) => {
+  create: editorProcedure.input(createShareInput).mutation(async ({ ctx, input }) => {
     const share = await createRunShare(ctx.runtime.db, input);
     return {
       id: share.id,
@@ -21,10 +21,10 @@ export const sharesRouter = createTRPCRouter({
     };
   }),
   /** The run's links that still work (revoked and expired ones are left out). */
-  list: publicProcedure
+  list: viewerProcedure
     .input(listSharesInput)
     .query(({ ctx, input }) => listRunShares(ctx.runtime.db, input.runId)),
-  revoke: publicProcedure
+  revoke: editorProcedure
     .input(revokeShareInput)
     .mutation(({ ctx, input }) => revokeRunShare(ctx.runtime.db, input.id)),
 });

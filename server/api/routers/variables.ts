@@ -1,12 +1,12 @@
-import { createTRPCRouter, publicProcedure } from '@/server/api/trpc';
+import { createTRPCRouter, editorProcedure, viewerProcedure } from '@/server/api/trpc';
 import { deleteVariable } from '@/server/variables/delete';
 import { getVariable, listVariables } from '@/server/variables/list';
 import { setVariableInput, variableNameInput } from '@/server/variables/schemas';
 import { setVariable } from '@/server/variables/set';
 
 /** Anyone who can see flows reads variables; editors change them. */
-const readProcedure = publicProcedure;
-const editProcedure = publicProcedure;
+const readProcedure = viewerProcedure;
+const editProcedure = editorProcedure;
 
 export const variablesRouter = createTRPCRouter({
   list: readProcedure.query(({ ctx }) => listVariables(ctx.runtime.db)),

@@ -1,6 +1,6 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { appRouter } from '@/server/api/root';
-import { createContext } from '@/server/api/trpc';
+import { createRequestContext } from '@/server/api/trpc';
 
 export const dynamic = 'force-dynamic';
 
@@ -9,7 +9,8 @@ const handler = (req: Request) =>
     endpoint: '/api/trpc',
     req,
     router: appRouter,
-    createContext: () => createContext(undefined, req),
+    // The session cookie or `Authorization: Bearer pw_…` decides who calls.
+    createContext: () => createRequestContext(req),
   });
 
 export { handler as GET, handler as POST };

@@ -10,6 +10,7 @@ import { EmptyState } from '@/app/_components/empty-state';
 import { DownloadIcon, RotateIcon, WorkflowIcon } from '@/app/_components/icons';
 import { NotFoundMessage } from '@/app/_components/not-found-message';
 import { apiErrorDetails, isNotFound } from '@/app/_lib/api-errors';
+import { useCan } from '@/app/_lib/session';
 import { useTaskCatalog } from '@/app/_lib/task-catalog';
 import { useTRPC, useTRPCClient } from '@/app/_lib/trpc';
 import { useExportFlow } from '@/app/_lib/use-export-flow';
@@ -38,6 +39,8 @@ export function FlowView({ flowId, version }: { flowId: string; version: number 
     trpc.flows.versions.queryOptions({ id: flowId }, { retry: retryUnlessNotFound }),
   );
   const exporter = useExportFlow();
+  // Viewers get the read-only graph of every version; the editor is for editors.
+  const canEdit = useCan('editor');
   const catalog = useTaskCatalog();
   const queryClient = useQueryClient();
   const client = useTRPCClient();
@@ -103,7 +106,7 @@ export function FlowView({ flowId, version }: { flowId: string; version: number 
   const isLatest = shown.version === data.latestVersion;
   const exportShown = () => exporter.mutate({ id: data.id, version: shown.version });
 
-  if (isLatest && version === undefined) {
+  if (canEdit && isLatest && version === undefined) {
     if (catalog.isError) {
       return (
         <div className="mx-auto max-w-3xl px-6 py-10">
@@ -156,18 +159,20 @@ export function FlowView({ flowId, version }: { flowId: string; version: number 
           <Link href={`/flows/${data.id}`} className="font-medium underline underline-offset-2">
             Open the latest version
           </Link>
-          <Button
-            size="sm"
-            className="ml-3 h-7"
-            pending={restore.isPending}
-            onClick={() =>
-              restore.mutate({ version: shown.version, baseVersion: data.latestVersion })
-            }
-            data-testid="restore-shown-version"
-          >
-            {!restore.isPending && <RotateIcon className="size-3.5" />}
-            Restore this version
-          </Button>
+          {canEdit && (
+            <Button
+              size="sm"
+              className="ml-3 h-7"
+              pending={restore.isPending}
+              onClick={() =>
+                restore.mutate({ version: shown.version, baseVersion: data.latestVersion })
+              }
+              data-testid="restore-shown-version"
+            >
+              {!restore.isPending && <RotateIcon className="size-3.5" />}
+              Restore this version
+            </Button>
+          )}
         </div>
       )}
       {restore.isError && (
@@ -201,7 +206,11 @@ export function FlowView({ flowId, version }: { flowId: string; version: number 
           shownVersion={shown.version}
           latestVersion={data.latestVersion}
           loading={versions.isPending}
-          onRestore={(v) => restore.mutate({ version: v, baseVersion: data.latestVersion })}
+          onRestore={
+            canEdit
+              ? (v) => restore.mutate({ version: v, baseVersion: data.latestVersion })
+              : undefined
+          }
         />
       </div>
     </div>

@@ -10,6 +10,7 @@ import { RunStateBadge } from '@/app/_components/run-state-badge';
 import { apiErrorDetails } from '@/app/_lib/api-errors';
 import { elapsedMs, formatDuration, summarizeParams } from '@/app/_lib/format-duration';
 import { useRunAccess } from '@/app/_lib/run-access';
+import { useCan } from '@/app/_lib/session';
 import { useTRPCClient } from '@/app/_lib/trpc';
 import type { RunDetail } from '@/app/_lib/use-run-state';
 import { isTerminalFlowState } from '@/server/engine/states';
@@ -44,6 +45,8 @@ export function RunHeader({ run }: { run: RunDetail }) {
     onError,
   });
   const terminal = isTerminalFlowState(run.state);
+  // Cancel, retry and run again are for editors; viewers watch.
+  const canEdit = useCan('editor');
   const duration = elapsedMs(run.startedAt, run.endedAt);
   const params = summarizeParams(run.params, 200);
 
@@ -72,8 +75,8 @@ export function RunHeader({ run }: { run: RunDetail }) {
           {run.trigger}
         </span>
         <div className="ml-auto flex items-center gap-2">
-          {team && <ShareRunButton runId={run.id} />}
-          {team && !terminal && (
+          {team && canEdit && <ShareRunButton runId={run.id} />}
+          {team && canEdit && !terminal && (
             <Button
               variant="danger"
               size="sm"
@@ -85,7 +88,7 @@ export function RunHeader({ run }: { run: RunDetail }) {
               Cancel
             </Button>
           )}
-          {team && RETRYABLE.has(run.state) && (
+          {team && canEdit && RETRYABLE.has(run.state) && (
             <Button
               size="sm"
               onClick={() => retry.mutate()}
@@ -96,7 +99,7 @@ export function RunHeader({ run }: { run: RunDetail }) {
               Retry
             </Button>
           )}
-          {team && (
+          {team && canEdit && (
             <Button
               size="sm"
               variant="primary"

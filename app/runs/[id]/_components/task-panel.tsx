@@ -8,6 +8,7 @@ import { XIcon } from '@/app/_components/icons';
 import { apiErrorDetails } from '@/app/_lib/api-errors';
 import { elapsedMs, formatDuration } from '@/app/_lib/format-duration';
 import { useShareToken } from '@/app/_lib/run-access';
+import { useCan } from '@/app/_lib/session';
 import { useTRPC, useTRPCClient } from '@/app/_lib/trpc';
 import type { RunDetail } from '@/app/_lib/use-run-state';
 import { runStateStyles } from '@/app/flows/[id]/_components/editor/run-state-style';
@@ -59,6 +60,7 @@ export function TaskPanel({
   useEffect(() => {
     void refetchLogs();
   }, [refetchLogs, task.state, task.attempt, run.state]);
+  const canEdit = useCan('editor');
   const [rerunError, setRerunError] = useState<string | null>(null);
   const rerun = useMutation({
     mutationFn: () => client.runs.retry.mutate({ id: run.id, fromNodeId: task.nodeId }),
@@ -118,7 +120,7 @@ export function TaskPanel({
         </section>
         <TaskWaitingReason run={run} taskRunId={task.id} />
 
-        {isTerminalFlowState(run.state) && share === undefined && (
+        {canEdit && share === undefined && isTerminalFlowState(run.state) && (
           <div className="flex flex-col gap-1">
             <Button
               size="sm"

@@ -1,10 +1,12 @@
 import superjson from 'superjson';
+import { authorizeRequest } from '@/server/auth/guard-request';
 import { isTerminalFlowState } from '@/server/engine/states';
 import { NotFoundError } from '@/server/errors';
 import { subscribeToRun } from '@/server/runs/live';
 import { getFlowRun } from '@/server/runs/queries';
 import { runIdSchema } from '@/server/runs/schemas';
 import { getRuntime } from '@/server/runtime';
+import { hasRunStreamGrant } from '@/server/shares/stream-grant';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
@@ -23,6 +25,10 @@ const BACKSTOP_MS = 5_000;
  */
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
+  if (!hasRunStreamGrant(request, id)) {
+    const auth = await authorizeRequest(request, 'viewer');
+    if (!auth.ok) return auth.response;
+  }
   if (!runIdSchema.safeParse(id).success) return new Response('not a run id', { status: 400 });
   const { db } = getRuntime();
 

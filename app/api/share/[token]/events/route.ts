@@ -1,6 +1,7 @@
 import { GET as runEvents } from '@/app/api/runs/[id]/events/route';
 import { getRuntime } from '@/server/runtime';
 import { findActiveShare } from '@/server/shares/resolve';
+import { grantRunStream } from '@/server/shares/stream-grant';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
@@ -19,6 +20,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ toke
   const { db } = getRuntime();
   const share = await findActiveShare(db, token);
   if (!share) return new Response('no such share link', { status: 404 });
+  grantRunStream(request, share.runId);
   const inner = await runEvents(request, { params: Promise.resolve({ id: share.runId }) });
   if (!inner.ok || !inner.body) return inner;
 
