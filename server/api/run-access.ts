@@ -17,15 +17,22 @@ export type RunReader = { mode: 'team' } | { mode: 'share'; runId: string };
  * runs.
  */
 export const runReadProcedure = publicProcedure
-  .input(z.object({ share: shareTokenSchema.optional() }))
-  .use(async ({ ctx, input, next, type }) => {
-    if (input.share === undefined) {
+  // Decided before the input is parsed, so an anonymous caller without a
+  // token is UNAUTHORIZED whatever it sent.
+  .use(async ({ ctx, getRawInput, next, type }) => {
+    const raw = await getRawInput();
+    const share =
+      typeof raw === 'object' && raw !== null ? (raw as { share?: unknown }).share : undefined;
+    if (share === undefined) {
       assertRole(ctx, type, 'viewer');
       return next({ ctx: { reader: { mode: 'team' } as RunReader } });
     }
-    const { runId } = await resolveShareToken(ctx.runtime.db, input.share);
+    const token = shareTokenSchema.safeParse(share);
+    if (!token.success) throw new ShareLinkNotFoundError();
+    const { runId } = await resolveShareToken(ctx.runtime.db, token.data);
     return next({ ctx: { reader: { mode: 'share', runId } as RunReader } });
-  });
+  })
+  .input(z.object({ share: shareTokenSchema.optional() }));
 
 /** A share reader asking about another run gets the same answer as a dead link. */
 export function assertReadsRun(reader: RunReader, runId: string): void {
