@@ -4,7 +4,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import superjson from 'superjson';
 import { isTerminalFlowState } from '@/server/engine/states';
-import type { FlowRunDetail } from '@/server/runs/queries';
+import { applyPatch, mergeSummary, type RunSummary, type RunSummaryPatch } from './run-summary';
 import { useTRPC } from './trpc';
 
 const POLL_MS = 300;
@@ -14,10 +14,14 @@ const SAFETY_POLL_MS = 2000;
 const MAX_STREAM_ERRORS = 3;
 
 /**
- * A flow run, kept fresh until it ends. Follows `/api/runs/<id>/events`
- * (Server-Sent Events: a snapshot per change) and writes each snapshot into
- * the `runs.get` query cache; if the stream keeps failing, polls `runs.get`
- * every 300 ms instead. The one place that knows how run updates arrive.
+ * A flow run's summary (`runs.summary`: states, attempts, timings — no
+ * outputs), kept fresh until it ends. Follows `/api/runs/<id>/events`
+ * (Server-Sent Events: a snapshot, then patches with only the tasks that
+ * changed) and merges each into the `runs.summary` query cache; if the
+ * stream keeps failing, polls `runs.summary` every 300 ms instead. Every
+ * update goes through `mergeSummary`/`applyPatch`: unchanged tasks keep
+ * their objects (memoized nodes stay put) and an older read never replaces
+ * a newer one. The one place that knows how run updates arrive.
  */
 export function useRunState(runId: string | null) {
   const trpc = useTRPC();
@@ -29,18 +33,23 @@ export function useRunState(runId: string | null) {
       if (runId !== null && typeof EventSource === 'undefined') setPolling(true);
       return;
     }
-    const queryKey = trpc.runs.get.queryKey({ id: runId });
+    const queryKey = trpc.runs.summary.queryKey({ id: runId });
     const source = new EventSource(`/api/runs/${encodeURIComponent(runId)}/events`);
     let errors = 0;
     let ended = false;
     source.addEventListener('snapshot', (event) => {
       errors = 0;
-      const run = superjson.parse<FlowRunDetail>((event as MessageEvent<string>).data);
-      queryClient.setQueryData(queryKey, run);
+      const run = superjson.parse<RunSummary>((event as MessageEvent<string>).data);
+      queryClient.setQueryData(queryKey, (current) => mergeSummary(current, run));
       if (isTerminalFlowState(run.state)) {
         ended = true;
         source.close();
       }
+    });
+    source.addEventListener('patch', (event) => {
+      errors = 0;
+      const patch = superjson.parse<RunSummaryPatch>((event as MessageEvent<string>).data);
+      queryClient.setQueryData(queryKey, (current) => applyPatch(current, patch));
     });
     source.onerror = () => {
       if (ended) return;
@@ -54,14 +63,16 @@ export function useRunState(runId: string | null) {
   }, [runId, polling, queryClient, trpc]);
 
   const query = useQuery(
-    trpc.runs.get.queryOptions(
+    trpc.runs.summary.queryOptions(
       { id: runId ?? '' },
       {
         // The stream fills the cache; a slow safety poll (fast once the
         // stream has failed) guarantees the page reaches the final state
-        // even if a snapshot is lost. A poll can briefly show a state the
-        // stream already moved past; the next snapshot corrects it.
+        // even if an event is lost; a poll answer older than what the
+        // stream already showed is dropped by mergeSummary (by `seq`).
         enabled: runId !== null,
+        structuralSharing: (current, incoming) =>
+          mergeSummary(current as RunSummary | undefined, incoming as RunSummary),
         staleTime: 0,
         refetchInterval: (q) => {
           const state = q.state.data?.state;

@@ -1,8 +1,11 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
+import { flowRunExists } from '@/server/runs/queries';
+import { getRuntime } from '@/server/runtime';
 import { RunView } from './_components/run-view';
 
 export const metadata: Metadata = { title: 'Run' };
+export const dynamic = 'force-dynamic';
 
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -14,7 +17,9 @@ export default async function RunPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const { id } = await params;
-  if (!RUN_ID.test(id)) notFound();
+  // A real 404 (status and page) for an id that is not a run, instead of a
+  // client page that waits forever for a run that will never come.
+  if (!RUN_ID.test(id) || !(await flowRunExists(getRuntime().db, id))) notFound();
   const { node } = await searchParams;
   // Keyed by id: "Retry" and "Run again" land on a fresh page state.
   return <RunView key={id} runId={id} initialNodeId={typeof node === 'string' ? node : null} />;

@@ -18,9 +18,13 @@ import {
   retryRunInput,
   runIdSchema,
   runLogsInput,
+  runTaskInput,
+  runTaskValueInput,
   startRunInput,
   taskRunInput,
 } from '@/server/runs/schemas';
+import { getRunSummary } from '@/server/runs/summary';
+import { getTaskDetail, getTaskValue } from '@/server/runs/task-detail';
 import { engineDeps } from '@/server/worker';
 
 const byId = z.object({ id: runIdSchema });
@@ -32,6 +36,18 @@ export const runsRouter = createTRPCRouter({
       startFlowRun(engineDeps(ctx.runtime), { ...input, trigger: input.trigger ?? 'api' }),
     ),
   get: publicProcedure.input(byId).query(({ ctx, input }) => getFlowRun(ctx.runtime.db, input.id)),
+  /** What the live run page draws: states, attempts, timings; no outputs or configs. */
+  summary: publicProcedure
+    .input(byId)
+    .query(({ ctx, input }) => getRunSummary(ctx.runtime.db, input.id)),
+  /** One task in full for its panel (big values are left for `taskValue`). */
+  task: publicProcedure
+    .input(runTaskInput)
+    .query(({ ctx, input }) => getTaskDetail(ctx.runtime.db, input)),
+  /** A task's whole output or resolved config, however big. */
+  taskValue: publicProcedure
+    .input(runTaskValueInput)
+    .query(({ ctx, input }) => getTaskValue(ctx.runtime.db, input)),
   list: publicProcedure
     .input(listRunsInput)
     .query(({ ctx, input }) => listFlowRuns(ctx.runtime.db, input ?? {})),

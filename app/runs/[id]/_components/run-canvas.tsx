@@ -9,7 +9,7 @@ import {
   type NodeTypes,
   ReactFlow,
 } from '@xyflow/react';
-import { type HTMLAttributes, memo, useMemo } from 'react';
+import { type HTMLAttributes, memo, useMemo, useRef, useState } from 'react';
 import { elapsedMs, formatDuration } from '@/app/_lib/format-duration';
 import type { RunDetail } from '@/app/_lib/use-run-state';
 import { type TaskNodeData, toCanvasGraph } from '@/app/flows/[id]/_components/canvas-graph';
@@ -88,6 +88,37 @@ const RunTaskNode = memo(function RunTaskNode({ data, selected }: NodeProps<RunC
 
 const nodeTypes = { runTask: RunTaskNode } satisfies NodeTypes;
 
+/** Below this zoom text is unreadable: nodes are drawn as plain blocks coloured by state (globals.css). */
+const DETAIL_ZOOM = 0.45;
+
+type TaskSummary = RunDetail['tasks'][number];
+type BaseNode = ReturnType<typeof toCanvasGraph>['nodes'][number];
+interface BuiltNode {
+  base: BaseNode;
+  task: TaskSummary | undefined;
+  selected: boolean;
+  node: RunCanvasNode;
+}
+
+function runNode(base: BaseNode, task: TaskSummary | undefined, selected: boolean): RunCanvasNode {
+  const state = task?.state;
+  return {
+    ...base,
+    type: 'runTask',
+    selected,
+    domAttributes: { 'data-state': state } as HTMLAttributes<HTMLDivElement>,
+    data: {
+      ...base.data,
+      state,
+      reason: task?.stateReason ?? null,
+      attempt: task?.attempt ?? 0,
+      durationMs: task ? elapsedMs(task.startedAt, task.endedAt) : null,
+      cachedFromTaskRunId: task?.cachedFromTaskRunId ?? null,
+      items: task?.items ?? null,
+    },
+  };
+}
+
 /**
  * The exact flow version that ran, read-only, each task coloured by its
  * state. Clicking a task selects it (the page opens its panel).
@@ -102,28 +133,31 @@ export function RunCanvas({
   onSelect(nodeId: string | null): void;
 }) {
   const graph = useMemo(() => toCanvasGraph(run.document, builtinCatalog), [run.document]);
+  // Node objects are kept from one update to the next unless their task (or
+  // selection) changed: the summary shares unchanged task objects, React
+  // Flow reuses the internals of an identical node, and the memoized node
+  // component re-renders only for the few tasks that moved.
+  const built = useRef(new Map<string, BuiltNode>());
   const nodes = useMemo(() => {
     const tasks = new Map(run.tasks.map((t) => [t.nodeId, t]));
-    return graph.nodes.map((node): RunCanvasNode => {
-      const task = tasks.get(node.id);
-      const state = task?.state;
-      return {
-        ...node,
-        type: 'runTask',
-        selected: node.id === selectedNodeId,
-        domAttributes: { 'data-state': state } as HTMLAttributes<HTMLDivElement>,
-        data: {
-          ...node.data,
-          state,
-          reason: task?.stateReason ?? null,
-          attempt: task?.attempt ?? 0,
-          durationMs: task ? elapsedMs(task.startedAt, task.endedAt) : null,
-          cachedFromTaskRunId: task?.cachedFromTaskRunId ?? null,
-          items: task?.items ?? null,
-        },
-      };
+    const previous = built.current;
+    const next = new Map<string, BuiltNode>();
+    const list = graph.nodes.map((base): RunCanvasNode => {
+      const task = tasks.get(base.id);
+      const selected = base.id === selectedNodeId;
+      const old = previous.get(base.id);
+      const entry =
+        old && old.base === base && old.task === task && old.selected === selected
+          ? old
+          : { base, task, selected, node: runNode(base, task, selected) };
+      next.set(base.id, entry);
+      return entry.node;
     });
+    built.current = next;
+    return list;
   }, [graph, run.tasks, selectedNodeId]);
+  // A boolean, so zooming re-renders only when it crosses the threshold.
+  const [zoomedOut, setZoomedOut] = useState(false);
   return (
     <ReactFlow<RunCanvasNode>
       nodes={nodes}
@@ -139,6 +173,12 @@ export function RunCanvas({
       fitViewOptions={{ padding: 0.25, maxZoom: 1.1 }}
       minZoom={0.1}
       onlyRenderVisibleElements={nodes.length > 300}
+      onInit={(flow) => setZoomedOut(flow.getZoom() < DETAIL_ZOOM)}
+      onMove={(_, viewport) => {
+        const out = viewport.zoom < DETAIL_ZOOM;
+        if (out !== zoomedOut) setZoomedOut(out);
+      }}
+      className={zoomedOut ? 'pw-zoomed-out' : undefined}
       colorMode="light"
       aria-label="The run's flow graph"
     >

@@ -68,7 +68,12 @@ export function RunView({ runId, initialNodeId }: { runId: string; initialNodeId
           {tab === 'logs' && <RunLogs run={run} />}
         </div>
         {tab !== 'logs' && selected && (
-          <TaskPanel run={run} task={selected} onClose={() => setSelectedNodeId(null)} />
+          <TaskPanel
+            key={selected.nodeId}
+            run={run}
+            task={selected}
+            onClose={() => setSelectedNodeId(null)}
+          />
         )}
       </div>
     </div>

@@ -2,8 +2,9 @@ import superjson from 'superjson';
 import { isTerminalFlowState } from '@/server/engine/states';
 import { NotFoundError } from '@/server/errors';
 import { subscribeToRun } from '@/server/runs/live';
-import { getFlowRun } from '@/server/runs/queries';
+import { flowRunExists } from '@/server/runs/queries';
 import { runIdSchema } from '@/server/runs/schemas';
+import { getRunSummary, type RunSummary } from '@/server/runs/summary';
 import { getRuntime } from '@/server/runtime';
 
 export const dynamic = 'force-dynamic';
@@ -17,9 +18,13 @@ const HEARTBEAT_MS = 15_000;
 const BACKSTOP_MS = 5_000;
 
 /**
- * A run's live state as Server-Sent Events: `event: snapshot` with the run
- * as `runs.get` returns it (superjson), again after each change (coalesced),
- * until the run ends or the client goes away.
+ * A run's live state as Server-Sent Events (superjson data):
+ * `event: snapshot` — the run as `runs.summary` returns it — first, then
+ * `event: patch` after each change (coalesced): the run's own fields and
+ * only the tasks that changed since the last event on this connection, and
+ * a final `snapshot` when the run ends, after which the stream closes. A
+ * reconnect starts again with a snapshot, so nothing is lost with a dropped
+ * connection. Every event carries the summary's `seq` (see getRunSummary).
  */
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
@@ -37,6 +42,9 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   let sending = false;
   let dirty = false;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
+  /** Per task id: its summary as last sent on this connection. */
+  let sentTasks: Map<string, string> | undefined;
+  let sentHead = '';
   const encoder = new TextEncoder();
 
   const close = () => {
@@ -61,7 +69,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     }
   };
 
-  const sendSnapshot = async () => {
+  const sendUpdate = async () => {
     if (closed) return;
     if (sending) {
       dirty = true;
@@ -70,9 +78,10 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     sending = true;
     dirty = false;
     try {
-      const run = await getFlowRun(db, id);
+      const run = await getRunSummary(db, id);
       lastSentAt = Date.now();
-      write(`event: snapshot\ndata: ${superjson.stringify(run)}\n\n`);
+      const event = nextEvent(run);
+      if (event) write(event);
       if (isTerminalFlowState(run.state)) close();
     } catch (err) {
       if (err instanceof NotFoundError) close();
@@ -82,6 +91,21 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     }
     if (dirty) schedule();
   };
+  /** A snapshot (first and last), a patch of what changed, or nothing if nothing did. */
+  const nextEvent = (run: RunSummary): string | null => {
+    const { tasks, document: _document, ...head } = run;
+    const headText = JSON.stringify(head);
+    const taskTexts = new Map(tasks.map((t) => [t.id, JSON.stringify(t)]));
+    const first = sentTasks === undefined;
+    const changed = tasks.filter((t) => sentTasks?.get(t.id) !== taskTexts.get(t.id));
+    const headChanged = headText !== sentHead;
+    sentTasks = taskTexts;
+    sentHead = headText;
+    if (first || isTerminalFlowState(run.state))
+      return `event: snapshot\ndata: ${superjson.stringify(run)}\n\n`;
+    if (changed.length === 0 && !headChanged) return null;
+    return `event: patch\ndata: ${superjson.stringify({ head, tasks: changed })}\n\n`;
+  };
   const schedule = () => {
     if (closed || timers.coalesce) {
       dirty = true;
@@ -90,18 +114,15 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     const wait = Math.max(0, lastSentAt + COALESCE_MS - Date.now());
     timers.coalesce = setTimeout(() => {
       timers.coalesce = undefined;
-      void sendSnapshot();
+      void sendUpdate();
     }, wait);
   };
 
   // Subscribe before the first read so no change falls between them.
-  try {
-    unsubscribe = await subscribeToRun(id, schedule);
-    await getFlowRun(db, id);
-  } catch (err) {
-    unsubscribe?.();
-    if (err instanceof NotFoundError) return new Response('no such run', { status: 404 });
-    throw err;
+  unsubscribe = await subscribeToRun(id, schedule);
+  if (!(await flowRunExists(db, id))) {
+    unsubscribe();
+    return new Response('no such run', { status: 404 });
   }
 
   const stream = new ReadableStream<Uint8Array>({
@@ -111,7 +132,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
       timers.heartbeat = setInterval(() => write(': heartbeat\n\n'), HEARTBEAT_MS);
       timers.backstop = setInterval(schedule, BACKSTOP_MS);
       request.signal.addEventListener('abort', close);
-      void sendSnapshot();
+      void sendUpdate();
     },
     cancel: close,
   });
