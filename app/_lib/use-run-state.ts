@@ -8,7 +8,7 @@ import { applyPatch, mergeSummary, type RunSummary, type RunSummaryPatch } from 
 import { useTRPC } from './trpc';
 
 const POLL_MS = 300;
-/** While the stream works: a backstop read this often. */
+/** While the stream works: a backstop check this often. */
 const SAFETY_POLL_MS = 2000;
 /** Consecutive stream errors (without a snapshot between) before falling back to polling. */
 const MAX_STREAM_ERRORS = 3;
@@ -17,8 +17,8 @@ const MAX_STREAM_ERRORS = 3;
  * A flow run's summary (`runs.summary`: states, attempts, timings — no
  * outputs), kept fresh until it ends. Follows `/api/runs/<id>/events`
  * (Server-Sent Events: a snapshot, then patches with only the tasks that
- * changed) and merges each into the `runs.summary` query cache; if the
- * stream keeps failing, polls `runs.summary` every 300 ms instead. Every
+ * changed) and merges each into the `runs.summary` query cache; a cheap
+ * `runs.progress` poll re-reads the summary whenever the page is behind. Every
  * update goes through `mergeSummary`/`applyPatch`: unchanged tasks keep
  * their objects (memoized nodes stay put) and an older read never replaces
  * a newer one. The one place that knows how run updates arrive.
@@ -66,24 +66,42 @@ export function useRunState(runId: string | null) {
     trpc.runs.summary.queryOptions(
       { id: runId ?? '' },
       {
-        // The stream fills the cache; a slow safety poll (fast once the
-        // stream has failed) guarantees the page reaches the final state
-        // even if an event is lost; a poll answer older than what the
-        // stream already showed is dropped by mergeSummary (by `seq`).
         enabled: runId !== null,
+        // Kept fresh by the stream, or re-read when the progress poll below
+        // says it is behind; an answer older than what the stream already
+        // showed is dropped by mergeSummary (by `seq`).
+        staleTime: Number.POSITIVE_INFINITY,
         structuralSharing: (current, incoming) =>
           mergeSummary(current as RunSummary | undefined, incoming as RunSummary),
+      },
+    ),
+  );
+  const summary = query.data;
+  const ended = summary !== undefined && isTerminalFlowState(summary.state);
+  // The backstop: a cheap read of the run's state-change count every 2 s
+  // (every 300 ms once the stream has failed). If the page is behind — an
+  // event was lost, the stream is stuck — the summary is read again, so the
+  // page always reaches the final state.
+  const progress = useQuery(
+    trpc.runs.progress.queryOptions(
+      { id: runId ?? '' },
+      {
+        enabled: runId !== null && summary !== undefined && !ended,
         staleTime: 0,
-        refetchInterval: (q) => {
-          const state = q.state.data?.state;
-          if (state && isTerminalFlowState(state)) return false;
-          return polling ? POLL_MS : SAFETY_POLL_MS;
-        },
+        refetchInterval: polling ? POLL_MS : SAFETY_POLL_MS,
         refetchIntervalInBackground: true,
       },
     ),
   );
-  return runId === null ? undefined : query.data;
+  const refetchSummary = query.refetch;
+  const behind =
+    progress.data !== undefined && summary !== undefined && progress.data.seq > summary.seq;
+  const checkedAt = progress.dataUpdatedAt;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: each poll answer re-checks (a failed re-read is retried)
+  useEffect(() => {
+    if (behind) void refetchSummary();
+  }, [behind, checkedAt, refetchSummary]);
+  return runId === null ? undefined : summary;
 }
 
 export type RunDetail = NonNullable<ReturnType<typeof useRunState>>;

@@ -137,3 +137,20 @@ export interface TaskSummary {
 export type RunSummary = Awaited<ReturnType<typeof getRunSummary>>;
 /** The run-level part of a summary: what a patch carries besides its changed tasks. */
 export type RunSummaryHead = Omit<RunSummary, 'tasks' | 'document'>;
+
+/**
+ * How far a run has got, in one cheap read: its state and `seq` (state
+ * changes so far). A page holding a summary polls this as a backstop and
+ * re-reads the summary only when it is behind.
+ */
+export async function getRunProgress(db: DbOrTx, id: string) {
+  const [row] = await db
+    .select({
+      state: flowRuns.state,
+      seq: sql<number>`(select count(*)::int from ${runTransitions} where ${runTransitions.flowRunId} = ${flowRuns.id})`,
+    })
+    .from(flowRuns)
+    .where(eq(flowRuns.id, id));
+  if (!row) throw new NotFoundError('Run', id);
+  return row;
+}

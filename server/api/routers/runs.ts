@@ -23,7 +23,7 @@ import {
   startRunInput,
   taskRunInput,
 } from '@/server/runs/schemas';
-import { getRunSummary } from '@/server/runs/summary';
+import { getRunProgress, getRunSummary } from '@/server/runs/summary';
 import { getTaskDetail, getTaskValue } from '@/server/runs/task-detail';
 import { engineDeps } from '@/server/worker';
 
@@ -40,6 +40,10 @@ export const runsRouter = createTRPCRouter({
   summary: publicProcedure
     .input(byId)
     .query(({ ctx, input }) => getRunSummary(ctx.runtime.db, input.id)),
+  /** A run's state and count of state changes: the live page's cheap backstop poll. */
+  progress: publicProcedure
+    .input(byId)
+    .query(({ ctx, input }) => getRunProgress(ctx.runtime.db, input.id)),
   /** One task in full for its panel (big values are left for `taskValue`). */
   task: publicProcedure
     .input(runTaskInput)

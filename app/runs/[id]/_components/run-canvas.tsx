@@ -4,12 +4,24 @@ import {
   Background,
   BackgroundVariant,
   Controls,
+  Handle,
   type Node,
   type NodeProps,
   type NodeTypes,
+  Position,
   ReactFlow,
 } from '@xyflow/react';
-import { type HTMLAttributes, memo, useMemo, useRef, useState } from 'react';
+import {
+  createContext,
+  type HTMLAttributes,
+  memo,
+  useContext,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
+import { cn } from '@/app/_lib/cn';
 import { elapsedMs, formatDuration } from '@/app/_lib/format-duration';
 import type { RunDetail } from '@/app/_lib/use-run-state';
 import { type TaskNodeData, toCanvasGraph } from '@/app/flows/[id]/_components/canvas-graph';
@@ -29,9 +41,65 @@ type RunTaskNodeData = TaskNodeData & {
 };
 type RunCanvasNode = Node<RunTaskNodeData, 'runTask'>;
 
+/** Whether the canvas is zoomed out past reading: nodes are drawn as blocks. */
+const ZoomedOutContext = createContext(false);
+
+const blockColours: Partial<Record<TaskRunState, string>> = {
+  running: 'border-sky-400 bg-sky-100',
+  retrying: 'border-amber-400 bg-amber-100',
+  completed: 'border-emerald-400 bg-emerald-100',
+  cached: 'border-teal-400 bg-teal-100',
+  failed: 'border-red-400 bg-red-100',
+  timedout: 'border-red-400 bg-red-100',
+  skipped: 'border-slate-200 bg-slate-50 opacity-60',
+  cancelled: 'border-slate-300 bg-slate-100',
+};
+
+/**
+ * A task too small to read: one block coloured by state, with the same
+ * handles as the card so edges still attach. A 1,000-node run fits on
+ * screen only at this zoom, and blocks cost a tenth of the cards' DOM.
+ */
+function RunTaskBlock({ data, selected }: { data: RunTaskNodeData; selected: boolean }) {
+  return (
+    <div
+      className={cn(
+        'relative h-20 w-60 rounded-lg border-4',
+        (data.state && blockColours[data.state]) ?? 'border-indigo-300 bg-indigo-50',
+        selected && 'outline-4 outline-offset-4 outline-indigo-500',
+      )}
+      title={`${data.name ?? data.nodeId}: ${data.state ?? 'not started'}`}
+      data-task-block
+    >
+      <Handle type="target" position={Position.Left} isConnectable={false} />
+      {data.outputs.length > 0 ? (
+        data.outputs.map((output, i) => (
+          <Handle
+            key={output}
+            type="source"
+            id={output}
+            position={Position.Right}
+            isConnectable={false}
+            style={{ top: `${((i + 1) / (data.outputs.length + 1)) * 100}%` }}
+          />
+        ))
+      ) : (
+        <Handle type="source" position={Position.Right} isConnectable={false} />
+      )}
+    </div>
+  );
+}
+
 /** A task of the run: the editor's card, ringed by its state, with attempt, duration and cache badges. */
 const RunTaskNode = memo(function RunTaskNode({ data, selected }: NodeProps<RunCanvasNode>) {
+  const zoomedOut = useContext(ZoomedOutContext);
   const style = data.state ? runStateStyles[data.state] : undefined;
+  if (zoomedOut)
+    return (
+      <div data-state={data.state} className="cursor-pointer">
+        <RunTaskBlock data={data} selected={selected} />
+      </div>
+    );
   return (
     <div data-state={data.state} className="cursor-pointer">
       <TaskNodeCard
@@ -88,8 +156,44 @@ const RunTaskNode = memo(function RunTaskNode({ data, selected }: NodeProps<RunC
 
 const nodeTypes = { runTask: RunTaskNode } satisfies NodeTypes;
 
-/** Below this zoom text is unreadable: nodes are drawn as plain blocks coloured by state (globals.css). */
+/** Below this zoom text is unreadable: nodes are drawn as plain blocks coloured by state. */
 const DETAIL_ZOOM = 0.45;
+/** From this many nodes: only visible nodes are rendered, and the first viewport is computed. */
+const BIG_GRAPH = 300;
+/** A card's size on the canvas (w-60, and about its height), for the computed first viewport. */
+const CARD = { width: 240, height: 96 };
+
+/** The viewport that shows every node with a margin (what fitView would give, without measuring). */
+function fitViewport(
+  nodes: readonly { position: { x: number; y: number } }[],
+  size: { width: number; height: number },
+) {
+  let [minX, minY, maxX, maxY] = [
+    Number.POSITIVE_INFINITY,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+  ];
+  for (const { position } of nodes) {
+    minX = Math.min(minX, position.x);
+    minY = Math.min(minY, position.y);
+    maxX = Math.max(maxX, position.x + CARD.width);
+    maxY = Math.max(maxY, position.y + CARD.height);
+  }
+  const margin = 1.1;
+  const zoom = Math.min(
+    1.1,
+    Math.max(
+      0.05,
+      Math.min(size.width / ((maxX - minX) * margin), size.height / ((maxY - minY) * margin)),
+    ),
+  );
+  return {
+    zoom,
+    x: size.width / 2 - ((minX + maxX) / 2) * zoom,
+    y: size.height / 2 - ((minY + maxY) / 2) * zoom,
+  };
+}
 
 type TaskSummary = RunDetail['tasks'][number];
 type BaseNode = ReturnType<typeof toCanvasGraph>['nodes'][number];
@@ -156,34 +260,53 @@ export function RunCanvas({
     built.current = next;
     return list;
   }, [graph, run.tasks, selectedNodeId]);
+  // A big graph opens at a viewport computed from the node positions (no
+  // wait for 1,000 nodes to be measured before fitting), and already knows
+  // whether it is zoomed out, so its first render draws blocks, not cards.
+  const frame = useRef<HTMLDivElement>(null);
+  const [size, setSize] = useState<{ width: number; height: number } | null>(null);
+  useLayoutEffect(() => {
+    const el = frame.current;
+    if (el) setSize({ width: el.clientWidth, height: el.clientHeight });
+  }, []);
+  const big = graph.nodes.length > BIG_GRAPH;
+  const initialViewport = useMemo(
+    () => (big && size ? fitViewport(graph.nodes, size) : undefined),
+    [big, graph.nodes, size],
+  );
   // A boolean, so zooming re-renders only when it crosses the threshold.
-  const [zoomedOut, setZoomedOut] = useState(false);
+  const [zoomedOut, setZoomedOut] = useState<boolean | null>(null);
+  const blocks = zoomedOut ?? (initialViewport ? initialViewport.zoom < DETAIL_ZOOM : false);
+  if (big && !size) return <div ref={frame} className="h-full w-full" />;
   return (
-    <ReactFlow<RunCanvasNode>
-      nodes={nodes}
-      edges={graph.edges}
-      nodeTypes={nodeTypes}
-      nodesDraggable={false}
-      nodesConnectable={false}
-      edgesFocusable={false}
-      elementsSelectable
-      onNodeClick={(_, node) => onSelect(node.id)}
-      onPaneClick={() => onSelect(null)}
-      fitView
-      fitViewOptions={{ padding: 0.25, maxZoom: 1.1 }}
-      minZoom={0.1}
-      onlyRenderVisibleElements={nodes.length > 300}
-      onInit={(flow) => setZoomedOut(flow.getZoom() < DETAIL_ZOOM)}
-      onMove={(_, viewport) => {
-        const out = viewport.zoom < DETAIL_ZOOM;
-        if (out !== zoomedOut) setZoomedOut(out);
-      }}
-      className={zoomedOut ? 'pw-zoomed-out' : undefined}
-      colorMode="light"
-      aria-label="The run's flow graph"
-    >
-      <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
-      <Controls showInteractive={false} position="bottom-left" />
-    </ReactFlow>
+    <ZoomedOutContext value={blocks}>
+      <ReactFlow<RunCanvasNode>
+        nodes={nodes}
+        edges={graph.edges}
+        nodeTypes={nodeTypes}
+        nodesDraggable={false}
+        nodesConnectable={false}
+        edgesFocusable={false}
+        elementsSelectable
+        onNodeClick={(_, node) => onSelect(node.id)}
+        onPaneClick={() => onSelect(null)}
+        fitView={!initialViewport}
+        fitViewOptions={{ padding: 0.25, maxZoom: 1.1 }}
+        defaultViewport={initialViewport}
+        minZoom={0.05}
+        onlyRenderVisibleElements={big}
+        onInit={(flow) => setZoomedOut(flow.getZoom() < DETAIL_ZOOM)}
+        onMove={(_, viewport) => {
+          const out = viewport.zoom < DETAIL_ZOOM;
+          if (out !== blocks) setZoomedOut(out);
+        }}
+        className={blocks ? 'pw-zoomed-out' : undefined}
+        colorMode="light"
+        aria-label="The run's flow graph"
+      >
+        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
+        <Controls showInteractive={false} position="bottom-left" />
+      </ReactFlow>
+    </ZoomedOutContext>
   );
 }
