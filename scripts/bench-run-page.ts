@@ -15,6 +15,8 @@
  *   p95 / worst (target p95 ≤ 33 ms), and how long after the last commit the
  *   page showed it.
  *
+ * `--profile` also prints the page's hottest functions during the stream.
+ *
  * The app runs without a worker (PIPEWRIGHT_WORKER=0) so the state changes
  * are the bench's alone and nothing else competes for the two cores. It
  * boots its own embedded PostgreSQL in a temp directory (or uses
@@ -70,6 +72,31 @@ function layeredFlow(): FlowDocument {
   return { version: 1, name: `Run page bench ${Date.now()}`, nodes, edges: unique };
 }
 
+interface CpuProfile {
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  }[];
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** The 25 functions with the most self time in a CPU profile. */
+function printProfile(profile: CpuProfile) {
+  const byNode = new Map<number, number>();
+  profile.samples?.forEach((id, i) => {
+    byNode.set(id, (byNode.get(id) ?? 0) + (profile.timeDeltas?.[i] ?? 0) / 1000);
+  });
+  const self = new Map<string, number>();
+  for (const n of profile.nodes) {
+    const f = n.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').at(-1)}:${f.lineNumber}:${f.columnNumber}`;
+    self.set(key, (self.get(key) ?? 0) + (byNode.get(n.id) ?? 0));
+  }
+  for (const [key, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25))
+    console.log(`  ${ms.toFixed(0).padStart(6)} ms  ${key}`);
+}
+
 function percentile(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
@@ -117,9 +144,29 @@ async function main() {
     await page.goto(pageUrl);
     await page.locator('.react-flow__node[data-state]').first().waitFor({ timeout: 60_000 });
 
+    // Main-thread time the page spends (CPU, not wall clock: a busy machine
+    // stretches frames, but not the work each update costs).
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const busy = async () => {
+      const { metrics } = await cdp.send('Performance.getMetrics');
+      const get = (name: string) => (metrics.find((m) => m.name === name)?.value ?? 0) * 1000;
+      return {
+        task: get('TaskDuration'),
+        script: get('ScriptDuration'),
+        layout: get('LayoutDuration') + get('RecalcStyleDuration'),
+      };
+    };
     const loads: number[] = [];
+    let renderBusy = { task: 0, script: 0, layout: 0 };
     let rendered = 0;
+    const profiling = process.argv.includes('--profile');
     for (let i = 0; i < 3; i++) {
+      const before = await busy();
+      if (profiling && i === 2) {
+        await cdp.send('Profiler.enable');
+        await cdp.send('Profiler.start');
+      }
       await page.goto(pageUrl, { waitUntil: 'commit' });
       const result = await page.waitForFunction(
         (): unknown => {
@@ -139,12 +186,28 @@ async function main() {
         { polling: 'raf', timeout: 60_000 },
       );
       const value = (await result.jsonValue()) as { at: number; count: number };
+      if (profiling && i === 2) {
+        const { profile } = await cdp.send('Profiler.stop');
+        console.log('hottest functions during the last load (self time):');
+        printProfile(profile);
+      }
       loads.push(value.at);
       rendered = value.count;
+      // The counters restart with each new document (or not, across a
+      // same-process navigation): take what the load itself added.
+      const after = await busy();
+      const base = after.task >= before.task ? before : { task: 0, script: 0, layout: 0 };
+      renderBusy = {
+        task: after.task - base.task,
+        script: after.script - base.script,
+        layout: after.layout - base.layout,
+      };
     }
     loads.sort((a, b) => a - b);
     // The event stream is open (its first snapshot drew the page) before changes start.
     await page.waitForTimeout(500);
+
+    const busyBefore = await busy();
 
     // A string, not a function: tsx would wrap named inner functions in a helper the page lacks.
     await page.evaluate(`(() => {
@@ -166,6 +229,11 @@ async function main() {
       changes.push({ nodeId: order[step]!, to: 'running' });
       if (step >= WAVE && changes.length < UPDATES)
         changes.push({ nodeId: order[step - WAVE]!, to: 'completed' });
+    }
+    // --profile: a CPU profile of the page during the stream, top functions by self time.
+    if (profiling) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.start');
     }
     const streamStart = performance.now();
     for (const change of changes) {
@@ -210,6 +278,12 @@ async function main() {
       .locator(`.react-flow__node[data-id="${last.nodeId}"][data-state="${last.to}"]`)
       .waitFor({ timeout: 30_000 });
     const shown = performance.now();
+    const busyAfter = await busy();
+    if (profiling) {
+      const { profile } = await cdp.send('Profiler.stop');
+      console.log('hottest functions during the stream (self time):');
+      printProfile(profile);
+    }
     const frames = ((await page.evaluate('(window.__stop = true, window.__frames)')) as number[])
       .slice(1)
       .sort((a, b) => a - b);
@@ -235,10 +309,16 @@ async function main() {
       `first render (navigation → every node drawn with its data-state): best ${fmt(loads[0]!)}, median ${fmt(median)} of ${loads.length} loads — target ≤ 1500 ms ${median <= 1500 ? '✔' : '✖'}`,
     );
     console.log(
+      `  main thread for the last load: ${fmt(renderBusy.task)} busy (script ${fmt(renderBusy.script)}, style and layout ${fmt(renderBusy.layout)})`,
+    );
+    console.log(
       `frame time while ${changes.length} state changes stream in over ${((committed - streamStart) / 1000).toFixed(1)} s (${frames.length} frames): p50 ${fmt(percentile(frames, 50))}, p95 ${fmt(p95)}, worst ${fmt(frames.at(-1) ?? Number.NaN)} — target p95 ≤ 33 ms ${p95 <= 33 ? '✔' : '✖'}`,
     );
     console.log(
       `last change committed → shown on the page: ${fmt(shown - committed)}; node states at the end: ${JSON.stringify(states)}`,
+    );
+    console.log(
+      `page main thread during the stream: ${fmt(busyAfter.task - busyBefore.task)} busy in all (script ${fmt(busyAfter.script - busyBefore.script)}, style and layout ${fmt(busyAfter.layout - busyBefore.layout)}) over ${((shown - streamStart) / 1000).toFixed(1)} s; machine load average ${os.loadavg()[0]!.toFixed(1)}`,
     );
     await context.close();
   } finally {

@@ -23,7 +23,7 @@ const MAX_STREAM_ERRORS = 3;
  * their objects (memoized nodes stay put) and an older read never replaces
  * a newer one. The one place that knows how run updates arrive.
  */
-export function useRunState(runId: string | null) {
+export function useRunState(runId: string | null, initialSummary?: RunSummary) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [polling, setPolling] = useState(false);
@@ -34,7 +34,12 @@ export function useRunState(runId: string | null) {
       return;
     }
     const queryKey = trpc.runs.summary.queryKey({ id: runId });
-    const source = new EventSource(`/api/runs/${encodeURIComponent(runId)}/events`);
+    // A page that already holds the current summary (the server rendered it)
+    // says so, and the stream starts with patches instead of resending it.
+    const known = queryClient.getQueryData(queryKey);
+    const source = new EventSource(
+      `/api/runs/${encodeURIComponent(runId)}/events${known ? `?digest=${encodeURIComponent(known.digest)}` : ''}`,
+    );
     let errors = 0;
     let ended = false;
     source.addEventListener('snapshot', (event) => {
@@ -67,6 +72,8 @@ export function useRunState(runId: string | null) {
       { id: runId ?? '' },
       {
         enabled: runId !== null,
+        // The run page renders the server's summary at once (no fetch to wait for).
+        initialData: initialSummary?.id === runId ? initialSummary : undefined,
         // Kept fresh by the stream, or re-read when the progress poll below
         // says it is behind; an answer older than what the stream already
         // showed is dropped by mergeSummary (by `seq`).

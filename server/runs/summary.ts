@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { and, asc, count, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { flowRuns, flows, flowVersions, runTransitions, taskAttempts, taskRuns } from '@/db/schema';
@@ -71,24 +72,36 @@ export async function getRunSummary(db: DbOrTx, id: string) {
       }
       const order = new Map(row.document.nodes.map((n, i) => [n.id, i]));
       tasks.sort((a, b) => (order.get(a.nodeId) ?? 0) - (order.get(b.nodeId) ?? 0));
-      return {
+      const head = {
         ...row.run,
         flowName: row.flowName,
         version: row.version,
-        document: row.document,
         /**
          * How many state changes this snapshot has seen (run_transitions of
          * the run, read in the same snapshot). It only grows, so a reader
          * holding two summaries keeps the one with the larger `seq`.
          */
         seq: row.seq,
-        tasks: tasks.map(
-          (t): TaskSummary => ({
-            ...t,
-            attempts: attemptsByTask.get(t.id) ?? [],
-            items: items.get(t.id) ?? null,
-          }),
-        ),
+      };
+      const summaryTasks = tasks.map(
+        (t): TaskSummary => ({
+          ...t,
+          attempts: attemptsByTask.get(t.id) ?? [],
+          items: items.get(t.id) ?? null,
+        }),
+      );
+      return {
+        ...head,
+        /**
+         * A hash of everything in this summary but the (immutable) document:
+         * a reader that already holds a summary with this digest holds
+         * exactly this one (the event stream skips its first snapshot then).
+         */
+        digest: createHash('sha1')
+          .update(JSON.stringify([head, summaryTasks]))
+          .digest('base64url'),
+        document: row.document,
+        tasks: summaryTasks,
       };
     },
     { isolationLevel: 'repeatable read', accessMode: 'read only' },

@@ -4,17 +4,20 @@ import {
   Background,
   BackgroundVariant,
   Controls,
+  type Edge,
   Handle,
   type Node,
   type NodeProps,
   type NodeTypes,
   Position,
   ReactFlow,
+  type ReactFlowInstance,
+  type Viewport,
 } from '@xyflow/react';
 import {
   createContext,
-  type HTMLAttributes,
   memo,
+  useCallback,
   useContext,
   useLayoutEffect,
   useMemo,
@@ -30,15 +33,10 @@ import { TaskNodeCard } from '@/app/flows/[id]/_components/task-node';
 import type { TaskRunState } from '@/server/engine/states';
 import { builtinCatalog } from '@/server/tasks/catalog';
 import { CachedFromLink } from './cached-from-link';
+import { TaskStateContext, TaskStateStore, useTaskSummary } from './task-state-store';
 
-type RunTaskNodeData = TaskNodeData & {
-  state: TaskRunState | undefined;
-  reason: string | null;
-  attempt: number;
-  durationMs: number | null;
-  cachedFromTaskRunId: string | null;
-  items: { total: number; byState: Partial<Record<string, number>> } | null;
-};
+/** A node's static part; its live state comes from the TaskStateStore. */
+type RunTaskNodeData = TaskNodeData;
 type RunCanvasNode = Node<RunTaskNodeData, 'runTask'>;
 
 /** Whether the canvas is zoomed out past reading: nodes are drawn as blocks. */
@@ -60,15 +58,23 @@ const blockColours: Partial<Record<TaskRunState, string>> = {
  * handles as the card so edges still attach. A 1,000-node run fits on
  * screen only at this zoom, and blocks cost a tenth of the cards' DOM.
  */
-function RunTaskBlock({ data, selected }: { data: RunTaskNodeData; selected: boolean }) {
+function RunTaskBlock({
+  data,
+  state,
+  selected,
+}: {
+  data: RunTaskNodeData;
+  state: TaskRunState | undefined;
+  selected: boolean;
+}) {
   return (
     <div
       className={cn(
         'relative h-20 w-60 rounded-lg border-4',
-        (data.state && blockColours[data.state]) ?? 'border-indigo-300 bg-indigo-50',
+        (state && blockColours[state]) ?? 'border-indigo-300 bg-indigo-50',
         selected && 'outline-4 outline-offset-4 outline-indigo-500',
       )}
-      title={`${data.name ?? data.nodeId}: ${data.state ?? 'not started'}`}
+      title={`${data.name ?? data.nodeId}: ${state ?? 'not started'}`}
       data-task-block
     >
       <Handle type="target" position={Position.Left} isConnectable={false} />
@@ -93,15 +99,30 @@ function RunTaskBlock({ data, selected }: { data: RunTaskNodeData; selected: boo
 /** A task of the run: the editor's card, ringed by its state, with attempt, duration and cache badges. */
 const RunTaskNode = memo(function RunTaskNode({ data, selected }: NodeProps<RunCanvasNode>) {
   const zoomedOut = useContext(ZoomedOutContext);
-  const style = data.state ? runStateStyles[data.state] : undefined;
+  const task = useTaskSummary(data.nodeId);
+  const state = task?.state;
+  const style = state ? runStateStyles[state] : undefined;
+  const ref = useRef<HTMLDivElement>(null);
+  // The `data-state` hook sits on React Flow's own node element; set here
+  // (not through the node object) so a state change never goes through
+  // React Flow's store.
+  useLayoutEffect(() => {
+    const wrapper = ref.current?.closest('.react-flow__node');
+    if (!wrapper) return;
+    if (state) wrapper.setAttribute('data-state', state);
+    else wrapper.removeAttribute('data-state');
+  }, [state]);
   if (zoomedOut)
     return (
-      <div data-state={data.state} className="cursor-pointer">
-        <RunTaskBlock data={data} selected={selected} />
+      <div ref={ref} data-state={state} className="cursor-pointer">
+        <RunTaskBlock data={data} state={state} selected={selected} />
       </div>
     );
+  const attempt = task?.attempt ?? 0;
+  const durationMs = task ? elapsedMs(task.startedAt, task.endedAt) : null;
+  const items = task?.items ?? null;
   return (
-    <div data-state={data.state} className="cursor-pointer">
+    <div ref={ref} data-state={state} className="cursor-pointer">
       <TaskNodeCard
         nodeId={data.nodeId}
         name={data.name}
@@ -115,12 +136,12 @@ const RunTaskNode = memo(function RunTaskNode({ data, selected }: NodeProps<RunC
         badge={
           <div
             className="absolute -top-2.5 right-2 z-10 flex items-center gap-1"
-            title={data.reason ?? style?.label}
+            title={task?.stateReason ?? style?.label}
             data-testid="node-run-state"
           >
-            {data.cachedFromTaskRunId && (
+            {task?.cachedFromTaskRunId && (
               <span className="nodrag nopan">
-                <CachedFromLink taskRunId={data.cachedFromTaskRunId} compact />
+                <CachedFromLink taskRunId={task.cachedFromTaskRunId} compact />
               </span>
             )}
             {style && (
@@ -128,9 +149,9 @@ const RunTaskNode = memo(function RunTaskNode({ data, selected }: NodeProps<RunC
                 className={`flex items-center gap-1 rounded-full px-2 py-0.5 text-[11px] font-medium ring-1 ring-inset ${style.pill}`}
               >
                 {style.label}
-                {data.attempt > 1 && (
+                {attempt > 1 && (
                   <span className="tabular-nums opacity-75" data-testid="node-attempt">
-                    · try {data.attempt}
+                    · try {attempt}
                   </span>
                 )}
               </span>
@@ -138,14 +159,14 @@ const RunTaskNode = memo(function RunTaskNode({ data, selected }: NodeProps<RunC
           </div>
         }
       />
-      {(data.durationMs !== null || data.items) && (
+      {(durationMs !== null || items) && (
         <div className="mt-1 flex gap-2 px-1 text-[11px] text-slate-500 tabular-nums">
-          {data.durationMs !== null && (
-            <span data-testid="node-duration">{formatDuration(data.durationMs)}</span>
+          {durationMs !== null && (
+            <span data-testid="node-duration">{formatDuration(durationMs)}</span>
           )}
-          {data.items && (
+          {items && (
             <span data-testid="node-items">
-              {data.items.byState.completed ?? 0}/{data.items.total} items
+              {items.byState.completed ?? 0}/{items.total} items
             </span>
           )}
         </div>
@@ -195,34 +216,7 @@ function fitViewport(
   };
 }
 
-type TaskSummary = RunDetail['tasks'][number];
 type BaseNode = ReturnType<typeof toCanvasGraph>['nodes'][number];
-interface BuiltNode {
-  base: BaseNode;
-  task: TaskSummary | undefined;
-  selected: boolean;
-  node: RunCanvasNode;
-}
-
-function runNode(base: BaseNode, task: TaskSummary | undefined, selected: boolean): RunCanvasNode {
-  const state = task?.state;
-  return {
-    ...base,
-    type: 'runTask',
-    selected,
-    domAttributes: { 'data-state': state } as HTMLAttributes<HTMLDivElement>,
-    data: {
-      ...base.data,
-      state,
-      reason: task?.stateReason ?? null,
-      attempt: task?.attempt ?? 0,
-      durationMs: task ? elapsedMs(task.startedAt, task.endedAt) : null,
-      cachedFromTaskRunId: task?.cachedFromTaskRunId ?? null,
-      items: task?.items ?? null,
-    },
-  };
-}
-
 /**
  * The exact flow version that ran, read-only, each task coloured by its
  * state. Clicking a task selects it (the page opens its panel).
@@ -237,29 +231,29 @@ export function RunCanvas({
   onSelect(nodeId: string | null): void;
 }) {
   const graph = useMemo(() => toCanvasGraph(run.document, builtinCatalog), [run.document]);
-  // Node objects are kept from one update to the next unless their task (or
-  // selection) changed: the summary shares unchanged task objects, React
-  // Flow reuses the internals of an identical node, and the memoized node
-  // component re-renders only for the few tasks that moved.
-  const built = useRef(new Map<string, BuiltNode>());
+  // Task states go to the nodes through their own store, not through
+  // React Flow: the node objects below change only with the selection.
+  const [store] = useState(() => {
+    const initial = new TaskStateStore();
+    initial.update(run.tasks);
+    return initial;
+  });
+  useLayoutEffect(() => store.update(run.tasks), [store, run.tasks]);
+  const built = useRef(new Map<BaseNode, RunCanvasNode>());
   const nodes = useMemo(() => {
-    const tasks = new Map(run.tasks.map((t) => [t.nodeId, t]));
     const previous = built.current;
-    const next = new Map<string, BuiltNode>();
+    const next = new Map<BaseNode, RunCanvasNode>();
     const list = graph.nodes.map((base): RunCanvasNode => {
-      const task = tasks.get(base.id);
       const selected = base.id === selectedNodeId;
-      const old = previous.get(base.id);
-      const entry =
-        old && old.base === base && old.task === task && old.selected === selected
-          ? old
-          : { base, task, selected, node: runNode(base, task, selected) };
-      next.set(base.id, entry);
-      return entry.node;
+      const old = previous.get(base);
+      const node =
+        old && old.selected === selected ? old : { ...base, type: 'runTask' as const, selected };
+      next.set(base, node);
+      return node;
     });
     built.current = next;
     return list;
-  }, [graph, run.tasks, selectedNodeId]);
+  }, [graph, selectedNodeId]);
   // A big graph opens at a viewport computed from the node positions (no
   // wait for 1,000 nodes to be measured before fitting), and already knows
   // whether it is zoomed out, so its first render draws blocks, not cards.
@@ -279,34 +273,89 @@ export function RunCanvas({
   const blocks = zoomedOut ?? (initialViewport ? initialViewport.zoom < DETAIL_ZOOM : false);
   if (big && !size) return <div ref={frame} className="h-full w-full" />;
   return (
-    <ZoomedOutContext value={blocks}>
-      <ReactFlow<RunCanvasNode>
-        nodes={nodes}
-        edges={graph.edges}
-        nodeTypes={nodeTypes}
-        nodesDraggable={false}
-        nodesConnectable={false}
-        edgesFocusable={false}
-        elementsSelectable
-        onNodeClick={(_, node) => onSelect(node.id)}
-        onPaneClick={() => onSelect(null)}
-        fitView={!initialViewport}
-        fitViewOptions={{ padding: 0.25, maxZoom: 1.1 }}
-        defaultViewport={initialViewport}
-        minZoom={0.05}
-        onlyRenderVisibleElements={big}
-        onInit={(flow) => setZoomedOut(flow.getZoom() < DETAIL_ZOOM)}
-        onMove={(_, viewport) => {
-          const out = viewport.zoom < DETAIL_ZOOM;
-          if (out !== blocks) setZoomedOut(out);
-        }}
-        className={blocks ? 'pw-zoomed-out' : undefined}
-        colorMode="light"
-        aria-label="The run's flow graph"
-      >
-        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
-        <Controls showInteractive={false} position="bottom-left" />
-      </ReactFlow>
-    </ZoomedOutContext>
+    <TaskStateContext value={store}>
+      <ZoomedOutContext value={blocks}>
+        <RunFlow
+          nodes={nodes}
+          edges={graph.edges}
+          initialViewport={initialViewport}
+          blocks={blocks}
+          onZoomedOut={setZoomedOut}
+          onSelect={onSelect}
+        />
+      </ZoomedOutContext>
+    </TaskStateContext>
   );
 }
+
+const fitViewOptions = { padding: 0.25, maxZoom: 1.1 };
+/** Edges here are only drawn, never clicked: no invisible wide path beside each one. */
+const defaultEdgeOptions = { interactionWidth: 0 };
+
+/**
+ * React Flow itself, memoized with stable props: a task update re-renders
+ * RunCanvas (to feed the task store) but not this, since any prop React
+ * Flow sees change is a store update that re-runs every node's, handle's
+ * and edge's selectors.
+ */
+const RunFlow = memo(function RunFlow({
+  nodes,
+  edges,
+  initialViewport,
+  blocks,
+  onZoomedOut,
+  onSelect,
+}: {
+  nodes: RunCanvasNode[];
+  edges: Edge[];
+  initialViewport: Viewport | undefined;
+  blocks: boolean;
+  onZoomedOut(zoomedOut: boolean): void;
+  onSelect(nodeId: string | null): void;
+}) {
+  const blocksNow = useRef(blocks);
+  blocksNow.current = blocks;
+  const onNodeClick = useCallback(
+    (_: unknown, node: RunCanvasNode) => onSelect(node.id),
+    [onSelect],
+  );
+  const onPaneClick = useCallback(() => onSelect(null), [onSelect]);
+  const onInit = useCallback(
+    (flow: ReactFlowInstance<RunCanvasNode>) => onZoomedOut(flow.getZoom() < DETAIL_ZOOM),
+    [onZoomedOut],
+  );
+  const onMove = useCallback(
+    (_: unknown, viewport: Viewport) => {
+      const out = viewport.zoom < DETAIL_ZOOM;
+      if (out !== blocksNow.current) onZoomedOut(out);
+    },
+    [onZoomedOut],
+  );
+  return (
+    <ReactFlow<RunCanvasNode>
+      nodes={nodes}
+      edges={edges}
+      nodeTypes={nodeTypes}
+      nodesDraggable={false}
+      nodesConnectable={false}
+      edgesFocusable={false}
+      defaultEdgeOptions={defaultEdgeOptions}
+      elementsSelectable
+      onNodeClick={onNodeClick}
+      onPaneClick={onPaneClick}
+      fitView={!initialViewport}
+      fitViewOptions={fitViewOptions}
+      defaultViewport={initialViewport}
+      minZoom={0.05}
+      onlyRenderVisibleElements={nodes.length > BIG_GRAPH}
+      onInit={onInit}
+      onMove={onMove}
+      className={blocks ? 'pw-zoomed-out' : undefined}
+      colorMode="light"
+      aria-label="The run's flow graph"
+    >
+      <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
+      <Controls showInteractive={false} position="bottom-left" />
+    </ReactFlow>
+  );
+});

@@ -19,7 +19,8 @@ const BACKSTOP_MS = 5_000;
 
 /**
  * A run's live state as Server-Sent Events (superjson data):
- * `event: snapshot` — the run as `runs.summary` returns it — first, then
+ * `event: snapshot` — the run as `runs.summary` returns it — first (unless
+ * `?digest=` shows the client already holds exactly that summary), then
  * `event: patch` after each change (coalesced): the run's own fields and
  * only the tasks that changed since the last event on this connection, and
  * a final `snapshot` when the run ends, after which the stream closes. A
@@ -45,6 +46,8 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   /** Per task id: its summary as last sent on this connection. */
   let sentTasks: Map<string, string> | undefined;
   let sentHead = '';
+  /** The summary the client already holds (`?digest=`): no first snapshot if it is current. */
+  const knownDigest = new URL(request.url).searchParams.get('digest');
   const encoder = new TextEncoder();
 
   const close = () => {
@@ -101,6 +104,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     const headChanged = headText !== sentHead;
     sentTasks = taskTexts;
     sentHead = headText;
+    if (first && run.digest === knownDigest && !isTerminalFlowState(run.state)) return null;
     if (first || isTerminalFlowState(run.state))
       return `event: snapshot\ndata: ${superjson.stringify(run)}\n\n`;
     if (changed.length === 0 && !headChanged) return null;
