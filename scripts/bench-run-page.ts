@@ -160,6 +160,7 @@ async function main() {
     const loads: number[] = [];
     let renderBusy = { task: 0, script: 0, layout: 0 };
     let rendered = 0;
+    let renderedEdges = 0;
     const profiling = process.argv.includes('--profile');
     for (let i = 0; i < 3; i++) {
       const before = await busy();
@@ -176,16 +177,22 @@ async function main() {
             if (node.style.visibility === 'hidden' || !node.hasAttribute('data-state'))
               return false;
           }
-          return new Promise<{ at: number; count: number }>((resolve) =>
+          return new Promise<{ at: number; count: number; edges: number }>((resolve) =>
             requestAnimationFrame(() =>
-              requestAnimationFrame(() => resolve({ at: performance.now(), count: nodes.length })),
+              requestAnimationFrame(() =>
+                resolve({
+                  at: performance.now(),
+                  count: nodes.length,
+                  edges: document.querySelectorAll('.react-flow__edge path').length,
+                }),
+              ),
             ),
           );
         },
         undefined,
         { polling: 'raf', timeout: 60_000 },
       );
-      const value = (await result.jsonValue()) as { at: number; count: number };
+      const value = (await result.jsonValue()) as { at: number; count: number; edges: number };
       if (profiling && i === 2) {
         const { profile } = await cdp.send('Profiler.stop');
         console.log('hottest functions during the last load (self time):');
@@ -193,6 +200,7 @@ async function main() {
       }
       loads.push(value.at);
       rendered = value.count;
+      renderedEdges = value.edges;
       // The counters restart with each new document (or not, across a
       // same-process navigation): take what the load itself added.
       const after = await busy();
@@ -300,7 +308,7 @@ async function main() {
     const median = percentile(loads, 50);
     const p95 = percentile(frames, 95);
     console.log(
-      `Pipewright run page benchmark (${os.cpus().length} cores, headless Chromium, ${NODES} nodes / ${flowDocument.edges.length} edges, ${rendered} rendered)`,
+      `Pipewright run page benchmark (${os.cpus().length} cores, headless Chromium, ${NODES} nodes / ${flowDocument.edges.length} edges; ${rendered} nodes and ${renderedEdges} edges drawn)`,
     );
     console.log(
       `payload of one read: runs.summary ${kb(summaryBytes)} (the page's), runs.get ${kb(fullBytes)} (full run)`,

@@ -138,11 +138,15 @@ describe('logs tab', () => {
     // Search is case-insensitive "contains", combined with the level.
     await page.getByTestId('logs-level').selectOption('debug');
     await page.getByTestId('logs-search').fill('rows');
-    await page.waitForFunction(
-      () => document.querySelectorAll('[data-testid="run-log-lines"] li').length === 2,
-    );
-    const found = await logTexts(page);
-    assert.ok(found[0]?.includes('fetched 3 rows') && found[1]?.includes('done with the ROWS'));
+    // (The warn filter also showed two lines: wait for these two.)
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid="run-log-lines"] li')];
+      return (
+        rows.length === 2 &&
+        rows[0]?.textContent?.includes('fetched 3 rows') &&
+        rows[1]?.textContent?.includes('done with the ROWS')
+      );
+    });
     await page.getByTestId('logs-search').fill('no such words');
     await page.getByText('No log lines.').waitFor();
 
