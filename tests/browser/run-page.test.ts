@@ -94,8 +94,24 @@ async function waitForRunEnd(id: string, timeoutMs = 30_000) {
   }
 }
 
-const runState = (page: Page, state: string, timeout = 20_000) =>
-  page.locator(`[data-testid="run-page"][data-run-state="${state}"]`).waitFor({ timeout });
+async function runState(page: Page, state: string, timeout = 20_000) {
+  try {
+    await page.locator(`[data-testid="run-page"][data-run-state="${state}"]`).waitFor({ timeout });
+  } catch (err) {
+    // Say what the page and the server had, so a failure explains itself.
+    const id = new URL(page.url()).pathname.split('/').at(-1) ?? '';
+    const shown = await page
+      .getByTestId('run-page')
+      .getAttribute('data-run-state', { timeout: 1000 })
+      .catch(() => 'no run page');
+    const run = await api.runs.get.query({ id }).catch((e: Error) => e.message);
+    const server =
+      typeof run === 'string'
+        ? run
+        : `${run.state} ${JSON.stringify(run.tasks.map((t) => [t.nodeId, t.state, t.stateReason]))}`;
+    throw new Error(`page shows ${shown}; server: ${server}`, { cause: err });
+  }
+}
 const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
 const logRows = (page: Page) => page.locator('[data-testid="run-log-lines"] li');
 const logTexts = (page: Page) =>

@@ -63,7 +63,8 @@ export function useLogWindow(filter: LogFilter, live: boolean): LogWindow {
   current.current = state;
   /** Reads in flight belong to this filter; answers for an older one are dropped. */
   const epoch = useRef(0);
-  const busy = useRef(false);
+  /** A read in flight at each end (the two ends never wait for each other). */
+  const busy = useRef({ older: false, newer: false });
   const { runId, taskRunId, minLevel, search } = filter;
 
   const read = useCallback(
@@ -81,8 +82,9 @@ export function useLogWindow(filter: LogFilter, live: boolean): LogWindow {
 
   const replace = useCallback(
     async (from: 'start' | 'end') => {
+      // A new epoch: answers to reads made for the old window are dropped.
       const mine = ++epoch.current;
-      busy.current = true;
+      busy.current = { older: true, newer: true };
       try {
         const lines = await read(from === 'end' ? { tail: true } : {});
         if (mine !== epoch.current) return;
@@ -94,7 +96,7 @@ export function useLogWindow(filter: LogFilter, live: boolean): LogWindow {
           generation: s.generation + 1,
         }));
       } finally {
-        if (mine === epoch.current) busy.current = false;
+        if (mine === epoch.current) busy.current = { older: false, newer: false };
       }
     },
     [read],
@@ -108,25 +110,25 @@ export function useLogWindow(filter: LogFilter, live: boolean): LogWindow {
   const loadOlder = useCallback(async () => {
     const { lines, hasOlder } = current.current;
     const first = lines[0];
-    if (!hasOlder || !first || busy.current) return 0;
+    if (!hasOlder || !first || busy.current.older) return 0;
     const mine = epoch.current;
-    busy.current = true;
+    busy.current.older = true;
     try {
       const older = await read({ beforeId: first.id });
       if (mine !== epoch.current) return 0;
       setState((s) => ({ ...s, lines: [...older, ...s.lines], hasOlder: older.length === PAGE }));
       return older.length;
     } finally {
-      if (mine === epoch.current) busy.current = false;
+      if (mine === epoch.current) busy.current.older = false;
     }
   }, [read]);
 
   const appendNewer = useCallback(
     async (follow: boolean) => {
       const { lines, hasNewer, loading } = current.current;
-      if (loading || busy.current || (!follow && !hasNewer) || (follow && hasNewer)) return;
+      if (loading || busy.current.newer || (!follow && !hasNewer) || (follow && hasNewer)) return;
       const mine = epoch.current;
-      busy.current = true;
+      busy.current.newer = true;
       try {
         const newer = await read({ afterId: lines.at(-1)?.id ?? 0 }, follow ? 5000 : PAGE);
         if (mine !== epoch.current || newer.length === 0) return;
@@ -136,7 +138,7 @@ export function useLogWindow(filter: LogFilter, live: boolean): LogWindow {
           hasNewer: !follow && newer.length === PAGE,
         }));
       } finally {
-        if (mine === epoch.current) busy.current = false;
+        if (mine === epoch.current) busy.current.newer = false;
       }
     },
     [read],
