@@ -2,6 +2,7 @@ import {
   and,
   asc,
   count,
+  desc,
   eq,
   gt,
   gte,
@@ -18,6 +19,8 @@ import {
   flowRuns,
   flows,
   flowVersions,
+  type LogLevel,
+  logLevels,
   type RunTrigger,
   runLogs,
   runTransitions,
@@ -91,7 +94,7 @@ export async function getFlowRun(db: Database, id: string) {
 export type FlowRunDetail = Awaited<ReturnType<typeof getFlowRun>>;
 
 /** A run from a schedule that has not started within the schedule's threshold of its time. */
-function isLate(
+export function isLate(
   run: { state: FlowRunState; lateAt: Date | null; startedAt: Date | null },
   now: Date,
 ): boolean {
@@ -207,24 +210,58 @@ export async function listFlowRuns(db: Database, input: ListFlowRunsInput) {
   return { runs: page, nextCursor: rows.length > limit && last ? last.cursorKey : null };
 }
 
-/** Log lines of a run (or one task), oldest first, after `afterId`. */
+/**
+ * Log lines of a run (or one task), oldest first, keyset-paginated on the
+ * line id: after `afterId`, or the page just before `beforeId`, or with
+ * `tail` the newest `limit` lines. `minLevel` and `search` (case-insensitive
+ * "contains") filter in the database, so a 100,000-line run never travels
+ * whole. Each line carries the node id of the task that wrote it.
+ */
 export async function listRunLogs(
   db: Database,
-  input: { runId: string; taskRunId?: string; afterId?: number; limit?: number },
+  input: {
+    runId: string;
+    taskRunId?: string;
+    afterId?: number;
+    beforeId?: number;
+    tail?: boolean;
+    minLevel?: LogLevel;
+    search?: string;
+    limit?: number;
+  },
 ) {
   const limit = Math.min(input.limit ?? 500, 5000);
-  return db
-    .select()
+  const backwards = input.beforeId !== undefined || (input.tail && input.afterId === undefined);
+  const rows = await db
+    .select({
+      id: runLogs.id,
+      flowRunId: runLogs.flowRunId,
+      taskRunId: runLogs.taskRunId,
+      nodeId: taskRuns.nodeId,
+      attempt: runLogs.attempt,
+      level: runLogs.level,
+      message: runLogs.message,
+      at: runLogs.at,
+    })
     .from(runLogs)
+    .leftJoin(taskRuns, eq(taskRuns.id, runLogs.taskRunId))
     .where(
       and(
         eq(runLogs.flowRunId, input.runId),
         input.taskRunId ? eq(runLogs.taskRunId, input.taskRunId) : undefined,
         input.afterId ? gt(runLogs.id, input.afterId) : undefined,
+        input.beforeId !== undefined ? lt(runLogs.id, input.beforeId) : undefined,
+        input.minLevel && input.minLevel !== 'debug'
+          ? inArray(runLogs.level, logLevels.slice(logLevels.indexOf(input.minLevel)))
+          : undefined,
+        input.search?.trim()
+          ? ilike(runLogs.message, containsPattern(input.search.trim()))
+          : undefined,
       ),
     )
-    .orderBy(asc(runLogs.id))
+    .orderBy(backwards ? desc(runLogs.id) : asc(runLogs.id))
     .limit(limit);
+  return backwards ? rows.reverse() : rows;
 }
 
 /** State changes of a run after `afterId`: the live feed and the timeline. */
@@ -278,4 +315,10 @@ export async function findTaskRun(db: Database, id: string) {
     .where(eq(taskRuns.id, id));
   if (!row) throw new NotFoundError('Task run', id);
   return row;
+}
+
+/** Whether a run exists (the run page answers 404 before rendering when not). */
+export async function flowRunExists(db: Database, id: string): Promise<boolean> {
+  const [row] = await db.select({ id: flowRuns.id }).from(flowRuns).where(eq(flowRuns.id, id));
+  return Boolean(row);
 }

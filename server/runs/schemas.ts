@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { runTriggers } from '@/db/schema/runs';
+import { logLevels, runTriggers } from '@/db/schema/runs';
 import { flowRunStates } from '@/server/engine/states';
 
 export const runIdSchema = z.uuid({ message: 'is not a run id' });
@@ -44,7 +44,18 @@ export const runLogsInput = z.object({
   runId: runIdSchema,
   taskRunId: z.uuid().optional(),
   afterId: z.number().int().min(0).optional(),
+  beforeId: z.number().int().min(0).optional(),
+  /** The newest `limit` lines (when neither afterId nor beforeId is given). */
+  tail: z.boolean().optional(),
+  minLevel: z.enum(logLevels).optional(),
+  search: z.string().max(500).optional(),
   limit: z.number().int().min(1).max(5000).optional(),
+});
+
+/** One task of a run, by node id (a for-each item's node id is `<for-each>[<index>]`). */
+export const runTaskInput = z.object({ runId: runIdSchema, nodeId: z.string().min(1).max(300) });
+export const runTaskValueInput = runTaskInput.extend({
+  field: z.enum(['output', 'resolvedConfig']),
 });
 
 export const decideInput = z.object({

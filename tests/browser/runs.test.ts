@@ -152,11 +152,11 @@ describe('run page', () => {
       `states seen in order: ${seen.join(' → ')}`,
     );
     assert.equal(await node.getAttribute('data-state'), 'completed');
-    // Live through the event stream; runs.get is only a slow backstop
+    // Live through the event stream; runs.summary is only a slow backstop
     // (every 2 s), far too slow to have shown each state above.
     assert.ok(requests.includes(`/api/runs/${id}/events`), 'the page follows the event stream');
     assert.ok(
-      requests.filter((p) => p.includes('runs.get')).length <= 6,
+      requests.filter((p) => p.includes('runs.summary')).length <= 6,
       'no fast polling while the stream works',
     );
     assert.equal(await node.locator('[data-task-card]').count(), 1);

@@ -20,9 +20,13 @@ import {
   retryRunInput,
   runIdSchema,
   runLogsInput,
+  runTaskInput,
+  runTaskValueInput,
   startRunInput,
   taskRunInput,
 } from '@/server/runs/schemas';
+import { getRunProgress, getRunSummary } from '@/server/runs/summary';
+import { getTaskDetail, getTaskValue } from '@/server/runs/task-detail';
 import { whyNotRunning } from '@/server/runs/why';
 import { engineDeps } from '@/server/worker';
 
@@ -38,6 +42,26 @@ export const runsRouter = createTRPCRouter({
   get: runReadProcedure.input(byId).query(({ ctx, input }) => {
     assertReadsRun(ctx.reader, input.id);
     return getFlowRun(ctx.runtime.db, input.id);
+  }),
+  /** What the live run page draws: states, attempts, timings; no outputs or configs. */
+  summary: runReadProcedure.input(byId).query(({ ctx, input }) => {
+    assertReadsRun(ctx.reader, input.id);
+    return getRunSummary(ctx.runtime.db, input.id);
+  }),
+  /** A run's state and count of state changes: the live page's cheap backstop poll. */
+  progress: runReadProcedure.input(byId).query(({ ctx, input }) => {
+    assertReadsRun(ctx.reader, input.id);
+    return getRunProgress(ctx.runtime.db, input.id);
+  }),
+  /** One task in full for its panel (big values are left for `taskValue`). */
+  task: runReadProcedure.input(runTaskInput).query(({ ctx, input }) => {
+    assertReadsRun(ctx.reader, input.runId);
+    return getTaskDetail(ctx.runtime.db, input);
+  }),
+  /** A task's whole output or resolved config, however big. */
+  taskValue: runReadProcedure.input(runTaskValueInput).query(({ ctx, input }) => {
+    assertReadsRun(ctx.reader, input.runId);
+    return getTaskValue(ctx.runtime.db, input);
   }),
   list: viewerProcedure
     .input(listRunsInput)

@@ -4,12 +4,25 @@ import {
   Background,
   BackgroundVariant,
   Controls,
+  type Edge,
   type Node,
   type NodeProps,
   type NodeTypes,
   ReactFlow,
+  type ReactFlowInstance,
+  type Viewport,
 } from '@xyflow/react';
-import { type HTMLAttributes, memo, useMemo } from 'react';
+import {
+  createContext,
+  memo,
+  useCallback,
+  useContext,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
+import { cn } from '@/app/_lib/cn';
 import { elapsedMs, formatDuration } from '@/app/_lib/format-duration';
 import type { RunDetail } from '@/app/_lib/use-run-state';
 import { type TaskNodeData, toCanvasGraph } from '@/app/flows/[id]/_components/canvas-graph';
@@ -18,22 +31,113 @@ import { TaskNodeCard } from '@/app/flows/[id]/_components/task-node';
 import type { TaskRunState } from '@/server/engine/states';
 import { builtinCatalog } from '@/server/tasks/catalog';
 import { CachedFromLink } from './cached-from-link';
+import { TaskStateContext, TaskStateStore, useTaskSummary } from './task-state-store';
 
-type RunTaskNodeData = TaskNodeData & {
-  state: TaskRunState | undefined;
-  reason: string | null;
-  attempt: number;
-  durationMs: number | null;
-  cachedFromTaskRunId: string | null;
-  items: { total: number; byState: Partial<Record<string, number>> } | null;
-};
+/** A node's static part; its live state comes from the TaskStateStore. */
+type RunTaskNodeData = TaskNodeData;
 type RunCanvasNode = Node<RunTaskNodeData, 'runTask'>;
+
+/** Whether the canvas is zoomed out past reading: nodes are drawn as blocks. */
+const ZoomedOutContext = createContext(false);
+
+const blockColours: Partial<Record<TaskRunState, string>> = {
+  running: 'border-sky-400 bg-sky-100',
+  retrying: 'border-amber-400 bg-amber-100',
+  completed: 'border-emerald-400 bg-emerald-100',
+  cached: 'border-teal-400 bg-teal-100',
+  failed: 'border-red-400 bg-red-100',
+  timedout: 'border-red-400 bg-red-100',
+  skipped: 'border-slate-200 bg-slate-50 opacity-60',
+  cancelled: 'border-slate-300 bg-slate-100',
+};
+
+/**
+ * A task too small to read: one block coloured by state, with the same
+ * handles as the card so edges still attach. A 1,000-node run fits on
+ * screen only at this zoom, and blocks cost a tenth of the cards' DOM.
+ */
+function RunTaskBlock({
+  data,
+  state,
+  selected,
+}: {
+  data: RunTaskNodeData;
+  state: TaskRunState | undefined;
+  selected: boolean;
+}) {
+  return (
+    <div
+      className={cn(
+        'relative h-20 w-60 rounded-lg border-4',
+        (state && blockColours[state]) ?? 'border-indigo-300 bg-indigo-50',
+        selected && 'outline-4 outline-offset-4 outline-indigo-500',
+      )}
+      title={`${data.name ?? data.nodeId}: ${state ?? 'not started'}`}
+      data-task-block
+    >
+      <BlockHandle type="target" />
+      {data.outputs.length > 0 ? (
+        data.outputs.map((output, i) => (
+          <BlockHandle
+            key={output}
+            type="source"
+            id={output}
+            top={`${((i + 1) / (data.outputs.length + 1)) * 100}%`}
+          />
+        ))
+      ) : (
+        <BlockHandle type="source" />
+      )}
+    </div>
+  );
+}
+
+/**
+ * A handle of a block: only an anchor for edges, never connected by hand,
+ * so a plain element with the classes and data attributes React Flow reads
+ * when it measures a node's handles (`.source`/`.target`, `data-handleid`,
+ * `data-handlepos`) instead of a <Handle>, whose store subscription per
+ * handle is 2,000 subscriptions on a 1,000-node run.
+ */
+function BlockHandle({ type, id, top }: { type: 'source' | 'target'; id?: string; top?: string }) {
+  const position = type === 'source' ? 'right' : 'left';
+  return (
+    <div
+      className={`react-flow__handle react-flow__handle-${position} ${type}`}
+      data-handleid={id}
+      data-handlepos={position}
+      style={top ? { top } : undefined}
+    />
+  );
+}
 
 /** A task of the run: the editor's card, ringed by its state, with attempt, duration and cache badges. */
 const RunTaskNode = memo(function RunTaskNode({ data, selected }: NodeProps<RunCanvasNode>) {
-  const style = data.state ? runStateStyles[data.state] : undefined;
+  const zoomedOut = useContext(ZoomedOutContext);
+  const task = useTaskSummary(data.nodeId);
+  const state = task?.state;
+  const style = state ? runStateStyles[state] : undefined;
+  const ref = useRef<HTMLDivElement>(null);
+  // The `data-state` hook sits on React Flow's own node element; set here
+  // (not through the node object) so a state change never goes through
+  // React Flow's store.
+  useLayoutEffect(() => {
+    const wrapper = ref.current?.closest('.react-flow__node');
+    if (!wrapper) return;
+    if (state) wrapper.setAttribute('data-state', state);
+    else wrapper.removeAttribute('data-state');
+  }, [state]);
+  if (zoomedOut)
+    return (
+      <div ref={ref} data-state={state} className="cursor-pointer">
+        <RunTaskBlock data={data} state={state} selected={selected} />
+      </div>
+    );
+  const attempt = task?.attempt ?? 0;
+  const durationMs = task ? elapsedMs(task.startedAt, task.endedAt) : null;
+  const items = task?.items ?? null;
   return (
-    <div data-state={data.state} className="cursor-pointer">
+    <div ref={ref} data-state={state} className="cursor-pointer">
       <TaskNodeCard
         nodeId={data.nodeId}
         name={data.name}
@@ -47,12 +151,12 @@ const RunTaskNode = memo(function RunTaskNode({ data, selected }: NodeProps<RunC
         badge={
           <div
             className="absolute -top-2.5 right-2 z-10 flex items-center gap-1"
-            title={data.reason ?? style?.label}
+            title={task?.stateReason ?? style?.label}
             data-testid="node-run-state"
           >
-            {data.cachedFromTaskRunId && (
+            {task?.cachedFromTaskRunId && (
               <span className="nodrag nopan">
-                <CachedFromLink taskRunId={data.cachedFromTaskRunId} compact />
+                <CachedFromLink taskRunId={task.cachedFromTaskRunId} compact />
               </span>
             )}
             {style && (
@@ -60,9 +164,9 @@ const RunTaskNode = memo(function RunTaskNode({ data, selected }: NodeProps<RunC
                 className={`flex items-center gap-1 rounded-full px-2 py-0.5 text-[11px] font-medium ring-1 ring-inset ${style.pill}`}
               >
                 {style.label}
-                {data.attempt > 1 && (
+                {attempt > 1 && (
                   <span className="tabular-nums opacity-75" data-testid="node-attempt">
-                    · try {data.attempt}
+                    · try {attempt}
                   </span>
                 )}
               </span>
@@ -70,14 +174,14 @@ const RunTaskNode = memo(function RunTaskNode({ data, selected }: NodeProps<RunC
           </div>
         }
       />
-      {(data.durationMs !== null || data.items) && (
+      {(durationMs !== null || items) && (
         <div className="mt-1 flex gap-2 px-1 text-[11px] text-slate-500 tabular-nums">
-          {data.durationMs !== null && (
-            <span data-testid="node-duration">{formatDuration(data.durationMs)}</span>
+          {durationMs !== null && (
+            <span data-testid="node-duration">{formatDuration(durationMs)}</span>
           )}
-          {data.items && (
+          {items && (
             <span data-testid="node-items">
-              {data.items.byState.completed ?? 0}/{data.items.total} items
+              {items.byState.completed ?? 0}/{items.total} items
             </span>
           )}
         </div>
@@ -88,6 +192,46 @@ const RunTaskNode = memo(function RunTaskNode({ data, selected }: NodeProps<RunC
 
 const nodeTypes = { runTask: RunTaskNode } satisfies NodeTypes;
 
+/** Below this zoom text is unreadable: nodes are drawn as plain blocks coloured by state. */
+const DETAIL_ZOOM = 0.45;
+/** From this many nodes: only visible nodes are rendered, and the first viewport is computed. */
+const BIG_GRAPH = 300;
+/** A card's size on the canvas (w-60, and about its height), for the computed first viewport. */
+const CARD = { width: 240, height: 96 };
+
+/** The viewport that shows every node with a margin (what fitView would give, without measuring). */
+function fitViewport(
+  nodes: readonly { position: { x: number; y: number } }[],
+  size: { width: number; height: number },
+) {
+  let [minX, minY, maxX, maxY] = [
+    Number.POSITIVE_INFINITY,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+  ];
+  for (const { position } of nodes) {
+    minX = Math.min(minX, position.x);
+    minY = Math.min(minY, position.y);
+    maxX = Math.max(maxX, position.x + CARD.width);
+    maxY = Math.max(maxY, position.y + CARD.height);
+  }
+  const margin = 1.1;
+  const zoom = Math.min(
+    1.1,
+    Math.max(
+      0.05,
+      Math.min(size.width / ((maxX - minX) * margin), size.height / ((maxY - minY) * margin)),
+    ),
+  );
+  return {
+    zoom,
+    x: size.width / 2 - ((minX + maxX) / 2) * zoom,
+    y: size.height / 2 - ((minY + maxY) / 2) * zoom,
+  };
+}
+
+type BaseNode = ReturnType<typeof toCanvasGraph>['nodes'][number];
 /**
  * The exact flow version that ran, read-only, each task coloured by its
  * state. Clicking a task selects it (the page opens its panel).
@@ -102,43 +246,126 @@ export function RunCanvas({
   onSelect(nodeId: string | null): void;
 }) {
   const graph = useMemo(() => toCanvasGraph(run.document, builtinCatalog), [run.document]);
+  // Task states go to the nodes through their own store, not through
+  // React Flow: the node objects below change only with the selection.
+  const [store] = useState(() => {
+    const initial = new TaskStateStore();
+    initial.update(run.tasks);
+    return initial;
+  });
+  useLayoutEffect(() => store.update(run.tasks), [store, run.tasks]);
+  const built = useRef(new Map<BaseNode, RunCanvasNode>());
   const nodes = useMemo(() => {
-    const tasks = new Map(run.tasks.map((t) => [t.nodeId, t]));
-    return graph.nodes.map((node): RunCanvasNode => {
-      const task = tasks.get(node.id);
-      const state = task?.state;
-      return {
-        ...node,
-        type: 'runTask',
-        selected: node.id === selectedNodeId,
-        domAttributes: { 'data-state': state } as HTMLAttributes<HTMLDivElement>,
-        data: {
-          ...node.data,
-          state,
-          reason: task?.stateReason ?? null,
-          attempt: task?.attempt ?? 0,
-          durationMs: task ? elapsedMs(task.startedAt, task.endedAt) : null,
-          cachedFromTaskRunId: task?.cachedFromTaskRunId ?? null,
-          items: task?.items ?? null,
-        },
-      };
+    const previous = built.current;
+    const next = new Map<BaseNode, RunCanvasNode>();
+    const list = graph.nodes.map((base): RunCanvasNode => {
+      const selected = base.id === selectedNodeId;
+      const old = previous.get(base);
+      const node =
+        old && old.selected === selected ? old : { ...base, type: 'runTask' as const, selected };
+      next.set(base, node);
+      return node;
     });
-  }, [graph, run.tasks, selectedNodeId]);
+    built.current = next;
+    return list;
+  }, [graph, selectedNodeId]);
+  // A big graph opens at a viewport computed from the node positions (no
+  // wait for 1,000 nodes to be measured before fitting), and already knows
+  // whether it is zoomed out, so its first render draws blocks, not cards.
+  const frame = useRef<HTMLDivElement>(null);
+  const [size, setSize] = useState<{ width: number; height: number } | null>(null);
+  useLayoutEffect(() => {
+    const el = frame.current;
+    if (el) setSize({ width: el.clientWidth, height: el.clientHeight });
+  }, []);
+  const big = graph.nodes.length > BIG_GRAPH;
+  const initialViewport = useMemo(
+    () => (big && size ? fitViewport(graph.nodes, size) : undefined),
+    [big, graph.nodes, size],
+  );
+  // A boolean, so zooming re-renders only when it crosses the threshold.
+  const [zoomedOut, setZoomedOut] = useState<boolean | null>(null);
+  const blocks = zoomedOut ?? (initialViewport ? initialViewport.zoom < DETAIL_ZOOM : false);
+  if (big && !size) return <div ref={frame} className="h-full w-full" />;
+  return (
+    <TaskStateContext value={store}>
+      <ZoomedOutContext value={blocks}>
+        <RunFlow
+          nodes={nodes}
+          edges={graph.edges}
+          initialViewport={initialViewport}
+          blocks={blocks}
+          onZoomedOut={setZoomedOut}
+          onSelect={onSelect}
+        />
+      </ZoomedOutContext>
+    </TaskStateContext>
+  );
+}
+
+const fitViewOptions = { padding: 0.25, maxZoom: 1.1 };
+/** Edges here are only drawn, never clicked: no invisible wide path beside each one. */
+const defaultEdgeOptions = { interactionWidth: 0 };
+
+/**
+ * React Flow itself, memoized with stable props: a task update re-renders
+ * RunCanvas (to feed the task store) but not this, since any prop React
+ * Flow sees change is a store update that re-runs every node's, handle's
+ * and edge's selectors.
+ */
+const RunFlow = memo(function RunFlow({
+  nodes,
+  edges,
+  initialViewport,
+  blocks,
+  onZoomedOut,
+  onSelect,
+}: {
+  nodes: RunCanvasNode[];
+  edges: Edge[];
+  initialViewport: Viewport | undefined;
+  blocks: boolean;
+  onZoomedOut(zoomedOut: boolean): void;
+  onSelect(nodeId: string | null): void;
+}) {
+  const blocksNow = useRef(blocks);
+  blocksNow.current = blocks;
+  const onNodeClick = useCallback(
+    (_: unknown, node: RunCanvasNode) => onSelect(node.id),
+    [onSelect],
+  );
+  const onPaneClick = useCallback(() => onSelect(null), [onSelect]);
+  const onInit = useCallback(
+    (flow: ReactFlowInstance<RunCanvasNode>) => onZoomedOut(flow.getZoom() < DETAIL_ZOOM),
+    [onZoomedOut],
+  );
+  const onMove = useCallback(
+    (_: unknown, viewport: Viewport) => {
+      const out = viewport.zoom < DETAIL_ZOOM;
+      if (out !== blocksNow.current) onZoomedOut(out);
+    },
+    [onZoomedOut],
+  );
   return (
     <ReactFlow<RunCanvasNode>
       nodes={nodes}
-      edges={graph.edges}
+      edges={edges}
       nodeTypes={nodeTypes}
       nodesDraggable={false}
       nodesConnectable={false}
       edgesFocusable={false}
+      defaultEdgeOptions={defaultEdgeOptions}
       elementsSelectable
-      onNodeClick={(_, node) => onSelect(node.id)}
-      onPaneClick={() => onSelect(null)}
-      fitView
-      fitViewOptions={{ padding: 0.25, maxZoom: 1.1 }}
-      minZoom={0.1}
-      onlyRenderVisibleElements={nodes.length > 300}
+      onNodeClick={onNodeClick}
+      onPaneClick={onPaneClick}
+      fitView={!initialViewport}
+      fitViewOptions={fitViewOptions}
+      defaultViewport={initialViewport}
+      minZoom={0.05}
+      onlyRenderVisibleElements={nodes.length > BIG_GRAPH}
+      onInit={onInit}
+      onMove={onMove}
+      className={blocks ? 'pw-zoomed-out' : undefined}
       colorMode="light"
       aria-label="The run's flow graph"
     >
@@ -146,4 +373,4 @@ export function RunCanvas({
       <Controls showInteractive={false} position="bottom-left" />
     </ReactFlow>
   );
-}
+});

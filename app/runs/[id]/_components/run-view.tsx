@@ -1,7 +1,8 @@
 'use client';
 
-import { useState } from 'react';
+import { useState, useSyncExternalStore } from 'react';
 import { cn } from '@/app/_lib/cn';
+import type { RunSummary } from '@/app/_lib/run-summary';
 import { useRunState } from '@/app/_lib/use-run-state';
 import { RunCanvas } from './run-canvas';
 import { RunHeader } from './run-header';
@@ -17,12 +18,28 @@ const tabs: { id: Tab; label: string }[] = [
   { id: 'logs', label: 'Logs' },
 ];
 
+const noSubscription = () => () => {};
+const isBrowser = () => true;
+const isServer = () => false;
+
 /** A run's live page: header, then the graph (with the selected task's panel), timeline or logs. */
-export function RunView({ runId, initialNodeId }: { runId: string; initialNodeId: string | null }) {
-  const run = useRunState(runId);
+export function RunView({
+  runId,
+  initialNodeId,
+  initialSummary,
+}: {
+  runId: string;
+  initialNodeId: string | null;
+  /** The summary as the server read it for this page: drawn at once, then kept live. */
+  initialSummary?: RunSummary;
+}) {
+  const run = useRunState(runId, initialSummary);
+  // Durations and relative times depend on the clock: drawn in the browser
+  // only (the data is already here, so this costs no round trip).
+  const inBrowser = useSyncExternalStore(noSubscription, isBrowser, isServer);
   const [tab, setTab] = useState<Tab>('graph');
   const [selectedNodeId, setSelectedNodeId] = useState<string | null>(initialNodeId);
-  if (!run) {
+  if (!run || !inBrowser) {
     return (
       <div className="p-6 text-sm text-slate-500" data-testid="run-loading">
         Loading run…
@@ -70,7 +87,12 @@ export function RunView({ runId, initialNodeId }: { runId: string; initialNodeId
           {tab === 'logs' && <RunLogs run={run} />}
         </div>
         {tab !== 'logs' && selected && (
-          <TaskPanel run={run} task={selected} onClose={() => setSelectedNodeId(null)} />
+          <TaskPanel
+            key={selected.nodeId}
+            run={run}
+            task={selected}
+            onClose={() => setSelectedNodeId(null)}
+          />
         )}
       </div>
     </div>

@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Button, IconButton } from '@/app/_components/button';
 import { XIcon } from '@/app/_components/icons';
 import { apiErrorDetails } from '@/app/_lib/api-errors';
@@ -15,10 +15,11 @@ import { runStateStyles } from '@/app/flows/[id]/_components/editor/run-state-st
 import { isTerminalFlowState } from '@/server/engine/states';
 import { CachedFromLink } from './cached-from-link';
 import { JsonViewer } from './json-viewer';
-import { LogLines } from './log-lines';
+import { LogView } from './log-view';
+import { useLogWindow } from './use-log-window';
 import { TaskWaitingReason } from './waiting-reason';
 
-type TaskDetail = RunDetail['tasks'][number];
+type TaskSummary = RunDetail['tasks'][number];
 
 const LIVE_MS = 1000;
 const ITEMS_PAGE = 50;
@@ -30,14 +31,30 @@ const dateTime = new Intl.DateTimeFormat('en', {
   hour12: false,
 });
 
-/** The selected task: state and why, config, output, logs, attempts, items; re-run from here. */
+/** Changes whenever the task's detail may have: its state, attempt, end or output. */
+function taskVersion(task: TaskSummary): string {
+  return [
+    task.state,
+    task.attempt,
+    task.attempts.length,
+    task.endedAt?.getTime() ?? '',
+    task.outputBytes ?? '',
+  ].join(':');
+}
+
+/**
+ * The selected task: state and why, config, output, logs, attempts, items;
+ * re-run from here. The live summary gives the state; the heavy parts
+ * (config, output, attempts with stacks) come from `runs.task` on demand,
+ * re-read when the task moves.
+ */
 export function TaskPanel({
   run,
   task,
   onClose,
 }: {
   run: RunDetail;
-  task: TaskDetail;
+  task: TaskSummary;
   onClose(): void;
 }) {
   const trpc = useTRPC();
@@ -46,20 +63,22 @@ export function TaskPanel({
   const share = useShareToken();
   const live = !isTerminalFlowState(run.state);
   const style = runStateStyles[task.state];
-  const logs = useQuery(
-    trpc.runs.logs.queryOptions(
-      { runId: run.id, taskRunId: task.id, limit: 5000, share },
-      // Follows while the run goes on; the final refetch comes with the
-      // last snapshot (the key stays, `task.state` changes the dependency).
-      { refetchInterval: live ? LIVE_MS : false, staleTime: 0 },
-    ),
+  const detail = useQuery(
+    trpc.runs.task.queryOptions({ runId: run.id, nodeId: task.nodeId, share }, { staleTime: 0 }),
   );
-  const refetchLogs = logs.refetch;
-  // A state change (and the run's end) means new lines may have been written.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: re-read when the task or run moves
+  const refetchDetail = detail.refetch;
+  const version = taskVersion(task);
+  const firstVersion = useRef(version);
   useEffect(() => {
-    void refetchLogs();
-  }, [refetchLogs, task.state, task.attempt, run.state]);
+    // The first read is the query's own; after that, one per change.
+    if (version === firstVersion.current) return;
+    firstVersion.current = version;
+    void refetchDetail();
+  }, [refetchDetail, version]);
+  const log = useLogWindow(
+    { runId: run.id, taskRunId: task.id, minLevel: 'debug', search: '' },
+    live,
+  );
   const canEdit = useCan('editor');
   const [rerunError, setRerunError] = useState<string | null>(null);
   const rerun = useMutation({
@@ -69,6 +88,7 @@ export function TaskPanel({
   });
   const node = run.document.nodes.find((n) => n.id === task.nodeId);
   const duration = elapsedMs(task.startedAt, task.endedAt);
+  const data = detail.data;
 
   return (
     <aside
@@ -112,9 +132,9 @@ export function TaskPanel({
               {task.stateReason}
             </p>
           )}
-          {task.error && (
+          {task.errorMessage && (
             <p className="text-xs text-red-700" data-testid="task-error">
-              {task.error.message}
+              {task.errorMessage}
             </p>
           )}
         </section>
@@ -137,29 +157,55 @@ export function TaskPanel({
 
         {task.items && <ForEachItems taskRunId={task.id} items={task.items} live={live} />}
 
-        <JsonViewer
-          label="Resolved config"
-          value={task.resolvedConfig ?? node?.config ?? {}}
-          testId="task-config"
-        />
-        {task.output !== null && task.output !== undefined ? (
-          <JsonViewer label="Output" value={task.output} testId="task-output" />
+        {!data ? (
+          <p className="text-xs text-slate-500" data-testid="task-detail-loading">
+            {detail.error ? apiErrorDetails(detail.error).message : 'Loading config and output…'}
+          </p>
         ) : (
-          <p className="text-xs text-slate-500">No output.</p>
+          <>
+            <TaskValue
+              runId={run.id}
+              nodeId={task.nodeId}
+              field="resolvedConfig"
+              label="Resolved config"
+              testId="task-config"
+              bytes={data.configBytes}
+              deferred={data.configDeferred}
+              value={data.resolvedConfig ?? node?.config ?? {}}
+              version={version}
+            />
+            {data.outputBytes === null ? (
+              <p className="text-xs text-slate-500" data-testid="task-no-output">
+                No output.
+              </p>
+            ) : (
+              <TaskValue
+                runId={run.id}
+                nodeId={task.nodeId}
+                field="output"
+                label="Output"
+                testId="task-output"
+                bytes={data.outputBytes}
+                deferred={data.outputDeferred}
+                value={data.output}
+                version={version}
+              />
+            )}
+          </>
         )}
 
         <section className="flex flex-col gap-1">
           <h3 className="text-xs font-medium text-slate-600">Logs</h3>
-          <LogLines lines={logs.data ?? []} testId="task-logs" />
+          <LogView log={log} testId="task-logs" />
         </section>
 
         <section className="flex flex-col gap-1">
           <h3 className="text-xs font-medium text-slate-600">Attempts</h3>
-          {task.attempts.length === 0 ? (
-            <p className="text-xs text-slate-500">No attempts.</p>
+          {!data || data.attempts.length === 0 ? (
+            <p className="text-xs text-slate-500">{data ? 'No attempts.' : 'Loading…'}</p>
           ) : (
             <ol className="flex flex-col gap-2" data-testid="task-attempts">
-              {task.attempts.map((a) => {
+              {data.attempts.map((a) => {
                 const ms = elapsedMs(a.startedAt, a.endedAt);
                 return (
                   <li
@@ -200,6 +246,64 @@ export function TaskPanel({
   );
 }
 
+/**
+ * A task's config or output in the JSON viewer. Small values came with the
+ * task's detail; a big one (over 64 KB) is fetched only when the user asks.
+ */
+function TaskValue({
+  runId,
+  nodeId,
+  field,
+  label,
+  testId,
+  bytes,
+  deferred,
+  value,
+  version,
+}: {
+  runId: string;
+  nodeId: string;
+  field: 'output' | 'resolvedConfig';
+  label: string;
+  testId: string;
+  bytes: number | null;
+  deferred: boolean;
+  value: unknown;
+  version: string;
+}) {
+  const trpc = useTRPC();
+  const share = useShareToken();
+  const [requested, setRequested] = useState(false);
+  const big = useQuery(
+    trpc.runs.taskValue.queryOptions(
+      { runId, nodeId, field, share },
+      { enabled: deferred && requested, staleTime: 0 },
+    ),
+  );
+  const refetchBig = big.refetch;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-read a loaded value when the task moves
+  useEffect(() => {
+    if (deferred && requested) void refetchBig();
+  }, [version]);
+  return (
+    <JsonViewer
+      label={label}
+      testId={testId}
+      bytes={bytes}
+      loaded={
+        !deferred
+          ? { status: 'loaded', value }
+          : big.data !== undefined
+            ? { status: 'loaded', value: big.data }
+            : { status: 'deferred' }
+      }
+      onLoad={() => setRequested(true)}
+      loading={big.isFetching}
+      loadError={big.error ? apiErrorDetails(big.error).message : null}
+    />
+  );
+}
+
 /** A for-each's items: counts by state and a paged list. */
 function ForEachItems({
   taskRunId,
@@ -207,7 +311,7 @@ function ForEachItems({
   live,
 }: {
   taskRunId: string;
-  items: NonNullable<TaskDetail['items']>;
+  items: NonNullable<TaskSummary['items']>;
   live: boolean;
 }) {
   const trpc = useTRPC();

@@ -3,8 +3,9 @@ import { authorizeRequest } from '@/server/auth/guard-request';
 import { isTerminalFlowState } from '@/server/engine/states';
 import { NotFoundError } from '@/server/errors';
 import { subscribeToRun } from '@/server/runs/live';
-import { getFlowRun } from '@/server/runs/queries';
+import { flowRunExists } from '@/server/runs/queries';
 import { runIdSchema } from '@/server/runs/schemas';
+import { getRunSummary, type RunSummary } from '@/server/runs/summary';
 import { getRuntime } from '@/server/runtime';
 import { hasRunStreamGrant } from '@/server/shares/stream-grant';
 
@@ -19,9 +20,14 @@ const HEARTBEAT_MS = 15_000;
 const BACKSTOP_MS = 5_000;
 
 /**
- * A run's live state as Server-Sent Events: `event: snapshot` with the run
- * as `runs.get` returns it (superjson), again after each change (coalesced),
- * until the run ends or the client goes away.
+ * A run's live state as Server-Sent Events (superjson data):
+ * `event: snapshot` — the run as `runs.summary` returns it — first (unless
+ * `?digest=` shows the client already holds exactly that summary), then
+ * `event: patch` after each change (coalesced): the run's own fields and
+ * only the tasks that changed since the last event on this connection, and
+ * a final `snapshot` when the run ends, after which the stream closes. A
+ * reconnect starts again with a snapshot, so nothing is lost with a dropped
+ * connection. Every event carries the summary's `seq` (see getRunSummary).
  */
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
@@ -43,6 +49,11 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   let sending = false;
   let dirty = false;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
+  /** Per task id: its summary as last sent on this connection. */
+  let sentTasks: Map<string, string> | undefined;
+  let sentHead = '';
+  /** The summary the client already holds (`?digest=`): no first snapshot if it is current. */
+  const knownDigest = new URL(request.url).searchParams.get('digest');
   const encoder = new TextEncoder();
 
   const close = () => {
@@ -67,7 +78,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     }
   };
 
-  const sendSnapshot = async () => {
+  const sendUpdate = async () => {
     if (closed) return;
     if (sending) {
       dirty = true;
@@ -76,9 +87,10 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     sending = true;
     dirty = false;
     try {
-      const run = await getFlowRun(db, id);
+      const run = await getRunSummary(db, id);
       lastSentAt = Date.now();
-      write(`event: snapshot\ndata: ${superjson.stringify(run)}\n\n`);
+      const event = nextEvent(run);
+      if (event) write(event);
       if (isTerminalFlowState(run.state)) close();
     } catch (err) {
       if (err instanceof NotFoundError) close();
@@ -88,6 +100,22 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     }
     if (dirty) schedule();
   };
+  /** A snapshot (first and last), a patch of what changed, or nothing if nothing did. */
+  const nextEvent = (run: RunSummary): string | null => {
+    const { tasks, document: _document, ...head } = run;
+    const headText = JSON.stringify(head);
+    const taskTexts = new Map(tasks.map((t) => [t.id, JSON.stringify(t)]));
+    const first = sentTasks === undefined;
+    const changed = tasks.filter((t) => sentTasks?.get(t.id) !== taskTexts.get(t.id));
+    const headChanged = headText !== sentHead;
+    sentTasks = taskTexts;
+    sentHead = headText;
+    if (first && run.digest === knownDigest && !isTerminalFlowState(run.state)) return null;
+    if (first || isTerminalFlowState(run.state))
+      return `event: snapshot\ndata: ${superjson.stringify(run)}\n\n`;
+    if (changed.length === 0 && !headChanged) return null;
+    return `event: patch\ndata: ${superjson.stringify({ head, tasks: changed })}\n\n`;
+  };
   const schedule = () => {
     if (closed || timers.coalesce) {
       dirty = true;
@@ -96,18 +124,15 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     const wait = Math.max(0, lastSentAt + COALESCE_MS - Date.now());
     timers.coalesce = setTimeout(() => {
       timers.coalesce = undefined;
-      void sendSnapshot();
+      void sendUpdate();
     }, wait);
   };
 
   // Subscribe before the first read so no change falls between them.
-  try {
-    unsubscribe = await subscribeToRun(id, schedule);
-    await getFlowRun(db, id);
-  } catch (err) {
-    unsubscribe?.();
-    if (err instanceof NotFoundError) return new Response('no such run', { status: 404 });
-    throw err;
+  unsubscribe = await subscribeToRun(id, schedule);
+  if (!(await flowRunExists(db, id))) {
+    unsubscribe();
+    return new Response('no such run', { status: 404 });
   }
 
   const stream = new ReadableStream<Uint8Array>({
@@ -117,7 +142,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
       timers.heartbeat = setInterval(() => write(': heartbeat\n\n'), HEARTBEAT_MS);
       timers.backstop = setInterval(schedule, BACKSTOP_MS);
       request.signal.addEventListener('abort', close);
-      void sendSnapshot();
+      void sendUpdate();
     },
     cancel: close,
   });

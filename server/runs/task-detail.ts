@@ -1,0 +1,70 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { DbOrTx } from '@/db/client';
+import { taskAttempts, taskRuns } from '@/db/schema';
+import { NotFoundError } from '@/server/errors';
+
+/**
+ * Values bigger than this (bytes of JSON) are not sent with a task's detail:
+ * the panel shows their size and loads them when asked (`getTaskValue`).
+ */
+export const LAZY_VALUE_BYTES = 64 * 1024;
+
+/**
+ * One task of a run in full, for its panel: resolved config and output
+ * (each only if small, see LAZY_VALUE_BYTES), error with stack, and every
+ * attempt with worker, timings and error.
+ */
+export async function getTaskDetail(db: DbOrTx, input: { runId: string; nodeId: string }) {
+  const configBytes = sql<number | null>`octet_length(${taskRuns.resolvedConfig}::text)`;
+  const outputBytes = sql<number | null>`octet_length(${taskRuns.output}::text)`;
+  const [task] = await db
+    .select({
+      id: taskRuns.id,
+      nodeId: taskRuns.nodeId,
+      state: taskRuns.state,
+      attempt: taskRuns.attempt,
+      error: taskRuns.error,
+      configBytes,
+      outputBytes,
+      resolvedConfig: sql<unknown>`case when ${configBytes} <= ${LAZY_VALUE_BYTES} then ${taskRuns.resolvedConfig} end`,
+      output: sql<unknown>`case when ${outputBytes} <= ${LAZY_VALUE_BYTES} then ${taskRuns.output} end`,
+    })
+    .from(taskRuns)
+    .where(and(eq(taskRuns.flowRunId, input.runId), eq(taskRuns.nodeId, input.nodeId)));
+  if (!task) throw new NotFoundError('Task', `${input.nodeId} of run ${input.runId}`);
+  const attempts = await db
+    .select({
+      attempt: taskAttempts.attempt,
+      state: taskAttempts.state,
+      workerId: taskAttempts.workerId,
+      startedAt: taskAttempts.startedAt,
+      endedAt: taskAttempts.endedAt,
+      error: taskAttempts.error,
+    })
+    .from(taskAttempts)
+    .where(eq(taskAttempts.taskRunId, task.id))
+    .orderBy(asc(taskAttempts.attempt));
+  const deferred = (bytes: number | null) => bytes !== null && bytes > LAZY_VALUE_BYTES;
+  return {
+    ...task,
+    /** Null in the database (not yet resolved / no output) vs. too big to send here. */
+    configDeferred: deferred(task.configBytes),
+    outputDeferred: deferred(task.outputBytes),
+    attempts,
+  };
+}
+
+export type TaskDetail = Awaited<ReturnType<typeof getTaskDetail>>;
+
+/** A task's full output or resolved config, however big (the panel asked for it). */
+export async function getTaskValue(
+  db: DbOrTx,
+  input: { runId: string; nodeId: string; field: 'output' | 'resolvedConfig' },
+): Promise<unknown> {
+  const [row] = await db
+    .select({ value: input.field === 'output' ? taskRuns.output : taskRuns.resolvedConfig })
+    .from(taskRuns)
+    .where(and(eq(taskRuns.flowRunId, input.runId), eq(taskRuns.nodeId, input.nodeId)));
+  if (!row) throw new NotFoundError('Task', `${input.nodeId} of run ${input.runId}`);
+  return row.value;
+}
