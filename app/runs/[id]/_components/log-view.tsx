@@ -107,7 +107,11 @@ export function LogView({
   if (lines.length === 0)
     return (
       <p className="p-2 text-xs text-slate-500" data-testid={testId} data-loading={log.loading}>
-        {log.loading ? 'Loading logs…' : 'No log lines.'}
+        {log.loading
+          ? 'Loading logs…'
+          : log.error
+            ? `Logs unavailable: ${log.error}`
+            : 'No log lines.'}
       </p>
     );
   return (

@@ -41,6 +41,8 @@ export interface LogWindow {
   jumpToEnd(): Promise<void>;
   /** Bumped each time the window is replaced (not grown), so the view can reset its scroll. */
   generation: number;
+  /** Why the last read failed, until one succeeds. */
+  error: string | null;
 }
 
 /**
@@ -59,7 +61,13 @@ export function useLogWindow(filter: LogFilter, live: boolean): LogWindow {
     hasOlder: boolean;
     hasNewer: boolean;
     generation: number;
-  }>({ lines: [], loading: true, hasOlder: false, hasNewer: false, generation: 0 });
+    error: string | null;
+  }>({ lines: [], loading: true, hasOlder: false, hasNewer: false, generation: 0, error: null });
+  // A failed read is shown, never left as an unhandled rejection.
+  const failed = useCallback((err: unknown) => {
+    const error = err instanceof Error ? err.message : String(err);
+    setState((s) => ({ ...s, loading: false, error }));
+  }, []);
   const current = useRef(state);
   current.current = state;
   /** Reads in flight belong to this filter; answers for an older one are dropped. */
@@ -98,12 +106,15 @@ export function useLogWindow(filter: LogFilter, live: boolean): LogWindow {
           hasOlder: from === 'end' && lines.length === PAGE,
           hasNewer: from === 'start' && lines.length === PAGE,
           generation: s.generation + 1,
+          error: null,
         }));
+      } catch (err) {
+        if (mine === epoch.current) failed(err);
       } finally {
         if (mine === epoch.current) busy.current = { older: false, newer: false };
       }
     },
-    [read],
+    [read, failed],
   );
 
   // A new filter: a fresh window at the tail.
@@ -120,12 +131,20 @@ export function useLogWindow(filter: LogFilter, live: boolean): LogWindow {
     try {
       const older = await read({ beforeId: first.id });
       if (mine !== epoch.current) return 0;
-      setState((s) => ({ ...s, lines: [...older, ...s.lines], hasOlder: older.length === PAGE }));
+      setState((s) => ({
+        ...s,
+        lines: [...older, ...s.lines],
+        hasOlder: older.length === PAGE,
+        error: null,
+      }));
       return older.length;
+    } catch (err) {
+      if (mine === epoch.current) failed(err);
+      return 0;
     } finally {
       if (mine === epoch.current) busy.current.older = false;
     }
-  }, [read]);
+  }, [read, failed]);
 
   const appendNewer = useCallback(
     async (follow: boolean) => {
@@ -140,12 +159,15 @@ export function useLogWindow(filter: LogFilter, live: boolean): LogWindow {
           ...s,
           lines: [...s.lines, ...newer],
           hasNewer: !follow && newer.length === PAGE,
+          error: null,
         }));
+      } catch (err) {
+        if (mine === epoch.current) failed(err);
       } finally {
         if (mine === epoch.current) busy.current.newer = false;
       }
     },
-    [read],
+    [read, failed],
   );
 
   // Following the tail: new lines while the run goes on, and once more a
