@@ -65,6 +65,11 @@ export const flowRuns = pgTable(
       .on(t.state)
       .where(sql`${t.state} in ('scheduled','pending','running','cancelling')`),
     index('flow_runs_parent_idx').on(t.parentTaskRunId),
+    // Retention: per flow, the oldest finished runs first; active runs are
+    // not in it, so the cleanup never reads past what it may delete.
+    index('flow_runs_expiry_idx')
+      .on(t.flowId, t.endedAt)
+      .where(sql`${t.state} in ('completed','failed','cancelled','crashed')`),
   ],
 );
 

@@ -8,6 +8,9 @@ import {
   type WorkerDeps,
 } from '@/server/execution/deps';
 import { sweep } from '@/server/execution/sweeper';
+import { NOTIFICATION_QUEUE } from '@/server/notifications/queue';
+import { startNotificationDelivery } from '@/server/notifications/worker';
+import { startRetentionTicker } from '@/server/retention/ticker';
 import type { Runtime } from '@/server/runtime';
 import { SandboxPool } from '@/server/sandbox';
 import type { TaskRunner } from '@/server/tasks/runner';
@@ -77,6 +80,11 @@ export async function startWorker(
     }),
   );
 
+  for (const id of await startNotificationDelivery(boss, runtime.db, log)) {
+    track(NOTIFICATION_QUEUE, id);
+  }
+  const retention = startRetentionTicker(runtime.db, log);
+
   // Attempts in flight here, by run, so a cancel can abort them at once.
   const inFlight = new Map<string, Set<AbortController>>();
   const onStart = (runId: string, controller: AbortController) => {
@@ -135,6 +143,7 @@ export async function startWorker(
     async stop() {
       clearInterval(sweepTimer);
       await sweeping;
+      await retention.stop();
       runtime.wakeLocal = () => {};
       await listener.close();
       for (const queue of workerIds.keys()) await boss.offWork(queue);
