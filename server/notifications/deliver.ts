@@ -1,7 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type PgBoss from 'pg-boss';
 import type { Database } from '@/db/client';
-import { flowNotifications, flowRuns, flows } from '@/db/schema';
+import { flowNotifications, flowRuns, flows, taskRuns } from '@/db/schema';
 import { env } from '@/server/env';
 import { notificationMessage } from './message';
 import { type NotificationJob, notificationJobSchema } from './queue';
@@ -57,11 +57,32 @@ async function loadFacts(db: Database, job: NotificationJob) {
         .from(flowRuns)
         .where(eq(flowRuns.id, job.runId))
     : [];
+  // "task "load" failed" says where; the task's own error says what.
+  const [failedTask] =
+    run && job.event === 'failure'
+      ? await db
+          .select({ error: taskRuns.error })
+          .from(taskRuns)
+          .where(
+            and(eq(taskRuns.flowRunId, run.id), inArray(taskRuns.state, ['failed', 'timedout'])),
+          )
+          .orderBy(asc(taskRuns.endedAt))
+          .limit(1)
+      : [];
+  const taskError = failedTask?.error?.message;
   const base = env().publicUrl;
   return {
     event: job.event,
     flowName: flow?.name ?? 'A deleted flow',
-    run: run ?? null,
+    run: run
+      ? {
+          ...run,
+          stateReason:
+            taskError && !run.stateReason?.includes(taskError)
+              ? `${run.stateReason ?? 'a task failed'}: ${taskError}`
+              : run.stateReason,
+        }
+      : null,
     detail: job.detail ?? null,
     link: job.runId ? `${base}/runs/${job.runId}` : `${base}/flows/${job.flowId}`,
   };
