@@ -25,4 +25,5 @@ ALTER TABLE "flow_notifications" ADD CONSTRAINT "flow_notifications_flow_id_flow
 ALTER TABLE "flow_webhooks" ADD CONSTRAINT "flow_webhooks_flow_id_flows_id_fk" FOREIGN KEY ("flow_id") REFERENCES "public"."flows"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "flow_notifications_flow_idx" ON "flow_notifications" USING btree ("flow_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "flow_webhooks_token_hash_unique" ON "flow_webhooks" USING btree ("token_hash");--> statement-breakpoint
-CREATE INDEX "flow_runs_expiry_idx" ON "flow_runs" USING btree ("flow_id","ended_at") WHERE "flow_runs"."state" in ('completed','failed','cancelled','crashed');
+CREATE INDEX "flow_runs_expiry_idx" ON "flow_runs" USING btree ("flow_id","ended_at") WHERE "flow_runs"."state" in ('completed','failed','cancelled','crashed');--> statement-breakpoint
+CREATE INDEX "task_runs_cache_expiry_idx" ON "task_runs" USING btree ("cache_expires_at","flow_run_id") WHERE "task_runs"."cache_expires_at" is not null;

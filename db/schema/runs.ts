@@ -135,6 +135,11 @@ export const taskRuns = pgTable(
       .on(t.cacheKey, t.endedAt.desc())
       .where(sql`${t.state} = 'completed' and ${t.cacheKey} is not null`),
     index('task_runs_lease_idx').on(t.leaseExpiresAt).where(sql`${t.state} = 'running'`),
+    // Retention keeps runs whose cache entries are still live: a range scan
+    // over unexpired entries only, whatever the size of the table.
+    index('task_runs_cache_expiry_idx')
+      .on(t.cacheExpiresAt, t.flowRunId)
+      .where(sql`${t.cacheExpiresAt} is not null`),
     index('task_runs_tag_idx')
       .on(t.concurrencyTag)
       .where(sql`${t.state} = 'running' and ${t.concurrencyTag} is not null`),

@@ -138,10 +138,15 @@ async function deleteBatch(
       'delete from run_transitions where flow_run_id = any($1::uuid[])',
       [ids],
     );
+    const taskIds = (
+      await client.query<{ id: string }>(
+        'select id from task_runs where flow_run_id = any($1::uuid[])',
+        [ids],
+      )
+    ).rows.map((r) => r.id);
     const attempts = await client.query(
-      `delete from task_attempts where task_run_id in
-         (select id from task_runs where flow_run_id = any($1::uuid[]))`,
-      [ids],
+      'delete from task_attempts where task_run_id = any($1::uuid[])',
+      [taskIds],
     );
     const taskRuns = await client.query(
       'delete from task_runs where flow_run_id = any($1::uuid[])',
