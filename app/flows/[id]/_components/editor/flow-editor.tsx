@@ -24,6 +24,7 @@ import {
   SaveIcon,
   UndoIcon,
   XIcon,
+  ZapIcon,
 } from '@/app/_components/icons';
 import { MenuItem, Popover } from '@/app/_components/popover';
 import { apiErrorDetails } from '@/app/_lib/api-errors';
@@ -33,6 +34,7 @@ import type { TaskTypeDescription } from '@/app/_lib/task-catalog';
 import { useTRPC, useTRPCClient } from '@/app/_lib/trpc';
 import { useRunState } from '@/app/_lib/use-run-state';
 import type { FlowDocument } from '@/server/engine/document';
+import { TriggersPanel } from '../triggers/triggers-panel';
 import { type FlowVersionSummary, VersionHistory } from '../version-history';
 import { autoLayoutPositions } from './auto-layout';
 import { CanvasDomProvider, useDropPosition } from './canvas-dom';
@@ -109,6 +111,7 @@ function FlowEditorLayout({ flow, types, versions, versionsLoading, onReload }: 
   const [conflict, setConflict] = useState<string | null>(null);
   const [quickAddAt, setQuickAddAt] = useState<{ x: number; y: number } | null>(null);
   const [shortcutsOpen, setShortcutsOpen] = useState(false);
+  const [triggersOpen, setTriggersOpen] = useState(false);
   const [runMenuOpen, setRunMenuOpen] = useState(false);
   const [runWithOpen, setRunWithOpen] = useState(false);
   const [runFailure, setRunFailure] = useState<RunWithFailure | null>(null);
@@ -418,6 +421,15 @@ function FlowEditorLayout({ flow, types, versions, versionsLoading, onReload }: 
           <IconButton label="Export JSON" onClick={exportCurrent} data-testid="export-flow">
             <DownloadIcon />
           </IconButton>
+          <Button
+            onClick={() => setTriggersOpen(true)}
+            className="ml-1"
+            title="Webhook, notifications and retention"
+            data-testid="open-triggers"
+          >
+            <ZapIcon className="size-3.5" />
+            Triggers
+          </Button>
 
           <div className="relative ml-1 flex">
             <Button
@@ -594,6 +606,12 @@ function FlowEditorLayout({ flow, types, versions, versionsLoading, onReload }: 
         }}
       />
       <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
+      <TriggersPanel
+        flowId={flow.id}
+        open={triggersOpen}
+        onClose={() => setTriggersOpen(false)}
+        params={savedDocument.params ?? {}}
+      />
       <RunWithDialog
         open={runWithOpen}
         params={savedDocument.params ?? {}}
