@@ -61,8 +61,14 @@ function parseParams(text: string): ParsedBody {
 
 /** Where teammates open the run: PIPEWRIGHT_PUBLIC_URL when set, else the address the caller used. */
 function runUrl(request: Request, runId: string): string {
-  const base = env().PIPEWRIGHT_PUBLIC_URL?.replace(/\/$/, '') ?? new URL(request.url).origin;
-  return `${base}/runs/${runId}`;
+  const configured = env().PIPEWRIGHT_PUBLIC_URL?.replace(/\/$/, '');
+  if (configured) return `${configured}/runs/${runId}`;
+  // Next.js rewrites request.url to its own hostname; the Host header is
+  // the address the caller actually used (it is only echoed back to them).
+  const url = new URL(request.url);
+  const host = request.headers.get('x-forwarded-host') ?? request.headers.get('host') ?? url.host;
+  const proto = request.headers.get('x-forwarded-proto') ?? url.protocol.replace(/:$/, '');
+  return `${proto}://${host}/runs/${runId}`;
 }
 
 /**
