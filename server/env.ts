@@ -57,8 +57,8 @@ const envSchema = z.object({
   PIPEWRIGHT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36500).default(30),
   /** Further tries of a run notification whose receiver fails or times out. */
   PIPEWRIGHT_NOTIFY_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
-  /** Delay before the first retry of a notification; later ones back off exponentially. */
-  PIPEWRIGHT_NOTIFY_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+  /** Seconds before the first retry of a notification; later ones back off exponentially. */
+  PIPEWRIGHT_NOTIFY_RETRY_DELAY: z.coerce.number().int().min(1).max(3600).default(5),
   /** Set by the test runner to the embedded server it booted for the suite. */
   PIPEWRIGHT_TEST_DATABASE_URL: z.string().optional(),
   /** Tests: a server URL to use instead of booting an embedded one for the suite. */

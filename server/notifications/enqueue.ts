@@ -66,7 +66,7 @@ export async function enqueueRunNotifications(
       id: deliveryJobId(id, key, input.event),
       db: bossDb(t.client),
       retryLimit: config.PIPEWRIGHT_NOTIFY_RETRIES,
-      retryDelay: config.PIPEWRIGHT_NOTIFY_RETRY_DELAY_SECONDS,
+      retryDelay: config.PIPEWRIGHT_NOTIFY_RETRY_DELAY,
       retryBackoff: true,
       expireInSeconds: DELIVERY_EXPIRE_SECONDS,
     });

@@ -10,7 +10,7 @@ import { json, startHttpServer, type TestServer } from '../helpers/http-server';
 let engine: TestEngine;
 before(async () => {
   // Two quick retries, so "retried, then given up" fits in a test.
-  overrideEnv({ PIPEWRIGHT_NOTIFY_RETRIES: '2', PIPEWRIGHT_NOTIFY_RETRY_DELAY_SECONDS: '1' });
+  overrideEnv({ PIPEWRIGHT_NOTIFY_RETRIES: '2', PIPEWRIGHT_NOTIFY_RETRY_DELAY: '1' });
   engine = await startTestEngine();
 });
 after(() => engine.close());
