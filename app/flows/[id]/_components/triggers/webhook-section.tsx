@@ -39,7 +39,10 @@ export function WebhookSection({
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const webhook = useQuery(trpc.flows.webhook.get.queryOptions({ flowId }));
+  // Refreshed now and then for "Last called" while the panel is open.
+  const webhook = useQuery(
+    trpc.flows.webhook.get.queryOptions({ flowId }, { refetchInterval: 10_000 }),
+  );
   const [confirming, setConfirming] = useState(false);
   const regenerate = useMutation(
     trpc.flows.webhook.regenerate.mutationOptions({
