@@ -157,7 +157,7 @@ async function main() {
     }
 
     const started = performance.now();
-    const result = await deleteExpiredRuns(db, { globalDays: 30 });
+    const result = await deleteExpiredRuns(url, { globalDays: 30 });
     const seconds = (performance.now() - started) / 1000;
     const rows = result.runs + result.taskRuns + result.attempts + result.transitions + result.logs;
     console.log(
@@ -173,7 +173,7 @@ async function main() {
     if (left !== seeded.runs - EXPIRED_RUNS)
       throw new Error(`expected ${seeded.runs - EXPIRED_RUNS} runs left, found ${left}`);
     const again = performance.now();
-    await deleteExpiredRuns(db, { globalDays: 30 });
+    await deleteExpiredRuns(url, { globalDays: 30 });
     console.log(
       `a pass with nothing to delete (${left} recent runs kept): ${(performance.now() - again).toFixed(1)} ms`,
     );

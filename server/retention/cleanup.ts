@@ -1,5 +1,4 @@
-import type pg from 'pg';
-import type { Database } from '@/db/client';
+import pg from 'pg';
 
 /** Runs deleted per transaction: short transactions, short row locks, bounded WAL bursts. */
 export const DEFAULT_RETENTION_BATCH = 500;
@@ -40,7 +39,8 @@ export interface RetentionResult {
  * deleted by the indexes that lead with their parent's id.
  */
 export async function deleteExpiredRuns(
-  db: Database,
+  /** Its own connection, never one of the engine's pool: see ARCHITECTURE.md. */
+  databaseUrl: string,
   options: RetentionOptions,
 ): Promise<RetentionResult> {
   const result: RetentionResult = {
@@ -54,8 +54,14 @@ export async function deleteExpiredRuns(
   };
   const batchSize = options.batchSize ?? DEFAULT_RETENTION_BATCH;
   const now = options.now ?? new Date();
-  const client = await db.$client.connect();
-  let broken = false;
+  // A connection of its own: a pass waiting on the database must never take
+  // a connection the engine needs to finish a task (its pool is sized for it).
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    application_name: 'pipewright-retention',
+  });
+  client.on('error', () => {});
+  await client.connect();
   try {
     const lock = await client.query<{ locked: boolean }>(
       'select pg_try_advisory_lock(hashtext($1)) as locked',
@@ -85,23 +91,20 @@ export async function deleteExpiredRuns(
         }
       }
     } finally {
-      await client.query('select pg_advisory_unlock(hashtext($1))', [RETENTION_LOCK]).catch(() => {
-        broken = true;
-      });
+      await client
+        .query('select pg_advisory_unlock(hashtext($1))', [RETENTION_LOCK])
+        .catch(() => {});
     }
     return result;
-  } catch (err) {
-    broken = true;
-    throw err;
   } finally {
-    // A broken connection is dropped, which also releases the session lock.
-    client.release(broken);
+    // Closing the session also releases the advisory lock, whatever happened.
+    await client.end().catch(() => {});
   }
 }
 
 /** One transaction: picks up to `limit` expired runs of a flow and deletes them bottom-up. */
 async function deleteBatch(
-  client: pg.PoolClient,
+  client: pg.Client,
   flowId: string,
   cutoff: Date,
   now: Date,

@@ -1,4 +1,3 @@
-import type { Database } from '@/db/client';
 import { env } from '@/server/env';
 import { deleteExpiredRuns } from './cleanup';
 
@@ -12,7 +11,7 @@ export interface RetentionTicker {
  * workers is safe and a dead worker's turn is taken by the next one.
  */
 export function startRetentionTicker(
-  db: Database,
+  databaseUrl: string,
   log: (line: string) => void,
   options: { firstDelayMs?: number; intervalMs?: number } = {},
 ): RetentionTicker {
@@ -21,7 +20,7 @@ export function startRetentionTicker(
   const tick = () => {
     if (running) return;
     const globalDays = env().PIPEWRIGHT_RETENTION_DAYS;
-    running = deleteExpiredRuns(db, { globalDays, signal: controller.signal })
+    running = deleteExpiredRuns(databaseUrl, { globalDays, signal: controller.signal })
       .then((r) => {
         if (r.runs > 0) {
           log(

@@ -83,7 +83,7 @@ export async function startWorker(
   for (const id of await startNotificationDelivery(boss, runtime.db, log)) {
     track(NOTIFICATION_QUEUE, id);
   }
-  const retention = startRetentionTicker(runtime.db, log);
+  const retention = startRetentionTicker(runtime.databaseUrl, log);
 
   // Attempts in flight here, by run, so a cancel can abort them at once.
   const inFlight = new Map<string, Set<AbortController>>();

@@ -79,7 +79,7 @@ describe('retention', () => {
       .set({ endedAt: new Date(Date.now() - 90 * DAY) })
       .where(eq(flowRuns.id, active));
 
-    const result = await deleteExpiredRuns(engine.tdb.db, { globalDays: 30, batchSize: 2 });
+    const result = await deleteExpiredRuns(engine.tdb.url, { globalDays: 30, batchSize: 2 });
     assert.equal(result.ran, true);
     assert.equal(result.runs, 3);
     assert.equal(result.batches, 2, 'two runs, then one');
@@ -100,7 +100,7 @@ describe('retention', () => {
 
     // Nothing left to do: a second pass deletes nothing.
     assert.equal(
-      (await deleteExpiredRuns(engine.tdb.db, { globalDays: 30, batchSize: 2 })).runs,
+      (await deleteExpiredRuns(engine.tdb.url, { globalDays: 30, batchSize: 2 })).runs,
       0,
     );
   });
@@ -122,7 +122,7 @@ describe('retention', () => {
     const ancient = await finishedRun(forever.id, 400);
     const shortOld = await finishedRun(short.id, 6);
     const shortNew = await finishedRun(short.id, 2);
-    const result = await deleteExpiredRuns(engine.tdb.db, { globalDays: 30 });
+    const result = await deleteExpiredRuns(engine.tdb.url, { globalDays: 30 });
     assert.equal(result.runs, 1);
     assert.equal((await rowsOf([ancient])).runs, 1, 'kept forever');
     assert.equal((await rowsOf([shortOld])).runs, 0, 'older than the flow’s 5 days');
@@ -131,9 +131,9 @@ describe('retention', () => {
     // The global 0 keeps everything without an own setting.
     const defaulted = await importFlow(logging);
     const old = await finishedRun(defaulted.id, 1000);
-    assert.equal((await deleteExpiredRuns(engine.tdb.db, { globalDays: 0 })).runs, 0);
+    assert.equal((await deleteExpiredRuns(engine.tdb.url, { globalDays: 0 })).runs, 0);
     assert.equal((await rowsOf([old])).runs, 1);
-    assert.equal((await deleteExpiredRuns(engine.tdb.db, { globalDays: 30 })).runs, 1);
+    assert.equal((await deleteExpiredRuns(engine.tdb.url, { globalDays: 30 })).runs, 1);
     assert.equal((await rowsOf([old])).runs, 0);
   });
 
@@ -147,11 +147,11 @@ describe('retention', () => {
       },
     ]);
     const run = await finishedRun(flow.id, 60);
-    assert.equal((await deleteExpiredRuns(engine.tdb.db, { globalDays: 30 })).runs, 0);
+    assert.equal((await deleteExpiredRuns(engine.tdb.url, { globalDays: 30 })).runs, 0);
     assert.equal((await rowsOf([run])).runs, 1);
     // Two hours later the cache entry has expired: the run goes.
     const later = new Date(Date.now() + 2 * 3600_000);
-    assert.equal((await deleteExpiredRuns(engine.tdb.db, { globalDays: 30, now: later })).runs, 1);
+    assert.equal((await deleteExpiredRuns(engine.tdb.url, { globalDays: 30, now: later })).runs, 1);
     assert.equal((await rowsOf([run])).runs, 0);
   });
 
@@ -160,11 +160,11 @@ describe('retention', () => {
     await other.connect();
     try {
       await other.query(`select pg_advisory_lock(hashtext('pipewright-retention'))`);
-      const result = await deleteExpiredRuns(engine.tdb.db, { globalDays: 30 });
+      const result = await deleteExpiredRuns(engine.tdb.url, { globalDays: 30 });
       assert.equal(result.ran, false);
     } finally {
       await other.end();
     }
-    assert.equal((await deleteExpiredRuns(engine.tdb.db, { globalDays: 30 })).ran, true);
+    assert.equal((await deleteExpiredRuns(engine.tdb.url, { globalDays: 30 })).ran, true);
   });
 });
