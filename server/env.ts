@@ -117,6 +117,12 @@ const envSchema = z.object({
   PIPEWRIGHT_CREDENTIALS_FILE: z.string().optional(),
   /** CLI: the credentials file defaults to $XDG_CONFIG_HOME/pipewright/credentials.json. */
   XDG_CONFIG_HOME: z.string().optional(),
+  /** Days finished runs (and their logs) are kept; `0` keeps them forever. A flow may override it. */
+  PIPEWRIGHT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36500).default(30),
+  /** Further tries of a run notification whose receiver fails or times out. */
+  PIPEWRIGHT_NOTIFY_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
+  /** Seconds before the first retry of a notification; later ones back off exponentially. */
+  PIPEWRIGHT_NOTIFY_RETRY_DELAY: z.coerce.number().int().min(1).max(3600).default(5),
   /** Set by the test runner to the embedded server it booted for the suite. */
   PIPEWRIGHT_TEST_DATABASE_URL: z.string().optional(),
   /** Tests: a server URL to use instead of booting an embedded one for the suite. */

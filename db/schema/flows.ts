@@ -23,6 +23,11 @@ export const flows = pgTable(
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     /** Deleting a flow hides it; its versions and runs stay readable. */
     deletedAt: timestamp({ withTimezone: true }),
+    /**
+     * Days finished runs of this flow are kept; null follows the server's
+     * PIPEWRIGHT_RETENTION_DAYS, 0 keeps them forever.
+     */
+    retentionDays: integer(),
   },
   (t) => [
     uniqueIndex('flows_name_live_unique')

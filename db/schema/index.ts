@@ -4,4 +4,5 @@ export * from './runs';
 export * from './schedules';
 export * from './secrets';
 export * from './shares';
+export * from './triggers';
 export * from './workers';

@@ -93,6 +93,11 @@ export const flowRuns = pgTable(
     // The runs list filtered by state or trigger, newest first (keyset).
     index('flow_runs_state_created_idx').on(t.state, t.createdAt.desc(), t.id.desc()),
     index('flow_runs_trigger_created_idx').on(t.trigger, t.createdAt.desc(), t.id.desc()),
+    // Retention: per flow, the oldest finished runs first; active runs are
+    // not in it, so the cleanup never reads past what it may delete.
+    index('flow_runs_expiry_idx')
+      .on(t.flowId, t.endedAt)
+      .where(sql`${t.state} in ('completed','failed','cancelled','crashed')`),
   ],
 );
 
@@ -158,6 +163,11 @@ export const taskRuns = pgTable(
       .on(t.cacheKey, t.endedAt.desc())
       .where(sql`${t.state} = 'completed' and ${t.cacheKey} is not null`),
     index('task_runs_lease_idx').on(t.leaseExpiresAt).where(sql`${t.state} = 'running'`),
+    // Retention keeps runs whose cache entries are still live: a range scan
+    // over unexpired entries only, whatever the size of the table.
+    index('task_runs_cache_expiry_idx')
+      .on(t.cacheExpiresAt, t.flowRunId)
+      .where(sql`${t.cacheExpiresAt} is not null`),
     index('task_runs_tag_idx')
       .on(t.concurrencyTag)
       .where(sql`${t.state} = 'running' and ${t.concurrencyTag} is not null`),

@@ -4,6 +4,7 @@ import { catalogRouter } from './routers/catalog';
 import { dashboardRouter } from './routers/dashboard';
 import { flowsRouter } from './routers/flows';
 import { membersRouter } from './routers/members';
+import { notificationsRouter } from './routers/notifications';
 import { runsRouter } from './routers/runs';
 import { schedulesRouter } from './routers/schedules';
 import { secretsRouter } from './routers/secrets';
@@ -16,6 +17,7 @@ export const appRouter = createTRPCRouter({
   catalog: catalogRouter,
   dashboard: dashboardRouter,
   flows: flowsRouter,
+  notifications: notificationsRouter,
   runs: runsRouter,
   secrets: secretsRouter,
   variables: variablesRouter,

@@ -6,6 +6,7 @@ import type { FlowDocument, FlowNode } from '@/server/engine/document';
 import { flowOutcome, type PlanTaskState, planNext } from '@/server/engine/planning';
 import { nodeSettings } from '@/server/engine/retry';
 import { type FlowRunState, isTerminalTaskState, type TaskRunState } from '@/server/engine/states';
+import { enqueueRunEndedNotifications } from '@/server/notifications/enqueue';
 import { WAKE_CHANNEL } from '@/server/worker/wake';
 import { type EngineDeps, RUN_CHANNEL, TASK_QUEUE } from './deps';
 import { loadVersionDocument, nodeForTask } from './documents';
@@ -250,6 +251,8 @@ async function finishFlowRun(
   notifications.push([RUN_CHANNEL, JSON.stringify({ runId: run.id, state })]);
   run.state = state;
   if (run.parentTaskRunId) await resumeTask(t, deps, run.parentTaskRunId);
+  // Same transaction as the terminal state: the message is queued iff the run ended.
+  await enqueueRunEndedNotifications(t, deps.boss, run);
 }
 
 /**

@@ -16,6 +16,10 @@ import {
   taskQueueFor,
 } from '@/server/execution/pools';
 import { sweep } from '@/server/execution/sweeper';
+import { notifyRunLate } from '@/server/notifications/enqueue';
+import { NOTIFICATION_QUEUE } from '@/server/notifications/queue';
+import { startNotificationDelivery } from '@/server/notifications/worker';
+import { startRetentionTicker } from '@/server/retention/ticker';
 import type { Runtime } from '@/server/runtime';
 import { SandboxPool } from '@/server/sandbox';
 import type { LateRun } from '@/server/schedules/late';
@@ -110,6 +114,11 @@ export async function startWorker(
     }),
   );
 
+  for (const id of await startNotificationDelivery(boss, runtime.db, log)) {
+    track(NOTIFICATION_QUEUE, id);
+  }
+  const retention = startRetentionTicker(runtime.databaseUrl, log);
+
   // Attempts in flight here, by run, so a cancel can abort them at once.
   const inFlight = new Map<string, Set<AbortController>>();
   const onStart = (runId: string, controller: AbortController) => {
@@ -184,9 +193,21 @@ export async function startWorker(
             log,
             onLate:
               options.onLateRuns ??
-              ((runs) => {
-                for (const run of runs)
-                  log(`run ${run.id} is late (due ${run.scheduledFor.toISOString()})`);
+              (async (runs) => {
+                for (const run of runs) {
+                  const due = run.scheduledFor.toISOString();
+                  log(`run ${run.id} is late (due ${due})`);
+                  // Each late run is claimed once across workers: one message.
+                  await notifyRunLate(runtime, {
+                    flowId: run.flowId,
+                    runId: run.id,
+                    reason: `scheduled for ${due}, not started yet`,
+                  }).catch((err: unknown) =>
+                    log(
+                      `late notification for run ${run.id} not queued: ${(err as Error).message}`,
+                    ),
+                  );
+                }
               }),
           },
         )
@@ -205,6 +226,7 @@ export async function startWorker(
       clearInterval(sweepTimer);
       await sweeping;
       await scheduler?.stop();
+      await retention.stop();
       stopped = true;
       if (runtime.wakeLocal === wakeLocal) runtime.wakeLocal = previousWakeLocal;
       await listener.close();

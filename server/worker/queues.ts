@@ -1,6 +1,7 @@
 import type PgBoss from 'pg-boss';
 import { z } from 'zod';
 import { TASK_QUEUE } from '@/server/execution/deps';
+import { NOTIFICATION_QUEUE, notificationJobSchema } from '@/server/notifications/queue';
 
 /**
  * Every pg-boss queue, its payload schema and options, declared in one
@@ -24,6 +25,11 @@ export const queues = {
     // Retries and expiry are decided per job (see sendTaskJob): our task-run
     // row, not pg-boss, is the source of truth.
     options: { retryLimit: 0, retentionDays: 7 } satisfies Omit<PgBoss.Queue, 'name'>,
+  },
+  [NOTIFICATION_QUEUE]: {
+    payload: notificationJobSchema,
+    // Retries (bounded, with backoff) are set per job from the environment.
+    options: { retentionDays: 7 } satisfies Omit<PgBoss.Queue, 'name'>,
   },
 } as const;
 

@@ -7,6 +7,7 @@ import { exportFlow, getFlow } from '@/server/flows/get';
 import { importFlow } from '@/server/flows/import';
 import { listFlows, listFlowVersions } from '@/server/flows/list';
 import { renameFlow } from '@/server/flows/rename';
+import { getFlowRetention, setFlowRetention, setRetentionInput } from '@/server/flows/retention';
 import {
   createFlowInput,
   flowIdSchema,
@@ -18,8 +19,34 @@ import {
 } from '@/server/flows/schemas';
 import { updateFlow } from '@/server/flows/update';
 import { checkFlowDocument } from '@/server/flows/validate';
+import { getFlowWebhook } from '@/server/webhooks/get';
+import { regenerateFlowWebhook } from '@/server/webhooks/regenerate';
 
 const byId = z.object({ id: flowIdSchema });
+const byFlowId = z.object({ flowId: flowIdSchema });
+
+/**
+ * The flow's webhook: `get` creates its token on first use; `regenerate`
+ * replaces it at once. The token starts runs, so only editors see it.
+ */
+const webhookRouter = createTRPCRouter({
+  get: editorProcedure
+    .input(byFlowId)
+    .query(({ ctx, input }) => getFlowWebhook(ctx.runtime.db, input.flowId)),
+  regenerate: editorProcedure
+    .input(byFlowId)
+    .mutation(({ ctx, input }) => regenerateFlowWebhook(ctx.runtime.db, input.flowId)),
+});
+
+/** How long the flow's finished runs and logs are kept. */
+const retentionRouter = createTRPCRouter({
+  get: viewerProcedure
+    .input(byId)
+    .query(({ ctx, input }) => getFlowRetention(ctx.runtime.db, input.id)),
+  set: editorProcedure
+    .input(setRetentionInput)
+    .mutation(({ ctx, input }) => setFlowRetention(ctx.runtime.db, input)),
+});
 
 export const flowsRouter = createTRPCRouter({
   list: viewerProcedure
@@ -56,4 +83,6 @@ export const flowsRouter = createTRPCRouter({
   versions: viewerProcedure
     .input(byId)
     .query(({ ctx, input }) => listFlowVersions(ctx.runtime.db, input.id)),
+  webhook: webhookRouter,
+  retention: retentionRouter,
 });

@@ -24,6 +24,7 @@ import {
   SaveIcon,
   UndoIcon,
   XIcon,
+  ZapIcon,
 } from '@/app/_components/icons';
 import { MenuItem, Popover } from '@/app/_components/popover';
 import { apiErrorDetails } from '@/app/_lib/api-errors';
@@ -34,6 +35,7 @@ import { useTRPC, useTRPCClient } from '@/app/_lib/trpc';
 import { useRunState } from '@/app/_lib/use-run-state';
 import type { FlowDocument } from '@/server/engine/document';
 import { SchedulesButton } from '../schedules/schedules-panel';
+import { TriggersPanel } from '../triggers/triggers-panel';
 import { type FlowVersionSummary, VersionHistory } from '../version-history';
 import { autoLayoutPositions } from './auto-layout';
 import { CanvasDomProvider, useDropPosition } from './canvas-dom';
@@ -110,6 +112,7 @@ function FlowEditorLayout({ flow, types, versions, versionsLoading, onReload }: 
   const [conflict, setConflict] = useState<string | null>(null);
   const [quickAddAt, setQuickAddAt] = useState<{ x: number; y: number } | null>(null);
   const [shortcutsOpen, setShortcutsOpen] = useState(false);
+  const [triggersOpen, setTriggersOpen] = useState(false);
   const [runMenuOpen, setRunMenuOpen] = useState(false);
   const [runWithOpen, setRunWithOpen] = useState(false);
   const [runFailure, setRunFailure] = useState<RunWithFailure | null>(null);
@@ -424,6 +427,15 @@ function FlowEditorLayout({ flow, types, versions, versionsLoading, onReload }: 
           <IconButton label="Export JSON" onClick={exportCurrent} data-testid="export-flow">
             <DownloadIcon />
           </IconButton>
+          <Button
+            onClick={() => setTriggersOpen(true)}
+            className="ml-1"
+            title="Webhook, notifications and retention"
+            data-testid="open-triggers"
+          >
+            <ZapIcon className="size-3.5" />
+            Triggers
+          </Button>
 
           <div className="relative ml-1 flex">
             <Button
@@ -600,6 +612,12 @@ function FlowEditorLayout({ flow, types, versions, versionsLoading, onReload }: 
         }}
       />
       <ShortcutsDialog open={shortcutsOpen} onClose={() => setShortcutsOpen(false)} />
+      <TriggersPanel
+        flowId={flow.id}
+        open={triggersOpen}
+        onClose={() => setTriggersOpen(false)}
+        params={savedDocument.params ?? {}}
+      />
       <RunWithDialog
         open={runWithOpen}
         params={savedDocument.params ?? {}}
