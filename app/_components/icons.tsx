@@ -7,7 +7,8 @@ import type { SVGProps } from 'react';
  */
 type IconProps = SVGProps<SVGSVGElement>;
 
-function Icon({ children, className, ...props }: IconProps) {
+/** The shared frame of every icon; other icon sets draw inside it too. */
+export function Icon({ children, className, ...props }: IconProps) {
   return (
     <svg
       viewBox="0 0 24 24"

@@ -1,24 +1,7 @@
 import type { SVGProps } from 'react';
+import { Icon } from '@/app/_components/icons';
 
-/** Icons only the settings pages use, drawn like app/_components/icons.tsx. */
-function Icon({ children, className, ...props }: SVGProps<SVGSVGElement>) {
-  return (
-    <svg
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth={2}
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-      focusable="false"
-      className={className ?? 'size-4'}
-      {...props}
-    >
-      {children}
-    </svg>
-  );
-}
+/** Icons only the settings pages use, in the app's icon frame. */
 
 export const KeyIcon = (p: SVGProps<SVGSVGElement>) => (
   <Icon {...p}>
