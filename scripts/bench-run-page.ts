@@ -134,7 +134,10 @@ async function main() {
     // What a change costs on the wire: the page's summary vs. the full run.
     const sizeOf = async (procedure: string) => {
       const input = encodeURIComponent(JSON.stringify({ json: { id: runId } }));
-      const res = await fetch(`${app.url}/api/trpc/${procedure}?input=${input}`);
+      const res = await fetch(`${app.url}/api/trpc/${procedure}?input=${input}`, {
+        headers: { cookie: owner.cookie },
+      });
+      if (!res.ok) throw new Error(`${procedure}: HTTP ${res.status}`);
       return (await res.arrayBuffer()).byteLength;
     };
     const summaryBytes = await sizeOf('runs.summary');
