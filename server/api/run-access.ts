@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ShareLinkNotFoundError } from '@/server/errors';
 import { resolveShareToken } from '@/server/shares/resolve';
 import { shareTokenSchema } from '@/server/shares/schemas';
-import { assertRole, publicProcedure } from './trpc';
+import { assertRole, publicProcedure, refuseUnstorableText } from './trpc';
 
 /**
  * Who reads a run: a signed-in teammate (viewer or above), or whoever holds
@@ -32,6 +32,7 @@ export const runReadProcedure = publicProcedure
     const { runId } = await resolveShareToken(ctx.runtime.db, token.data);
     return next({ ctx: { reader: { mode: 'share', runId } as RunReader } });
   })
+  .use(refuseUnstorableText)
   .input(z.object({ share: shareTokenSchema.optional() }));
 
 /** A share reader asking about another run gets the same answer as a dead link. */

@@ -13,6 +13,7 @@ import type { WorkspaceRole } from '@/server/auth/roles';
 import type { DocumentIssue } from '@/server/engine/document';
 import { ConflictError, InvalidInputError, NotFoundError } from '@/server/errors';
 import { getRuntime, type Runtime } from '@/server/runtime';
+import { findUnstorableText } from './storable-text';
 
 export interface Context {
   runtime: Runtime;
@@ -135,6 +136,17 @@ function requireRole(needed: WorkspaceRole) {
   });
 }
 
+/**
+ * Refuses input holding text the database cannot store (NUL, unpaired
+ * surrogates), naming the field, instead of failing inside a query. Runs
+ * after the role check, so an anonymous caller learns nothing from it.
+ */
+export const refuseUnstorableText = t.middleware(async ({ getRawInput, next }) => {
+  const problem = findUnstorableText(await getRawInput());
+  if (problem) throw new InvalidInputError(problem);
+  return next();
+});
+
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 /**
@@ -144,8 +156,8 @@ export const createCallerFactory = t.createCallerFactory;
  */
 export const publicProcedure = t.procedure.use(mapServiceErrors);
 /** Reading: every signed-in member (viewers, editors, owners). */
-export const viewerProcedure = publicProcedure.use(requireRole('viewer'));
+export const viewerProcedure = publicProcedure.use(requireRole('viewer')).use(refuseUnstorableText);
 /** Creating, editing, running, cancelling, scheduling, sharing: editors and owners. */
-export const editorProcedure = publicProcedure.use(requireRole('editor'));
+export const editorProcedure = publicProcedure.use(requireRole('editor')).use(refuseUnstorableText);
 /** Members, secrets, settings: owners only. */
-export const ownerProcedure = publicProcedure.use(requireRole('owner'));
+export const ownerProcedure = publicProcedure.use(requireRole('owner')).use(refuseUnstorableText);

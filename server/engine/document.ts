@@ -185,6 +185,51 @@ function zodIssuesToDocumentIssues(
   });
 }
 
+const MAX_DOCUMENT_DEPTH = 100;
+
+/** The path of the first value nested deeper than MAX_DOCUMENT_DEPTH, if any. */
+function tooDeepAt(value: unknown, path: PathSegment[]): PathSegment[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (path.length >= MAX_DOCUMENT_DEPTH) return path;
+  for (const [key, child] of Object.entries(value)) {
+    const found = tooDeepAt(child, [...path, Array.isArray(value) ? Number(key) : key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The version as written, for the message; a value JSON cannot show (a BigInt) by its type. */
+function describeVersion(version: unknown): string {
+  try {
+    return JSON.stringify(version) ?? String(version);
+  } catch {
+    return `(a ${typeof version})`;
+  }
+}
+
+/** Values in `value` that JSON cannot hold, each named by its path (nodes by id). */
+function nonJsonValues(value: unknown, path: string[] = [], nodeId?: string): DocumentIssue[] {
+  const kind = typeof value;
+  if (kind === 'bigint' || kind === 'function' || kind === 'symbol') {
+    return [
+      {
+        path: path.join('.'),
+        ...(nodeId !== undefined ? { nodeId } : {}),
+        message: `a ${kind} is not a JSON value`,
+      },
+    ];
+  }
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, child]) => {
+    // Inside `nodes`, name a node by its id, as every other issue does.
+    const node =
+      path.length === 1 && path[0] === 'nodes' && isRecord(child) && typeof child.id === 'string'
+        ? child.id
+        : undefined;
+    return nonJsonValues(child, [...path, node ?? key], node ?? nodeId);
+  });
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -200,9 +245,18 @@ export function validateFlowDocument(raw: unknown, types: TaskTypeLookup): FlowD
     throw new FlowDocumentError([
       {
         path: 'version',
-        message: `unsupported version ${JSON.stringify(raw.version)}; this Pipewright reads version 1`,
+        message: `unsupported version ${describeVersion(raw.version)}; this Pipewright reads version 1`,
       },
     ]);
+  }
+  // Nesting far past any real document overflows the stack in the checks below.
+  const deep = tooDeepAt(raw, []);
+  if (deep) {
+    throw new FlowDocumentError(
+      zodIssuesToDocumentIssues(raw, [
+        { path: deep, message: `nested more than ${MAX_DOCUMENT_DEPTH} levels deep` },
+      ]),
+    );
   }
   const parsed = flowDocumentSchema.safeParse(raw);
   if (!parsed.success) {
@@ -210,8 +264,12 @@ export function validateFlowDocument(raw: unknown, types: TaskTypeLookup): FlowD
   }
   const doc = parsed.data;
   const issues: DocumentIssue[] = [];
+  // A document is JSON: a BigInt, function or symbol (possible in-process and
+  // through superjson) would fail on save; name where it is.
+  const foreign = nonJsonValues(doc);
+  issues.push(...foreign);
   // PostgreSQL cannot store U+0000 in text or JSON; say so instead of failing on save.
-  if (JSON.stringify(doc).includes('\\u0000')) {
+  if (foreign.length === 0 && JSON.stringify(doc).includes('\\u0000')) {
     issues.push({
       path: '',
       message: 'contains a NUL character (\\u0000), which cannot be stored; remove it',

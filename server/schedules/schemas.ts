@@ -38,14 +38,14 @@ export const listSchedulesInput = z
 export const scheduleByIdInput = z.object({ id: scheduleIdSchema });
 
 /** A saved schedule, or an unsaved timing being typed in a form. */
-export const upcomingInput = z.union([
-  z.object({ id: scheduleIdSchema, count: z.number().int().min(1).max(50).optional() }),
-  z.object({
-    kind: z.enum(scheduleKinds).optional(),
-    cron: z.string().max(200).optional(),
-    intervalSeconds: z.number().int().optional(),
-    timezone: z.string().max(100).optional(),
-    count: z.number().int().min(1).max(50).optional(),
-  }),
-]);
+// One object rather than a union of "saved" and "draft": a union that
+// fails answers only "Invalid input", without naming the field at fault.
+export const upcomingInput = z.object({
+  id: scheduleIdSchema.optional(),
+  kind: z.enum(scheduleKinds).optional(),
+  cron: z.string().max(200).optional(),
+  intervalSeconds: z.number().int().optional(),
+  timezone: z.string().max(100).optional(),
+  count: z.number().int().min(1).max(50).optional(),
+});
 export type UpcomingInput = z.infer<typeof upcomingInput>;

@@ -14,7 +14,7 @@ import { UPCOMING_COUNT } from './view';
  */
 export async function upcomingFireTimes(db: Database, input: UpcomingInput, now: Date) {
   const count = input.count ?? UPCOMING_COUNT;
-  if ('id' in input) {
+  if (input.id !== undefined) {
     const row = await getScheduleRow(db, input.id);
     const timing = timingOf(row);
     return {
