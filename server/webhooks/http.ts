@@ -1,3 +1,4 @@
+import { findUnstorableText } from '@/server/api/storable-text';
 import { env } from '@/server/env';
 import { InvalidInputError, NotFoundError } from '@/server/errors';
 import type { EngineDeps } from '@/server/execution/deps';
@@ -100,6 +101,12 @@ export async function handleWebhookRequest(
   }
   const parsed = parseParams(text);
   if ('problem' in parsed) return reply(400, { error: parsed.problem, field: 'body' });
+  // Text PostgreSQL cannot store (NUL, unpaired surrogates) is refused here,
+  // naming the parameter, instead of failing in the database.
+  for (const [name, value] of Object.entries(parsed.params)) {
+    const unstorable = findUnstorableText(value, [name]) ?? findUnstorableText({ [name]: 0 });
+    if (unstorable) return reply(400, { error: `Parameter ${unstorable}`, field: name });
+  }
 
   try {
     const { runId } = await startRunFromWebhook(deps, token, parsed.params);

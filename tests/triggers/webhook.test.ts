@@ -112,6 +112,12 @@ describe('flow webhooks', () => {
     assert.equal(unknown.body.field, 'colour');
     assert.match(String(unknown.body.error), /colour.*not a parameter/);
 
+    // Text PostgreSQL cannot store (a NUL character) is the caller's mistake, not a 500.
+    const nul = await post(token, JSON.stringify({ count: 1, label: 'a\u0000b' }));
+    assert.equal(nul.status, 400);
+    assert.equal(nul.body.field, 'label');
+    assert.match(String(nul.body.error), /label/);
+
     const huge = await post(
       token,
       JSON.stringify({ count: 1, label: 'x'.repeat(MAX_WEBHOOK_BODY_BYTES) }),
