@@ -14,7 +14,7 @@ import {
   or,
   sql,
 } from 'drizzle-orm';
-import type { Database } from '@/db/client';
+import type { Database, DbOrTx } from '@/db/client';
 import {
   flowRuns,
   flows,
@@ -50,18 +50,7 @@ export async function getFlowRun(db: Database, id: string) {
     .select()
     .from(taskRuns)
     .where(and(eq(taskRuns.flowRunId, id), isNull(taskRuns.parentTaskRunId)));
-  const itemCounts = await db
-    .select({ parent: taskRuns.parentTaskRunId, state: taskRuns.state, n: count() })
-    .from(taskRuns)
-    .where(and(eq(taskRuns.flowRunId, id), isNotNull(taskRuns.parentTaskRunId)))
-    .groupBy(taskRuns.parentTaskRunId, taskRuns.state);
-  const items = new Map<string, { total: number; byState: Partial<Record<string, number>> }>();
-  for (const row of itemCounts) {
-    const entry = items.get(row.parent!) ?? { total: 0, byState: {} };
-    entry.total += row.n;
-    entry.byState[row.state] = row.n;
-    items.set(row.parent!, entry);
-  }
+  const items = await countForEachItems(db, id);
   const attempts =
     tasks.length === 0
       ? []
@@ -89,6 +78,23 @@ export async function getFlowRun(db: Database, id: string) {
       items: items.get(t.id) ?? null,
     })),
   };
+}
+
+/** A run's for-each items counted by state, per for-each task run id. */
+export async function countForEachItems(db: DbOrTx, runId: string) {
+  const itemCounts = await db
+    .select({ parent: taskRuns.parentTaskRunId, state: taskRuns.state, n: count() })
+    .from(taskRuns)
+    .where(and(eq(taskRuns.flowRunId, runId), isNotNull(taskRuns.parentTaskRunId)))
+    .groupBy(taskRuns.parentTaskRunId, taskRuns.state);
+  const items = new Map<string, { total: number; byState: Partial<Record<string, number>> }>();
+  for (const row of itemCounts) {
+    const entry = items.get(row.parent!) ?? { total: 0, byState: {} };
+    entry.total += row.n;
+    entry.byState[row.state] = row.n;
+    items.set(row.parent!, entry);
+  }
+  return items;
 }
 
 export type FlowRunDetail = Awaited<ReturnType<typeof getFlowRun>>;

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { and, asc, count, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { flowRuns, flows, flowVersions, runTransitions, taskAttempts, taskRuns } from '@/db/schema';
 import { NotFoundError } from '@/server/errors';
-import { isLate } from './queries';
+import { countForEachItems, isLate } from './queries';
 
 /**
  * What the live run page draws, and nothing more: per task its state,
@@ -34,18 +34,7 @@ export async function getRunSummary(db: DbOrTx, id: string) {
         .from(taskRuns)
         .where(and(eq(taskRuns.flowRunId, id), isNull(taskRuns.parentTaskRunId)));
       // For-each items are counted by state on their for-each, never listed here.
-      const itemCounts = await tx
-        .select({ parent: taskRuns.parentTaskRunId, state: taskRuns.state, n: count() })
-        .from(taskRuns)
-        .where(and(eq(taskRuns.flowRunId, id), isNotNull(taskRuns.parentTaskRunId)))
-        .groupBy(taskRuns.parentTaskRunId, taskRuns.state);
-      const items = new Map<string, { total: number; byState: Partial<Record<string, number>> }>();
-      for (const c of itemCounts) {
-        const entry = items.get(c.parent!) ?? { total: 0, byState: {} };
-        entry.total += c.n;
-        entry.byState[c.state] = c.n;
-        items.set(c.parent!, entry);
-      }
+      const items = await countForEachItems(tx, id);
       const attempts =
         tasks.length === 0
           ? []
