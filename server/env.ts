@@ -123,6 +123,29 @@ const envSchema = z.object({
   PIPEWRIGHT_NOTIFY_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
   /** Seconds before the first retry of a notification; later ones back off exponentially. */
   PIPEWRIGHT_NOTIFY_RETRY_DELAY: z.coerce.number().int().min(1).max(3600).default(5),
+  /**
+   * Fault injection (`npm run test:faults` only): `point:probability` pairs,
+   * e.g. `after-claim:0.2,after-finish:0.1`; at a listed point the process
+   * SIGKILLs itself with that probability. Never set in production.
+   */
+  PIPEWRIGHT_FAULTS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const points = new Map<string, number>();
+      for (const pair of value.split(',').filter(Boolean)) {
+        const [name, chance] = pair.split(':');
+        const p = Number(chance);
+        if (!name || !(p >= 0 && p <= 1)) {
+          ctx.addIssue({ code: 'custom', message: `"${pair}" is not point:probability (0..1)` });
+          return z.NEVER;
+        }
+        points.set(name, p);
+      }
+      return points;
+    }),
+  /** Seed of the fault-injection dice, so a failing iteration can be replayed. */
+  PIPEWRIGHT_FAULT_SEED: z.coerce.number().int().default(1),
   /** Set by the test runner to the embedded server it booted for the suite. */
   PIPEWRIGHT_TEST_DATABASE_URL: z.string().optional(),
   /** Tests: a server URL to use instead of booting an embedded one for the suite. */

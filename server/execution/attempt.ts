@@ -31,6 +31,7 @@ import { markRunCancelling } from './cancel';
 import { childRunService } from './child-runs';
 import { type EngineDeps, RUN_CHANNEL, TASK_QUEUE, type WorkerDeps, wakeLocalAt } from './deps';
 import { itemNodeId, loadVersionDocument, nodeForTask } from './documents';
+import { faultPoint } from './faults';
 import { AttemptLog } from './logs';
 import { recordTransitions, type TransitionRecord } from './transitions';
 
@@ -80,8 +81,10 @@ export async function runTaskAttempt(
   job: TaskJob,
   onStart: (flowRunId: string, controller: AbortController) => () => void = () => () => {},
 ): Promise<void> {
+  faultPoint('before-claim');
   const claimed = await inTransaction(deps.db, (t) => claimAttempt(t, deps, job));
   if (!claimed) return;
+  faultPoint('after-claim');
 
   const { task, run } = claimed;
   const log = new AttemptLog(
@@ -152,7 +155,9 @@ export async function runTaskAttempt(
   }
 
   await log.settle();
+  faultPoint('before-finish');
   await inTransaction(deps.db, (t) => finishAttempt(t, deps, claimed, job, log, result, failure));
+  faultPoint('after-finish');
   deps.wakeLocal(TASK_QUEUE);
 }
 

@@ -210,6 +210,13 @@ describe('share links', () => {
     await guest.locator('.react-flow__node[data-id="gate"][data-state="running"]').waitFor();
     await runState(guest, 'running');
     assert.equal(await guest.getByTestId('cancel-run').count(), 0);
+    // The page says why the run waits; the banner arrives after the canvas
+    // and moves it down, so the click waits for it (or it could land on the pane).
+    await guest.getByTestId('waiting-reason').waitFor();
+    assert.match(
+      (await guest.getByTestId('waiting-reason').textContent()) ?? '',
+      /Waiting for approval: Ship\?/,
+    );
     await guest.locator('.react-flow__node[data-id="gate"]').click();
     await guest.getByTestId('task-panel').waitFor();
     await assertReadOnly(guest);
