@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
+import type { SQL } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
-import type { PgDatabase } from 'drizzle-orm/pg-core';
+import { type PgDatabase, PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import * as schema from './schema';
 
@@ -62,4 +64,27 @@ export async function inTransaction<T>(
 /** pg-boss's view of a transaction: `send(..., { db: bossDb(client) })`. */
 export function bossDb(client: pg.PoolClient) {
   return { executeSql: (text: string, values: unknown[]) => client.query(text, values) };
+}
+
+const dialect = new PgDialect({ casing: 'snake_case' });
+const statementNames = new Map<string, string>();
+
+/**
+ * Runs a statement of the engine's hot path as a named prepared statement:
+ * each connection parses and plans it once, not on every task. Only for
+ * statements of a fixed shape (the name is a hash of the text; a text that
+ * varied with its input would fill every connection with one-off plans).
+ * Rows come back as pg parses them: timestamps as Dates, jsonb parsed.
+ */
+export function queryPrepared<R extends pg.QueryResultRow>(
+  client: pg.PoolClient,
+  query: SQL,
+): Promise<pg.QueryResult<R>> {
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `pw_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
+    if (statementNames.size < 1000) statementNames.set(text, name);
+  }
+  return client.query<R>({ name, text, values: params as unknown[] });
 }

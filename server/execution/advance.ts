@@ -10,6 +10,7 @@ import { enqueueRunEndedNotifications } from '@/server/notifications/enqueue';
 import { WAKE_CHANNEL } from '@/server/worker/wake';
 import { type EngineDeps, RUN_CHANNEL, TASK_QUEUE } from './deps';
 import { loadVersionDocument, nodeForTask } from './documents';
+import { handoffIn } from './handoff';
 import { ensureTaskQueue, poolOf, taskQueueFor } from './pools';
 import { flushTransitions, type Notification, type TransitionRecord } from './transitions';
 
@@ -41,11 +42,18 @@ export async function lockFlowRun(
   flowRunId: string,
   mode: 'wait' | 'skip' = 'wait',
 ): Promise<FlowRunRow | undefined> {
-  const q = tx.select().from(flowRuns).where(eq(flowRuns.id, flowRunId));
+  const q = tx
+    .select()
+    .from(flowRuns)
+    .where(eq(flowRuns.id, sql.placeholder('id')));
+  // Prepared: every task's claim and finish takes this lock.
   const [run] =
     mode === 'skip'
-      ? await q.for('no key update', { skipLocked: true })
-      : await q.for('no key update');
+      ? await q
+          .for('no key update', { skipLocked: true })
+          .prepare('pw_lock_run_skip')
+          .execute({ id: flowRunId })
+      : await q.for('no key update').prepare('pw_lock_run').execute({ id: flowRunId });
   return run;
 }
 
@@ -177,6 +185,9 @@ export async function advanceFlowRun(
       notifications,
     );
   }
+  // A task handed off here is claimed next, in this transaction: its
+  // statement writes these too.
+  if (handoffIn(t)?.hold(transitions, notifications)) return;
   await flushTransitions(tx, transitions, notifications);
 }
 
@@ -257,8 +268,9 @@ async function finishFlowRun(
 
 /**
  * Sends a pg-boss job for each ready task that fits under the run's
- * maxConcurrency and its tag's limit; the others wait with the reason saved
- * (the page shows it). Tag limits span runs, so their count is taken under
+ * maxConcurrency and its tag's limit (or hands it to the worker finishing in
+ * this transaction, see handoff.ts); the others wait with the reason saved
+ * (the page shows it). Returns how many jobs went to pg-boss. Tag limits span runs, so their count is taken under
  * a transaction-scoped advisory lock; if another transaction holds it we do
  * not wait (no lock-order deadlocks) — the sweeper tries again shortly.
  */
@@ -287,6 +299,7 @@ export async function dispatchReadyTasks(
     }
   }
   const tagUse = new Map<string, { used: number; limit: number } | null | undefined>();
+  const handoff = handoffIn(t);
   let sent = 0;
 
   for (const task of waiting) {
@@ -329,42 +342,47 @@ export async function dispatchReadyTasks(
       if (usage) usage.used++;
     }
     const attempt = task.attempt + 1;
-    const jobId = randomUUID();
-    const [queued] = await tx
-      .update(taskRuns)
-      .set({
-        readyAt: task.readyAt,
-        queuedAt: new Date(),
-        jobId,
-        holdsSlot: true,
-        attempt,
-        stateReason: null,
-        concurrencyTag: tag,
-        pool: poolOf(settings.pool),
-      })
-      .where(
-        and(
-          eq(taskRuns.id, task.id),
-          eq(taskRuns.state, 'pending'),
-          sql`${taskRuns.queuedAt} is null`,
-        ),
-      )
-      .returning({ id: taskRuns.id });
-    if (!queued) continue;
-    await sendTaskJob(
-      t,
-      deps,
-      { taskRunId: task.id, attempt, flowRunId: run.id, nodeId: task.nodeId },
-      settings.timeoutSeconds,
-      undefined,
-      jobId,
-      settings.pool,
-    );
+    const job = { taskRunId: task.id, attempt, flowRunId: run.id, nodeId: task.nodeId };
+    // Handed off: claimed by the finishing attempt's worker in this same
+    // transaction, which writes this dispatch with the claim (handoff.ts).
+    if (handoff?.take(poolOf(settings.pool), node.type)) {
+      handoff.jobs.push({
+        ...job,
+        run,
+        dispatch: { readyAt: task.readyAt!, concurrencyTag: tag, pool: poolOf(settings.pool) },
+        handoff,
+      });
+    } else {
+      const jobId = randomUUID();
+      const [queued] = await tx
+        .update(taskRuns)
+        .set({
+          readyAt: task.readyAt,
+          queuedAt: new Date(),
+          jobId,
+          holdsSlot: true,
+          attempt,
+          stateReason: null,
+          concurrencyTag: tag,
+          pool: poolOf(settings.pool),
+        })
+        .where(
+          and(
+            eq(taskRuns.id, task.id),
+            eq(taskRuns.state, 'pending'),
+            sql`${taskRuns.queuedAt} is null`,
+          ),
+        )
+        .returning({ id: taskRuns.id });
+      if (!queued) continue;
+      await sendTaskJob(t, deps, job, settings.timeoutSeconds, undefined, jobId, settings.pool);
+      if (handoff) handoff.queued = true;
+      sent++;
+    }
     task.queuedAt = new Date();
     task.holdsSlot = true;
     task.attempt = attempt;
     if (!task.parentTaskRunId) inRun++;
-    sent++;
   }
   return sent;
 }

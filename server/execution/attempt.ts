@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
-import { inTransaction, type Transaction } from '@/db/client';
+import { and, desc, eq, getTableColumns, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { inTransaction, queryPrepared, type Transaction } from '@/db/client';
 import { flowRuns, taskAttempts, taskRuns } from '@/db/schema';
 import { cacheKey } from '@/server/engine/cache-key';
 import type { FlowDocument, FlowNode } from '@/server/engine/document';
-import { upstreamOf } from '@/server/engine/planning';
 import { type NodeSettings, nodeSettings, retryDelayMs, shouldRetry } from '@/server/engine/retry';
 import { isTerminalFlowState } from '@/server/engine/states';
 import { resolveTemplates, TemplateError } from '@/server/engine/template';
@@ -30,18 +29,18 @@ import {
 import { markRunCancelling } from './cancel';
 import { childRunService } from './child-runs';
 import { type EngineDeps, RUN_CHANNEL, TASK_QUEUE, type WorkerDeps, wakeLocalAt } from './deps';
-import { itemNodeId, loadVersionDocument, nodeForTask } from './documents';
+import { inputNodesOf, itemNodeId, loadVersionDocument, nodeForTask } from './documents';
 import { faultPoint } from './faults';
+import { type HandedOffJob, type Handoff, offerHandoff, type TaskJob } from './handoff';
 import { AttemptLog } from './logs';
-import { recordTransitions, type TransitionRecord } from './transitions';
+import {
+  type Notification,
+  recordTransitions,
+  type TransitionRecord,
+  transitionRows,
+} from './transitions';
 
-export interface TaskJob {
-  taskRunId: string;
-  attempt: number;
-  /** Let the claim lock the run and read inputs without looking the task up first. */
-  flowRunId?: string;
-  nodeId?: string;
-}
+export type { TaskJob };
 
 type TaskRow = typeof taskRuns.$inferSelect;
 
@@ -70,22 +69,39 @@ export class AttemptAborted extends Error {
   }
 }
 
+type TrackAttempt = (flowRunId: string, controller: AbortController) => () => void;
+
 /**
  * Runs one delivery of a task-attempt job: claim (guarded by the attempt
  * number), execute outside any transaction with a heartbeating lease, then
  * record the outcome and plan what comes next in one transaction. A
  * duplicate or stale delivery finds nothing to claim and does nothing.
+ *
+ * With `newHandoff`, tasks the outcome makes ready that this worker can run
+ * are claimed in that same transaction and started right after it commits
+ * (handoff.ts).
  */
 export async function runTaskAttempt(
   deps: WorkerDeps,
   job: TaskJob,
-  onStart: (flowRunId: string, controller: AbortController) => () => void = () => () => {},
+  onStart: TrackAttempt = () => () => {},
+  newHandoff?: () => Handoff,
 ): Promise<void> {
   faultPoint('before-claim');
   const claimed = await inTransaction(deps.db, (t) => claimAttempt(t, deps, job));
   if (!claimed) return;
   faultPoint('after-claim');
+  await runClaimedAttempt(deps, claimed, job, onStart, newHandoff);
+}
 
+/** Executes a claimed attempt and commits its outcome (with any hand-off). */
+async function runClaimedAttempt(
+  deps: WorkerDeps,
+  claimed: ClaimedAttempt,
+  job: TaskJob,
+  onStart: TrackAttempt,
+  newHandoff: (() => Handoff) | undefined,
+): Promise<void> {
   const { task, run } = claimed;
   const log = new AttemptLog(
     deps.db,
@@ -156,46 +172,80 @@ export async function runTaskAttempt(
 
   await log.settle();
   faultPoint('before-finish');
-  await inTransaction(deps.db, (t) => finishAttempt(t, deps, claimed, job, log, result, failure));
+  const handoff = newHandoff?.();
+  let next: { claimed: ClaimedAttempt; job: TaskJob }[];
+  try {
+    next = await inTransaction(deps.db, async (t) => {
+      if (handoff) offerHandoff(t, handoff);
+      await finishAttempt(t, deps, claimed, job, log, result, failure);
+      return handoff ? await claimHandedOff(t, deps, handoff) : [];
+    });
+  } catch (err) {
+    handoff?.abandon();
+    throw err;
+  }
   faultPoint('after-finish');
-  deps.wakeLocal(TASK_QUEUE);
+  handoff?.start(
+    next.map((n) => () => runClaimedAttempt(deps, n.claimed, n.job, onStart, newHandoff)),
+  );
+  if (!handoff || handoff.queued) deps.wakeLocal(TASK_QUEUE);
+}
+
+/**
+ * Claims, in the finishing transaction, the tasks it handed to this worker.
+ * A claim can itself hand off more (a cache hit completes at once and makes
+ * its successors ready): the loop takes those too.
+ */
+async function claimHandedOff(t: Transaction, deps: WorkerDeps, handoff: Handoff) {
+  const claimed: { claimed: ClaimedAttempt; job: TaskJob }[] = [];
+  for (let job = handoff.jobs.shift(); job; job = handoff.jobs.shift()) {
+    const attempt = await claimAttempt(t, deps, job);
+    // From here on, the job as pg-boss would have carried it.
+    const { taskRunId, attempt: number, flowRunId, nodeId } = job;
+    if (attempt)
+      claimed.push({ claimed: attempt, job: { taskRunId, attempt: number, flowRunId, nodeId } });
+    else handoff.giveBack();
+  }
+  await handoff.flushHeld(t);
+  return claimed;
 }
 
 async function claimAttempt(
   t: Transaction,
   deps: WorkerDeps,
-  job: TaskJob,
+  job: TaskJob | HandedOffJob,
 ): Promise<ClaimedAttempt | null> {
   const { tx } = t;
+  const handedOff = 'dispatch' in job ? job : null;
   // The run lock guards every change to its tasks' state, so the task row
-  // itself needs no lock of its own.
-  const run = job.flowRunId
-    ? await lockFlowRun(t, job.flowRunId)
-    : await lockFlowRunOfTask(t, job.taskRunId);
+  // itself needs no lock of its own. A handed-off task's run is locked already.
+  const run =
+    handedOff?.run ??
+    (job.flowRunId
+      ? await lockFlowRun(t, job.flowRunId)
+      : await lockFlowRunOfTask(t, job.taskRunId));
   if (!run) return null;
   const { doc, nodes } = await loadVersionDocument(tx, run.flowVersionId);
-  // One query for the task and, when the job names its node, the outputs of
-  // its upstream nodes (the inputs).
-  const upstream = job.nodeId && nodes.has(job.nodeId) ? upstreamOf(doc, job.nodeId) : null;
-  const rows = await tx
-    .select()
-    .from(taskRuns)
-    .where(
-      and(
-        eq(taskRuns.flowRunId, run.id),
-        upstream && upstream.length > 0
-          ? or(
-              eq(taskRuns.id, job.taskRunId),
-              and(
-                inArray(taskRuns.nodeId, upstream),
-                inArray(taskRuns.state, ['completed', 'cached']),
-              ),
-            )
-          : eq(taskRuns.id, job.taskRunId),
-      ),
-    );
+  // One query for the task and, when the job names its node, the outputs it
+  // reads (its inputs and the nodes its templates name).
+  const upstream = job.nodeId ? inputNodesOf(doc, nodes, job.nodeId) : null;
+  const rows = await loadClaimRows(t, run.id, job.taskRunId, upstream ?? []);
   const task = rows.find((row) => row.id === job.taskRunId);
-  if (!task || task.attempt !== job.attempt) return null;
+  if (!task) return null;
+  if (handedOff) {
+    if (task.attempt !== job.attempt - 1 || task.state !== 'pending' || task.queuedAt) return null;
+  } else if (task.attempt !== job.attempt) {
+    return null;
+  }
+  /**
+   * Off the common path, the hand-off's dispatch is written first, as its own
+   * UPDATE, after the transitions held for the claim (kept in order).
+   */
+  const dispatched = async () => {
+    if (!handedOff) return;
+    await handedOff.handoff.flushHeld(t);
+    await writeDispatch(t, task, handedOff);
+  };
   const resolvedNode = nodeForTask(nodes, task.nodeId);
   if (!resolvedNode) return null;
   const { node, graphNodeId } = resolvedNode;
@@ -209,6 +259,7 @@ async function claimAttempt(
   if (!resuming && task.state !== 'pending' && task.state !== 'retrying') return null;
 
   if (run.state !== 'pending' && run.state !== 'running') {
+    await dispatched();
     await endTask(t, deps, run, task, 'cancelled', { reason: 'the run was cancelled' });
     return null;
   }
@@ -246,12 +297,12 @@ async function claimAttempt(
     };
   }
 
-  // Inputs: the outputs of every upstream node that produced one (for an
-  // item, the for-each's upstream).
+  // Inputs: the outputs of the upstream nodes it reads that produced one
+  // (for an item, the for-each's upstream).
   const direct = new Set(doc.edges.filter((e) => e.target === graphNodeId).map((e) => e.source));
   const outputs = upstream
     ? rows.filter((row) => row.id !== task.id)
-    : await loadUpstreamOutputs(t, run.id, upstreamOf(doc, graphNodeId));
+    : await loadUpstreamOutputs(t, run.id, inputNodesOf(doc, nodes, task.nodeId) ?? []);
   const scopeNodes: Record<string, { output: unknown }> = {};
   const inputs: Record<string, unknown> = {};
   for (const o of outputs) {
@@ -280,6 +331,7 @@ async function claimAttempt(
     };
   } catch (err) {
     if (!(err instanceof TemplateError || err instanceof RunSettingsError)) throw err;
+    await dispatched();
     await startAttemptRow(t, deps, run, task, job.attempt, null);
     await endTask(t, deps, run, { ...task, state: 'running' }, 'failed', {
       reason: err.message,
@@ -310,6 +362,7 @@ async function claimAttempt(
       .orderBy(desc(taskRuns.endedAt))
       .limit(1);
     if (hit) {
+      await dispatched();
       await tx
         .update(taskRuns)
         .set({
@@ -343,23 +396,56 @@ async function claimAttempt(
   // One round trip: the task becomes Running, its attempt row and its
   // transition are written together.
   const lease = new Date(now.getTime() + deps.limits.leaseMs);
-  await tx.execute(sql`
+  // A handed-off task's dispatch is written here too, guarded as dispatch
+  // guards it (still Pending, not queued).
+  const dispatch = handedOff
+    ? sql`, ready_at = ${handedOff.dispatch.readyAt}, queued_at = ${now}, job_id = null,
+        holds_slot = true, attempt = ${job.attempt},
+        concurrency_tag = ${handedOff.dispatch.concurrencyTag}, pool = ${handedOff.dispatch.pool}`
+    : sql``;
+  const guard = handedOff ? sql` and state = 'pending' and queued_at is null` : sql``;
+  // The finishing transaction's transitions and NOTIFYs, written here in order
+  // before this task's own (see Handoff.hold).
+  const held = handedOff?.handoff.takeHeld();
+  const heldTransitions =
+    held && held.transitions.length > 0
+      ? sql`select d.*, now() from (values ${transitionRows(held.transitions)}) as d union all `
+      : sql``;
+  const announced = [
+    ...(held?.notifications ?? []),
+    ...[...new Set(held?.transitions.map((r) => r.flowRunId))]
+      .filter((id) => id !== run.id)
+      .map((id): Notification => [RUN_CHANNEL, JSON.stringify({ runId: id })]),
+  ];
+  const heldNotifications =
+    announced.length > 0
+      ? sql`, notified as (select pg_notify(n.channel, n.payload) from (values ${sql.join(
+          announced.map(([c, p]) => sql`(${c}::text, ${p}::text)`),
+          sql`, `,
+        )}) as n(channel, payload))`
+      : sql``;
+  const started = await queryPrepared<{ started: number }>(
+    t.client,
+    sql`
     with started as (
       update task_runs set state = 'running', state_reason = null,
         resolved_config = ${JSON.stringify(redactConfigForDisplay(redactor.value(config)))}::jsonb, cache_key = ${key},
         worker_id = ${deps.workerId}, started_at = coalesce(started_at, ${now}),
-        lease_expires_at = ${lease}, not_before = null
-      where id = ${task.id}
+        lease_expires_at = ${lease}, not_before = null${dispatch}
+      where id = ${task.id}${guard}
       returning id, flow_run_id
     ), attempt_row as (
       insert into task_attempts (task_run_id, attempt, state, worker_id, started_at)
       select id, ${job.attempt}, 'running', ${deps.workerId}, ${now} from started
       on conflict do nothing
     ), transition as (
-      insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, at)
-      select flow_run_id, id, ${task.state}, 'running', ${job.attempt}, ${now} from started
-    )
-    select pg_notify(${RUN_CHANNEL}, ${JSON.stringify({ runId: run.id })}) from started`);
+      insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, reason, at)
+      ${heldTransitions}select flow_run_id, id, ${task.state}, 'running', ${job.attempt}::int, null, ${now}::timestamptz from started
+    )${heldNotifications}
+    select (select count(*) from started)::int as started${announced.length > 0 ? sql`, (select count(*) from notified)::int as notified` : sql``},
+      pg_notify(${RUN_CHANNEL}, ${JSON.stringify({ runId: run.id })})`,
+  );
+  if (started.rows[0]?.started !== 1) return null;
   await recordTransitions(tx, await markRunRunning(t, run));
   return {
     run,
@@ -373,6 +459,48 @@ async function claimAttempt(
     deadline,
     redactor,
   };
+}
+
+const taskRunColumns = Object.keys(getTableColumns(taskRuns)) as (keyof TaskRow)[];
+const snakeCase = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * The task to claim and the completed outputs of the nodes it reads, in one
+ * prepared statement (a fixed text: the node list is an array parameter).
+ */
+async function loadClaimRows(
+  { client }: Transaction,
+  flowRunId: string,
+  taskRunId: string,
+  upstream: string[],
+): Promise<TaskRow[]> {
+  const result = await queryPrepared<Record<string, unknown>>(
+    client,
+    sql`select * from task_runs where flow_run_id = ${flowRunId} and (id = ${taskRunId}
+      or (node_id = any(${sql.param(upstream)}::text[]) and state in ('completed', 'cached')))`,
+  );
+  return result.rows.map(
+    (raw) => Object.fromEntries(taskRunColumns.map((key) => [key, raw[snakeCase(key)]])) as TaskRow,
+  );
+}
+
+/** A handed-off task's dispatch, written on its own (the claim did not start it). */
+async function writeDispatch({ tx }: Transaction, task: TaskRow, job: HandedOffJob) {
+  await tx
+    .update(taskRuns)
+    .set({
+      readyAt: job.dispatch.readyAt,
+      queuedAt: new Date(),
+      jobId: null,
+      holdsSlot: true,
+      attempt: job.attempt,
+      stateReason: null,
+      concurrencyTag: job.dispatch.concurrencyTag,
+      pool: job.dispatch.pool,
+    })
+    .where(eq(taskRuns.id, task.id));
+  task.attempt = job.attempt;
+  task.holdsSlot = true;
 }
 
 /** A for-each resumes with its items' results; other types with what they saved. */
@@ -687,21 +815,23 @@ async function completeFast(
   const now = new Date();
   const ttl = claimed.settings.cache.ttlSeconds;
   const cacheExpiresAt = claimed.cacheKey && ttl ? new Date(now.getTime() + ttl * 1000) : null;
-  const done = await t.tx.execute<{
+  const done = await queryPrepared<{
     done: number;
     id: string;
     node_id: string;
     state: PlanningTaskRow['state'];
     branch: string | null;
     attempt: number;
-    ready_at: string | null;
-    queued_at: string | null;
+    ready_at: Date | null;
+    queued_at: Date | null;
     holds_slot: boolean;
     concurrency_tag: string | null;
     suspended_state: unknown;
     parent_task_run_id: string | null;
-    not_before: string | null;
-  }>(sql`
+    not_before: Date | null;
+  }>(
+    t.client,
+    sql`
     with done as (
       update task_runs set state = 'completed', output = ${json}::jsonb, output_bytes = ${bytes},
         branch = null, ended_at = ${now}, holds_slot = false, lease_expires_at = null,
@@ -716,7 +846,8 @@ async function completeFast(
     -- the completed one is patched below.
     select (select count(*) from done)::int as done, id, node_id, state, branch, attempt, ready_at,
       queued_at, holds_slot, concurrency_tag, suspended_state, parent_task_run_id, not_before
-    from task_runs where flow_run_id = ${run.id}`);
+    from task_runs where flow_run_id = ${run.id}`,
+  );
   if (done.rows[0]?.done !== 1) return false;
   const tasks: PlanningTaskRow[] = done.rows.map((r) => ({
     id: r.id,
@@ -724,13 +855,13 @@ async function completeFast(
     state: r.id === claimed.task.id ? 'completed' : r.state,
     branch: r.id === claimed.task.id ? null : r.branch,
     attempt: r.attempt,
-    readyAt: r.ready_at === null ? null : new Date(r.ready_at),
-    queuedAt: r.queued_at === null ? null : new Date(r.queued_at),
+    readyAt: r.ready_at,
+    queuedAt: r.queued_at,
     holdsSlot: r.id === claimed.task.id ? false : r.holds_slot,
     concurrencyTag: r.concurrency_tag,
     suspendedState: r.suspended_state,
     parentTaskRunId: r.parent_task_run_id,
-    notBefore: r.not_before === null ? null : new Date(r.not_before),
+    notBefore: r.not_before,
   }));
   await log.finish(t.tx);
   await advanceFlowRun(

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { flowVersions } from '@/db/schema';
 import type { FlowDocument, FlowNode } from '@/server/engine/document';
+import { templateReferences } from '@/server/engine/template';
 
 /**
  * Flow versions are immutable, so their documents can be cached forever.
@@ -62,4 +63,26 @@ export function nodeForTask(
     graphNodeId: parent.id,
     forEach: parent,
   };
+}
+
+/**
+ * The nodes whose outputs a task reads: its graph node's direct upstream
+ * (its `inputs`) and the nodes its config names in `{{ nodes.X… }}`
+ * templates. Not every ancestor: at the end of a long chain that would read
+ * every earlier output, for every task. Null when the task is unknown.
+ */
+export function inputNodesOf(
+  doc: FlowDocument,
+  nodes: ReadonlyMap<string, FlowNode>,
+  nodeId: string,
+): string[] | null {
+  const resolved = nodeForTask(nodes, nodeId);
+  if (!resolved) return null;
+  const wanted = new Set<string>();
+  for (const edge of doc.edges) if (edge.target === resolved.graphNodeId) wanted.add(edge.source);
+  for (const ref of templateReferences(resolved.node.config ?? {})) {
+    const id = ref.path[0];
+    if (ref.root === 'nodes' && typeof id === 'string') wanted.add(id);
+  }
+  return [...wanted];
 }

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { runTransitions } from '@/db/schema';
 import { RUN_CHANNEL } from './deps';
@@ -59,10 +59,17 @@ export async function flushTransitions(
     await tx.execute(notify);
     return;
   }
-  const rows = records.map(
-    (r) =>
-      sql`(${r.flowRunId}::uuid, ${r.taskRunId ?? null}::uuid, ${r.fromState}, ${r.toState}, ${r.attempt ?? null}::int, ${r.reason ?? null})`,
-  );
-  const insert = sql`insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, reason) values ${sql.join(rows, sql`, `)}`;
+  const insert = sql`insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, reason) values ${transitionRows(records)}`;
   await tx.execute(sql`with written as (${insert}) ${notify}`);
+}
+
+/** Transition records as the rows of a VALUES list (flow_run_id … reason). */
+export function transitionRows(records: TransitionRecord[]): SQL {
+  return sql.join(
+    records.map(
+      (r) =>
+        sql`(${r.flowRunId}::uuid, ${r.taskRunId ?? null}::uuid, ${r.fromState}, ${r.toState}, ${r.attempt ?? null}::int, ${r.reason ?? null})`,
+    ),
+    sql`, `,
+  );
 }

@@ -1,4 +1,5 @@
 import type PgBoss from 'pg-boss';
+import type { AttemptSlots } from '@/server/execution/handoff';
 
 /**
  * Takes jobs from one or more pg-boss queues (a worker's pools) and runs up
@@ -10,8 +11,12 @@ import type PgBoss from 'pg-boss';
  * whenever it is woken (a NOTIFY, a job finishing here) or the poll timer
  * fires as a fallback. A job finishing frees a slot and fetches again at
  * once, so the next task of a chain starts without waiting for a poll.
+ *
+ * Its slots also run work that never went through pg-boss: tasks a finishing
+ * attempt handed to this worker (`reserve` + `runReserved`, see
+ * server/execution/handoff.ts).
  */
-export class QueueConsumer<T> {
+export class QueueConsumer<T> implements AttemptSlots {
   private running = 0;
   private fetching = false;
   private wanted = false;
@@ -74,12 +79,39 @@ export class QueueConsumer<T> {
 
   private start(queue: string, job: PgBoss.Job<T>): void {
     this.running++;
-    const done = this.runJob(queue, job).finally(() => {
+    this.track(this.runJob(queue, job));
+  }
+
+  /** Keeps work in a slot until it settles, then frees the slot. */
+  private track(work: Promise<void>): void {
+    const done = work.finally(() => {
       this.running--;
       this.inFlight.delete(done);
-      this.wake();
+      // A free slot: fetch if a wake-up came while every slot was busy, or
+      // the last fetch filled them (more may be waiting).
+      if (this.wanted) void this.pump();
     });
     this.inFlight.add(done);
+  }
+
+  reserve(transfer: boolean): boolean {
+    if (this.stopped) return false;
+    if (!transfer && this.running >= this.concurrency) return false;
+    this.running++;
+    return true;
+  }
+
+  release(): void {
+    this.running--;
+    if (this.wanted) void this.pump();
+  }
+
+  runReserved(work: () => Promise<void>): void {
+    this.track(
+      work().catch((err: Error) => {
+        this.onError(err);
+      }),
+    );
   }
 
   private async runJob(queue: string, job: PgBoss.Job<T>): Promise<void> {
@@ -96,9 +128,13 @@ export class QueueConsumer<T> {
   async stop(timeoutMs = 10_000): Promise<void> {
     this.stopped = true;
     clearInterval(this.poller);
-    await Promise.race([
-      Promise.allSettled([...this.inFlight]),
-      new Promise((r) => setTimeout(r, timeoutMs).unref()),
-    ]);
+    const deadline = Date.now() + timeoutMs;
+    // Work in hand may hand off one last claimed task: wait for that too.
+    while (this.inFlight.size > 0 && Date.now() < deadline) {
+      await Promise.race([
+        Promise.allSettled([...this.inFlight]),
+        new Promise((r) => setTimeout(r, deadline - Date.now()).unref()),
+      ]);
+    }
   }
 }

@@ -9,6 +9,7 @@ import {
   TASK_QUEUE,
   type WorkerDeps,
 } from '@/server/execution/deps';
+import { Handoff } from '@/server/execution/handoff';
 import {
   DEFAULT_POOL,
   isTaskQueue,
@@ -131,13 +132,17 @@ export async function startWorker(
     };
   };
 
-  const tasks = new QueueConsumer<TaskJob>(
+  // Tasks made ready by an attempt finishing here are handed to this worker
+  // when it serves their pool, can run their type and has a slot free.
+  const newHandoff = () =>
+    new Handoff(tasks, (pool, type) => pools.includes(pool) && deps.runners.has(type));
+  const tasks: QueueConsumer<TaskJob> = new QueueConsumer<TaskJob>(
     boss,
     taskQueues,
     concurrency,
     async (job) => {
       const payload = queues[TASK_QUEUE].payload.parse(job.data);
-      await runTaskAttempt(deps, payload, onStart);
+      await runTaskAttempt(deps, payload, onStart, newHandoff);
     },
     (err) => log(`task worker: ${err.message}`),
   );

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { asc, eq } from 'drizzle-orm';
+import { runTransitions, taskRuns } from '@/db/schema';
+import { startWorker } from '@/server/worker';
+import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
+import { maxOverlap } from '../helpers/overlap';
+
+/**
+ * Hand-off (server/execution/handoff.ts): a task made ready by an attempt
+ * finishing on a worker that can run it is claimed in that attempt's own
+ * transaction and started at once, without a trip through pg-boss.
+ */
+let engine: TestEngine;
+before(async () => {
+  engine = await startTestEngine({ worker: false });
+});
+after(async () => {
+  await engine?.close();
+});
+
+const code = (id: string, source: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  type: 'code',
+  position: { x: 0, y: 0 },
+  config: { source },
+  ...extra,
+});
+
+async function tasksOf(runId: string) {
+  return engine.tdb.db
+    .select({
+      id: taskRuns.id,
+      nodeId: taskRuns.nodeId,
+      jobId: taskRuns.jobId,
+      workerId: taskRuns.workerId,
+      startedAt: taskRuns.startedAt,
+      endedAt: taskRuns.endedAt,
+    })
+    .from(taskRuns)
+    .where(eq(taskRuns.flowRunId, runId));
+}
+
+describe('hand-off between tasks', () => {
+  test('a chain goes on on the worker that finished each task, with its history in order', async () => {
+    const worker = await startWorker(engine.booted.runtime, () => {}, { concurrency: 4 });
+    try {
+      const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+      const id = await engine.run({
+        version: 1,
+        name: 'Counting chain',
+        nodes: ids.map((n, i) =>
+          code(n, i === 0 ? 'return 1;' : `return inputs.${ids[i - 1]} + 1;`),
+        ),
+        edges: ids.slice(1).map((n, i) => ({ source: ids[i]!, target: n })),
+      });
+      const run = await engine.waitForRun(id);
+      assert.equal(run.state, 'completed');
+      assert.equal(taskOf(run, 'f').output, 6, 'each task received the one before');
+
+      const tasks = await tasksOf(id);
+      const byNode = new Map(tasks.map((t) => [t.nodeId, t]));
+      assert.ok(byNode.get('a')!.jobId, 'the first task came through the queue');
+      for (const n of ids.slice(1)) {
+        assert.equal(byNode.get(n)!.jobId, null, `${n} was handed off, not queued`);
+        assert.equal(byNode.get(n)!.workerId, worker.id);
+      }
+
+      // The finishing task's transitions are written by its successor's
+      // claim: the history must still read in order, task by task.
+      const history = await engine.tdb.db
+        .select()
+        .from(runTransitions)
+        .where(eq(runTransitions.flowRunId, id))
+        .orderBy(asc(runTransitions.id));
+      const position = (taskRunId: string, to: string) =>
+        history.findIndex((h) => h.taskRunId === taskRunId && h.toState === to);
+      for (let i = 1; i < ids.length; i++) {
+        const before = byNode.get(ids[i - 1]!)!;
+        const next = byNode.get(ids[i]!)!;
+        const completed = position(before.id, 'completed');
+        const started = position(next.id, 'running');
+        assert.ok(completed >= 0 && started >= 0, `transitions of ${ids[i - 1]} and ${ids[i]}`);
+        assert.ok(completed < started, `${ids[i - 1]} completed before ${ids[i]} started`);
+      }
+      const runStates = history.filter((h) => h.taskRunId === null).map((h) => h.toState);
+      assert.deepEqual(runStates, ['pending', 'running', 'completed']);
+      const taskStates = history.filter((h) => h.taskRunId !== null).map((h) => h.toState);
+      assert.equal(taskStates.filter((s) => s === 'completed').length, ids.length);
+      assert.equal(taskStates.filter((s) => s === 'running').length, ids.length);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  test('a fan-out never runs more tasks at once than the worker allows, hand-offs included', async () => {
+    const worker = await startWorker(engine.booted.runtime, () => {}, {
+      concurrency: 2,
+      sandboxes: 2,
+    });
+    try {
+      const branches = Array.from({ length: 8 }, (_, i) => `w${i}`);
+      const busy = 'const t = Date.now(); while (Date.now() - t < 150) {} return 1;';
+      const id = await engine.run({
+        version: 1,
+        name: 'Fan-out under a small worker',
+        nodes: [
+          code('root', 'return 0;'),
+          ...branches.map((b) => code(b, busy)),
+          code('join', 'return Object.values(inputs).reduce((a, b) => a + b, 0);'),
+        ],
+        edges: [
+          ...branches.map((b) => ({ source: 'root', target: b })),
+          ...branches.map((b) => ({ source: b, target: 'join' })),
+        ],
+      });
+      const run = await engine.waitForRun(id, 30_000);
+      assert.equal(run.state, 'completed');
+      assert.equal(taskOf(run, 'join').output, 8);
+
+      const tasks = (await tasksOf(id)).filter((t) => branches.includes(t.nodeId));
+      const overlap = maxOverlap(
+        tasks.map((t) => ({ start: t.startedAt!.getTime(), end: t.endedAt!.getTime() })),
+      );
+      assert.ok(overlap <= 2, `${overlap} tasks ran at once on a worker of concurrency 2`);
+      assert.ok(overlap === 2, 'both slots were used');
+      const handedOff = tasks.filter((t) => t.jobId === null).length;
+      assert.ok(handedOff >= 1, 'the root handed a branch to its own slot');
+      assert.ok(handedOff < 8, 'branches beyond the free slots went through the queue');
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  test('a task of a pool the finishing worker does not serve waits for a worker of that pool', async () => {
+    const plain = await startWorker(engine.booted.runtime, () => {});
+    let gpu: Awaited<ReturnType<typeof startWorker>> | undefined;
+    try {
+      const id = await engine.run({
+        version: 1,
+        name: 'Prepare then train',
+        nodes: [
+          code('prepare', 'return 2;'),
+          code('train', 'return inputs.prepare * 21;', { pool: 'gpu' }),
+        ],
+        edges: [{ source: 'prepare', target: 'train' }],
+      });
+      let train: Awaited<ReturnType<typeof tasksOf>>[number] | undefined;
+      for (let i = 0; i < 200 && !train?.jobId; i++) {
+        train = (await tasksOf(id)).find((t) => t.nodeId === 'train');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.ok(train?.jobId, 'train was queued for the gpu pool, not handed to the plain worker');
+      assert.equal(train.startedAt, null);
+
+      gpu = await startWorker(engine.booted.runtime, () => {}, { pools: ['gpu'] });
+      const run = await engine.waitForRun(id);
+      assert.equal(run.state, 'completed');
+      assert.equal(taskOf(run, 'train').output, 42);
+      const trained = (await tasksOf(id)).find((t) => t.nodeId === 'train')!;
+      assert.equal(trained.workerId, gpu.id);
+    } finally {
+      await gpu?.stop();
+      await plain.stop();
+    }
+  });
+});
