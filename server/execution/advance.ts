@@ -1,15 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { bossDb, type Transaction } from '@/db/client';
 import { concurrencyLimits, flowRuns, taskRuns } from '@/db/schema';
 import type { FlowDocument, FlowNode } from '@/server/engine/document';
 import { flowOutcome, type PlanTaskState, planNext } from '@/server/engine/planning';
 import { nodeSettings } from '@/server/engine/retry';
-import { type FlowRunState, isTerminalTaskState, type TaskRunState } from '@/server/engine/states';
+import type { FlowRunState, TaskRunState } from '@/server/engine/states';
 import { enqueueRunEndedNotifications } from '@/server/notifications/enqueue';
 import { WAKE_CHANNEL } from '@/server/worker/wake';
 import { type EngineDeps, RUN_CHANNEL, TASK_QUEUE } from './deps';
 import { loadVersionDocument, nodeForTask } from './documents';
+import {
+  anyItemActive,
+  cancelWaitingItems,
+  forEachConcurrency,
+  itemProgress,
+  nextWaitingItems,
+  waitingForEachTasks,
+} from './for-each-items';
 import { handoffIn } from './handoff';
 import { ensureTaskQueue, poolOf, taskQueueFor } from './pools';
 import { flushTransitions, type Notification, type TransitionRecord } from './transitions';
@@ -87,13 +95,13 @@ const taskRowColumns = {
   notBefore: taskRuns.notBefore,
 };
 
-/** What planning needs of every task of a run. */
+/** What planning needs of every graph task of a run (for-each items: see for-each-items.ts). */
 export function loadTaskRows({ tx }: Transaction, flowRunId: string): Promise<TaskRow[]> {
-  return tx.select(taskRowColumns).from(taskRuns).where(eq(taskRuns.flowRunId, flowRunId));
+  return tx
+    .select(taskRowColumns)
+    .from(taskRuns)
+    .where(and(eq(taskRuns.flowRunId, flowRunId), isNull(taskRuns.parentTaskRunId)));
 }
-
-/** Items of a for-each running at once when its config does not say. */
-export const DEFAULT_FOR_EACH_CONCURRENCY = 10;
 
 const ACTIVE_TASK_STATES: TaskRunState[] = ['running', 'retrying'];
 
@@ -119,8 +127,19 @@ export async function advanceFlowRun(
   const now = new Date();
 
   if (run.state === 'cancelling') {
+    const forEachIds = tasks.filter((task) => nodes.get(task.nodeId)?.type === 'for-each');
+    await cancelWaitingItems(
+      t,
+      forEachIds.map((task) => task.id),
+      'the run was cancelled',
+    );
     await cancelWaitingTasks(t, run, tasks, 'the run was cancelled', transitions);
-    const stillActive = tasks.some((task) => ACTIVE_TASK_STATES.includes(task.state));
+    const stillActive =
+      tasks.some((task) => ACTIVE_TASK_STATES.includes(task.state)) ||
+      (await anyItemActive(
+        t,
+        forEachIds.map((task) => task.id),
+      ));
     if (!stillActive)
       await finishFlowRun(
         t,
@@ -168,8 +187,8 @@ export async function advanceFlowRun(
     const task = byNode.get(id);
     if (task && !task.readyAt) task.readyAt = now;
   }
-  await settleForEachTasks(t, deps, run, nodes, tasks, transitions);
-  if (await dispatchReadyTasks(t, deps, run, doc, nodes, tasks)) {
+  const itemSlotsInUse = await settleForEachTasks(t, deps, nodes, tasks);
+  if (await dispatchReadyTasks(t, deps, run, doc, nodes, tasks, itemSlotsInUse)) {
     notifications.push([WAKE_CHANNEL, TASK_QUEUE]);
   }
 
@@ -281,23 +300,26 @@ export async function dispatchReadyTasks(
   doc: FlowDocument,
   nodes: Map<string, FlowNode>,
   tasks: TaskRow[],
+  /** Slots in use by each waiting for-each's items (from settleForEachTasks). */
+  itemSlotsInUse: Map<string, number>,
 ): Promise<number> {
   const { tx } = t;
   const waiting = tasks
     .filter((task) => task.state === 'pending' && task.readyAt && !task.queuedAt)
     .sort((a, b) => a.readyAt!.getTime() - b.readyAt!.getTime());
+  // Items of a for-each count against the for-each's own limit, not the
+  // flow's: the for-each node itself holds one of the flow's slots. Only as
+  // many waiting items are read as there are slots free.
+  const itemsRunning = new Map(itemSlotsInUse);
+  for (const [parentId, busy] of itemSlotsInUse) {
+    const parent = tasks.find((task) => task.id === parentId)!;
+    const free = forEachConcurrency(nodes.get(parent.nodeId)) - busy;
+    waiting.push(...(await nextWaitingItems(t, parentId, free)));
+  }
   if (waiting.length === 0) return 0;
 
-  // Items of a for-each count against the for-each's own limit, not the
-  // flow's: the for-each node itself holds one of the flow's slots.
   const maxConcurrency = doc.settings?.maxConcurrency ?? Number.POSITIVE_INFINITY;
   let inRun = tasks.filter((task) => task.holdsSlot && !task.parentTaskRunId).length;
-  const itemsRunning = new Map<string, number>();
-  for (const task of tasks) {
-    if (task.holdsSlot && task.parentTaskRunId) {
-      itemsRunning.set(task.parentTaskRunId, (itemsRunning.get(task.parentTaskRunId) ?? 0) + 1);
-    }
-  }
   const tagUse = new Map<string, { used: number; limit: number } | null | undefined>();
   const handoff = handoffIn(t);
   let sent = 0;
@@ -307,9 +329,7 @@ export async function dispatchReadyTasks(
     if (!resolved) continue;
     const { node, forEach } = resolved;
     if (task.parentTaskRunId) {
-      const limit =
-        (forEach?.config as { concurrency?: number } | undefined)?.concurrency ??
-        DEFAULT_FOR_EACH_CONCURRENCY;
+      const limit = forEachConcurrency(forEach);
       const busy = itemsRunning.get(task.parentTaskRunId) ?? 0;
       // No per-item wait reason: the for-each node explains the wait.
       if (busy >= limit) continue;
@@ -402,48 +422,36 @@ async function setWaitReason({ tx }: Transaction, task: TaskRow, reason: string)
 
 /**
  * For-each tasks waiting on their items: when an item failed and the
- * for-each does not continue on error, its pending items are cancelled;
+ * for-each does not continue on error, its waiting items are cancelled;
  * when every item is done, the for-each is resumed to collect the results.
+ * Returns the slots in use by the items of each for-each still waiting.
  */
 async function settleForEachTasks(
   t: Transaction,
   deps: EngineDeps,
-  run: FlowRunRow,
   nodes: Map<string, FlowNode>,
   tasks: TaskRow[],
-  transitions: TransitionRecord[],
-) {
-  const itemsByParent = new Map<string, TaskRow[]>();
-  for (const task of tasks) {
-    if (!task.parentTaskRunId) continue;
-    const list = itemsByParent.get(task.parentTaskRunId) ?? [];
-    list.push(task);
-    itemsByParent.set(task.parentTaskRunId, list);
-  }
-  for (const parent of tasks) {
-    const items = itemsByParent.get(parent.id);
-    if (!items || parent.state !== 'running' || parent.notBefore) continue;
+): Promise<Map<string, number>> {
+  const slots = new Map<string, number>();
+  for (const parent of waitingForEachTasks(tasks)) {
+    if (parent.notBefore) continue;
     const node = nodes.get(parent.nodeId);
     const continueOnError = Boolean(
       (node?.config as { continueOnError?: boolean } | undefined)?.continueOnError,
     );
-    const failed = items.find(
-      (i) => i.state === 'failed' || i.state === 'timedout' || i.state === 'cancelled',
-    );
-    if (failed && !continueOnError) {
-      await cancelWaitingTasks(
-        t,
-        run,
-        items,
-        `another item of "${parent.nodeId}" failed`,
-        transitions,
-      );
+    let progress = await itemProgress(t, parent.id);
+    if (progress.failed && progress.open && !continueOnError) {
+      await cancelWaitingItems(t, [parent.id], `another item of "${parent.nodeId}" failed`);
+      progress = await itemProgress(t, parent.id);
     }
-    if (items.every((i) => isTerminalTaskState(i.state))) {
+    if (!progress.open) {
       await resumeTask(t, deps, parent.id);
       parent.notBefore = new Date();
+    } else {
+      slots.set(parent.id, progress.busy);
     }
   }
+  return slots;
 }
 
 /**

@@ -842,11 +842,11 @@ async function completeFast(
       update task_attempts set state = 'completed', ended_at = ${now}
       where task_run_id in (select id from done) and attempt = ${job.attempt}
     )
-    -- The run's tasks for planning, as they were before this statement;
-    -- the completed one is patched below.
+    -- The run's graph tasks for planning (not for-each items), as they were
+    -- before this statement; the completed one is patched below.
     select (select count(*) from done)::int as done, id, node_id, state, branch, attempt, ready_at,
       queued_at, holds_slot, concurrency_tag, suspended_state, parent_task_run_id, not_before
-    from task_runs where flow_run_id = ${run.id}`,
+    from task_runs where flow_run_id = ${run.id} and parent_task_run_id is null`,
   );
   if (done.rows[0]?.done !== 1) return false;
   const tasks: PlanningTaskRow[] = done.rows.map((r) => ({

@@ -5,8 +5,8 @@ import type { FlowDocument } from '@/server/engine/document';
 import { nodeSettings } from '@/server/engine/retry';
 import { isTerminalFlowState, isTerminalTaskState } from '@/server/engine/states';
 import { NotFoundError } from '@/server/errors';
-import { DEFAULT_FOR_EACH_CONCURRENCY } from '@/server/execution/advance';
 import { loadVersionDocument, nodeForTask } from '@/server/execution/documents';
+import { DEFAULT_FOR_EACH_CONCURRENCY } from '@/server/execution/for-each-items';
 import { poolOf } from '@/server/execution/pools';
 import { type ListWorkersOptions, onlinePools, type PoolCapacity } from '@/server/worker/list';
 

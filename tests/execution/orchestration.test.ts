@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { flowRuns } from '@/db/schema';
 import { startWorker } from '@/server/worker';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
@@ -207,6 +207,80 @@ describe('for-each', () => {
     const tolerant = await engine.waitForRun(await engine.run(flow(true)));
     assert.equal(tolerant.state, 'completed');
     assert.deepEqual(taskOf(tolerant, 'each').output, [10, 20, null, 40]);
+  });
+
+  test('a failing item cancels the items not started yet; none is left holding a slot', async () => {
+    const run = await engine.waitForRun(
+      await engine.run({
+        version: 1,
+        name: 'Stop at the first bad row',
+        nodes: [
+          {
+            id: 'each',
+            type: 'for-each',
+            config: {
+              items: Array.from({ length: 40 }, (_, i) => i),
+              concurrency: 2,
+              task: {
+                type: 'code',
+                config: { source: 'if (item === 3) throw new Error("row 3 is bad"); return item;' },
+              },
+            },
+          },
+        ],
+        edges: [],
+      }),
+    );
+    assert.equal(run.state, 'failed');
+    assert.match(taskOf(run, 'each').stateReason ?? '', /item 3 failed: row 3 is bad/);
+    const items = await engine.api.runs.items({ taskRunId: taskOf(run, 'each').id, limit: 100 });
+    const count = (state: string) => items.filter((i) => i.state === state).length;
+    assert.ok(count('completed') >= 3, 'the items before it ran');
+    assert.ok(count('cancelled') >= 30, `the rest were cancelled, not run (${count('cancelled')})`);
+    assert.equal(count('pending') + count('running') + count('retrying'), 0);
+    const held = await engine.tdb.db.execute(
+      sql`select count(*)::int as n from task_runs where flow_run_id = ${run.id} and holds_slot`,
+    );
+    assert.equal(held.rows[0]!.n, 0, 'no slot leaked');
+  });
+
+  test('cancelling a run in the middle of a for-each cancels its waiting items and ends it', async () => {
+    const id = await engine.run({
+      version: 1,
+      name: 'Long list, cancelled',
+      nodes: [
+        {
+          id: 'each',
+          type: 'for-each',
+          config: {
+            items: Array.from({ length: 200 }, (_, i) => i),
+            concurrency: 2,
+            task: {
+              type: 'code',
+              config: {
+                source: 'const t = Date.now(); while (Date.now() - t < 50) {} return item;',
+              },
+            },
+          },
+        },
+      ],
+      edges: [],
+    });
+    await waitFor(async () => {
+      const [each] = (await engine.api.runs.get({ id })).tasks;
+      return (each?.items?.byState.completed ?? 0) >= 3 ? true : undefined;
+    });
+    await engine.api.runs.cancel({ id });
+    const run = await engine.waitForRun(id);
+    assert.equal(run.state, 'cancelled');
+    const items = await engine.api.runs.items({ taskRunId: taskOf(run, 'each').id, limit: 200 });
+    assert.equal(items.length, 200);
+    assert.ok(items.every((i) => i.state === 'completed' || i.state === 'cancelled'));
+    assert.ok(items.filter((i) => i.state === 'cancelled').length > 150, 'most never ran');
+    const held = await engine.tdb.db.execute(
+      sql`select count(*)::int as n from task_runs where flow_run_id = ${id} and holds_slot`,
+    );
+    assert.equal(held.rows[0]!.n, 0, 'no slot leaked');
   });
 
   test('a for-each over http calls templates each item into the request', async () => {

@@ -1,0 +1,4 @@
+CREATE INDEX "task_runs_graph_idx" ON "task_runs" USING btree ("flow_run_id") WHERE "task_runs"."parent_task_run_id" is null;--> statement-breakpoint
+CREATE INDEX "task_runs_item_state_idx" ON "task_runs" USING btree ("parent_task_run_id","state") WHERE "task_runs"."parent_task_run_id" is not null;--> statement-breakpoint
+CREATE INDEX "task_runs_item_slot_idx" ON "task_runs" USING btree ("parent_task_run_id") WHERE "task_runs"."parent_task_run_id" is not null and "task_runs"."holds_slot";--> statement-breakpoint
+CREATE INDEX "task_runs_item_waiting_idx" ON "task_runs" USING btree ("parent_task_run_id","item_index") WHERE "task_runs"."parent_task_run_id" is not null and "task_runs"."state" = 'pending' and "task_runs"."queued_at" is null;

@@ -1,0 +1,133 @@
+import { sql } from 'drizzle-orm';
+import { queryPrepared, type Transaction } from '@/db/client';
+import type { FlowNode } from '@/server/engine/document';
+import type { TaskRow } from './advance';
+
+/**
+ * A for-each's items (up to 10,000 task runs) never go through planning as
+ * rows: every engine transaction of the run would read them all, so
+ * finishing the last item of 10,000 would cost a thousand times the first.
+ * Planning sees the run's graph tasks; items are reached here, through
+ * indexes that make each question cost the same at 10 items or 10,000
+ * (task_runs_item_*_idx).
+ */
+
+/** Items may run this many at once when the for-each does not say. */
+export const DEFAULT_FOR_EACH_CONCURRENCY = 10;
+
+export function forEachConcurrency(node: FlowNode | undefined): number {
+  return (
+    (node?.config as { concurrency?: number } | undefined)?.concurrency ??
+    DEFAULT_FOR_EACH_CONCURRENCY
+  );
+}
+
+/** Graph tasks whose items are out: for-each tasks suspended on them. */
+export function waitingForEachTasks(tasks: TaskRow[]): TaskRow[] {
+  return tasks.filter(
+    (task) =>
+      !task.parentTaskRunId &&
+      task.state === 'running' &&
+      (task.suspendedState as { kind?: string } | null)?.kind === 'for-each',
+  );
+}
+
+export interface ItemProgress {
+  /** Some item is not finished (pending, running or retrying). */
+  open: boolean;
+  /** Some item failed, timed out or was cancelled. */
+  failed: boolean;
+  /** Items holding one of the for-each's slots (queued or running). */
+  busy: number;
+}
+
+export async function itemProgress({ client }: Transaction, parentId: string) {
+  const { rows } = await queryPrepared<ItemProgress>(
+    client,
+    sql`select
+      exists(select 1 from task_runs where parent_task_run_id = ${parentId}
+        and state in ('pending', 'running', 'retrying')) as open,
+      exists(select 1 from task_runs where parent_task_run_id = ${parentId}
+        and state in ('failed', 'timedout', 'cancelled')) as failed,
+      (select count(*) from task_runs where parent_task_run_id = ${parentId}
+        and parent_task_run_id is not null and holds_slot)::int as busy`,
+  );
+  return rows[0]!;
+}
+
+/** Some item of these for-each tasks still has an attempt out (running or retrying). */
+export async function anyItemActive({ client }: Transaction, parentIds: string[]) {
+  if (parentIds.length === 0) return false;
+  const { rows } = await queryPrepared<{ active: boolean }>(
+    client,
+    sql`select exists(select 1 from task_runs where parent_task_run_id = any(${sql.param(parentIds)}::uuid[])
+      and state in ('running', 'retrying')) as active`,
+  );
+  return rows[0]!.active;
+}
+
+/**
+ * Items not started yet, in order, at most `limit`: the next to dispatch.
+ * Shaped like planning's task rows.
+ */
+export async function nextWaitingItems(
+  { client }: Transaction,
+  parentId: string,
+  limit: number,
+): Promise<TaskRow[]> {
+  if (limit <= 0) return [];
+  const { rows } = await queryPrepared<{
+    id: string;
+    node_id: string;
+    state: TaskRow['state'];
+    branch: string | null;
+    attempt: number;
+    ready_at: Date | null;
+    queued_at: Date | null;
+    holds_slot: boolean;
+    concurrency_tag: string | null;
+    suspended_state: unknown;
+    parent_task_run_id: string | null;
+    not_before: Date | null;
+  }>(
+    client,
+    sql`select id, node_id, state, branch, attempt, ready_at, queued_at, holds_slot,
+      concurrency_tag, suspended_state, parent_task_run_id, not_before
+    from task_runs
+    where parent_task_run_id = ${parentId} and parent_task_run_id is not null
+      and state = 'pending' and queued_at is null
+    order by item_index limit ${limit}`,
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    nodeId: r.node_id,
+    state: r.state,
+    branch: r.branch,
+    attempt: r.attempt,
+    readyAt: r.ready_at,
+    queuedAt: r.queued_at,
+    holdsSlot: r.holds_slot,
+    concurrencyTag: r.concurrency_tag,
+    suspendedState: r.suspended_state,
+    parentTaskRunId: r.parent_task_run_id,
+    notBefore: r.not_before,
+  }));
+}
+
+/**
+ * Cancels the items of these for-each tasks that have not started (and
+ * suspended ones, which hold no worker). Items get no transition rows of
+ * their own when cancelled in bulk: their for-each says why.
+ */
+export async function cancelWaitingItems(
+  { tx }: Transaction,
+  parentIds: string[],
+  reason: string,
+): Promise<void> {
+  if (parentIds.length === 0) return;
+  await tx.execute(sql`
+    update task_runs set state = 'cancelled', state_reason = ${reason}, ended_at = now(),
+      holds_slot = false, lease_expires_at = null
+    where parent_task_run_id = any(${sql.param(parentIds)}::uuid[])
+      and (state = 'pending' or (state = 'running' and suspended_state is not null))`);
+}
