@@ -4,7 +4,7 @@ import { bossDb, type Transaction } from '@/db/client';
 import { concurrencyLimits, flowRuns, taskRuns } from '@/db/schema';
 import type { FlowDocument, FlowNode } from '@/server/engine/document';
 import { flowOutcome, type PlanTaskState, planNext } from '@/server/engine/planning';
-import { nodeSettings } from '@/server/engine/retry';
+import { type NodeSettings, nodeSettings } from '@/server/engine/retry';
 import type { FlowRunState, TaskRunState } from '@/server/engine/states';
 import { enqueueRunEndedNotifications } from '@/server/notifications/enqueue';
 import { WAKE_CHANNEL } from '@/server/worker/wake';
@@ -303,7 +303,6 @@ export async function dispatchReadyTasks(
   /** Slots in use by each waiting for-each's items (from settleForEachTasks). */
   itemSlotsInUse: Map<string, number>,
 ): Promise<number> {
-  const { tx } = t;
   const waiting = tasks
     .filter((task) => task.state === 'pending' && task.readyAt && !task.queuedAt)
     .sort((a, b) => a.readyAt!.getTime() - b.readyAt!.getTime());
@@ -322,7 +321,7 @@ export async function dispatchReadyTasks(
   let inRun = tasks.filter((task) => task.holdsSlot && !task.parentTaskRunId).length;
   const tagUse = new Map<string, { used: number; limit: number } | null | undefined>();
   const handoff = handoffIn(t);
-  let sent = 0;
+  const queued: QueuedDispatch[] = [];
 
   for (const task of waiting) {
     const resolved = nodeForTask(nodes, task.nodeId);
@@ -373,38 +372,65 @@ export async function dispatchReadyTasks(
         handoff,
       });
     } else {
-      const jobId = randomUUID();
-      const [queued] = await tx
-        .update(taskRuns)
-        .set({
-          readyAt: task.readyAt,
-          queuedAt: new Date(),
-          jobId,
-          holdsSlot: true,
-          attempt,
-          stateReason: null,
-          concurrencyTag: tag,
-          pool: poolOf(settings.pool),
-        })
-        .where(
-          and(
-            eq(taskRuns.id, task.id),
-            eq(taskRuns.state, 'pending'),
-            sql`${taskRuns.queuedAt} is null`,
-          ),
-        )
-        .returning({ id: taskRuns.id });
-      if (!queued) continue;
-      await sendTaskJob(t, deps, job, settings.timeoutSeconds, undefined, jobId, settings.pool);
-      if (handoff) handoff.queued = true;
-      sent++;
+      queued.push({ task, job, jobId: randomUUID(), settings, tag });
     }
     task.queuedAt = new Date();
     task.holdsSlot = true;
     task.attempt = attempt;
     if (!task.parentTaskRunId) inRun++;
   }
+  // The rest go to pg-boss: one UPDATE and one job INSERT for all of them,
+  // however wide the fan-out.
+  const sent = await queueTaskJobs(t, deps, queued);
+  if (sent > 0 && handoff) handoff.queued = true;
   return sent;
+}
+
+interface QueuedDispatch {
+  task: TaskRow;
+  job: TaskJobPayload;
+  jobId: string;
+  settings: NodeSettings;
+  tag: string | null;
+}
+
+/** Marks dispatched tasks queued (guarded: still Pending, not queued) and sends their jobs. */
+async function queueTaskJobs(
+  t: Transaction,
+  deps: EngineDeps,
+  queued: QueuedDispatch[],
+): Promise<number> {
+  if (queued.length === 0) return 0;
+  const { rows } = await t.client.query<{ id: string }>(
+    `update task_runs tr set ready_at = v.ready_at, queued_at = now(), job_id = v.job_id,
+       holds_slot = true, attempt = v.attempt, state_reason = null,
+       concurrency_tag = v.tag, pool = v.pool
+     from unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::int[], $5::text[], $6::text[])
+       as v(id, ready_at, job_id, attempt, tag, pool)
+     where tr.id = v.id and tr.state = 'pending' and tr.queued_at is null
+     returning tr.id`,
+    [
+      queued.map((q) => q.task.id),
+      queued.map((q) => q.task.readyAt),
+      queued.map((q) => q.jobId),
+      queued.map((q) => q.job.attempt),
+      queued.map((q) => q.tag),
+      queued.map((q) => poolOf(q.settings.pool)),
+    ],
+  );
+  const done = new Set(rows.map((r) => r.id));
+  const sending = queued.filter((q) => done.has(q.task.id));
+  await sendTaskJobs(
+    t,
+    deps,
+    sending.map((q) => ({
+      payload: q.job,
+      timeoutSeconds: q.settings.timeoutSeconds,
+      jobId: q.jobId,
+      pool: q.settings.pool,
+    })),
+  );
+  return sending.length;
 }
 
 /** Saves why a ready task waits (and that it is ready), unless already saved. */
@@ -507,6 +533,8 @@ async function tagUsage({ tx }: Transaction, tag: string) {
   return { used: used.rows[0]?.n ?? 0, limit: limit.maxRunning };
 }
 
+type TaskJobPayload = { taskRunId: string; attempt: number; flowRunId?: string; nodeId?: string };
+
 /** pg-boss 10 refuses expiries over 24 h. */
 const MAX_JOB_EXPIRY_SECONDS = 24 * 3600 - 60;
 
@@ -516,6 +544,42 @@ const MAX_JOB_EXPIRY_SECONDS = 24 * 3600 - 60;
  * detects dead workers long before. pg-boss never retries (retryLimit 0):
  * even a job pg-boss expires cannot start a second copy. Retries are ours.
  */
+function jobExpirySeconds(timeoutSeconds: number | null): number {
+  return Math.ceil(
+    Math.min((timeoutSeconds ?? MAX_JOB_EXPIRY_SECONDS) + 120, MAX_JOB_EXPIRY_SECONDS),
+  );
+}
+
+/** sendTaskJob for many jobs due now, in one INSERT (a fan-out's dispatch). */
+async function sendTaskJobs(
+  { tx, client }: Transaction,
+  deps: EngineDeps,
+  jobs: {
+    payload: TaskJobPayload;
+    timeoutSeconds: number | null;
+    jobId: string;
+    pool: string | null;
+  }[],
+) {
+  if (jobs.length === 0) return;
+  const queues = new Set(jobs.map((j) => taskQueueFor(j.pool)));
+  for (const queue of queues) {
+    if (queue === TASK_QUEUE) continue;
+    await ensureTaskQueue({ tx, client }, queue);
+    await client.query('select pg_notify($1, $2)', [WAKE_CHANNEL, queue]);
+  }
+  await deps.boss.insert(
+    jobs.map((j) => ({
+      id: j.jobId,
+      name: taskQueueFor(j.pool),
+      data: j.payload,
+      retryLimit: 0,
+      expireInSeconds: jobExpirySeconds(j.timeoutSeconds),
+    })),
+    { db: bossDb(client) },
+  );
+}
+
 export async function sendTaskJob(
   { tx, client }: Transaction,
   deps: EngineDeps,
@@ -527,9 +591,7 @@ export async function sendTaskJob(
   /** The task's worker pool: its job goes to that pool's queue. */
   pool: string | null,
 ) {
-  const expireInSeconds = Math.ceil(
-    Math.min((timeoutSeconds ?? MAX_JOB_EXPIRY_SECONDS) + 120, MAX_JOB_EXPIRY_SECONDS),
-  );
+  const expireInSeconds = jobExpirySeconds(timeoutSeconds);
   const queue = taskQueueFor(pool);
   if (queue !== TASK_QUEUE) {
     await ensureTaskQueue({ tx, client }, queue);
