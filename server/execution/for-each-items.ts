@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { queryPrepared, type Transaction } from '@/db/client';
 import type { FlowNode } from '@/server/engine/document';
+import { DEFAULT_FOR_EACH_CONCURRENCY } from '@/server/tasks/orchestration';
 import type { TaskRow } from './advance';
 
 /**
@@ -12,8 +13,7 @@ import type { TaskRow } from './advance';
  * (task_runs_item_*_idx).
  */
 
-/** Items may run this many at once when the for-each does not say. */
-export const DEFAULT_FOR_EACH_CONCURRENCY = 10;
+export { DEFAULT_FOR_EACH_CONCURRENCY };
 
 export function forEachConcurrency(node: FlowNode | undefined): number {
   return (

@@ -57,6 +57,9 @@ const forEachInnerTask = z.strictObject({
   config: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** Items of a for-each running at once when its config does not say. */
+export const DEFAULT_FOR_EACH_CONCURRENCY = 10;
+
 export const forEachTask = defineTaskDefinition({
   type: 'for-each',
   title: 'For each',

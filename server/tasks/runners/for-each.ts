@@ -1,3 +1,4 @@
+import { DEFAULT_FOR_EACH_CONCURRENCY } from '../orchestration';
 import type { TaskRunner } from '../runner';
 import { PermanentTaskError } from '../runner';
 
@@ -59,7 +60,7 @@ export const forEachRunner: TaskRunner<ForEachConfig> = {
     return {
       fanOut: {
         items,
-        reason: `running ${items.length} "${ctx.config.task.type}" tasks, ${ctx.config.concurrency ?? 'unlimited'} at a time`,
+        reason: `running ${items.length} "${ctx.config.task.type}" tasks, ${ctx.config.concurrency ?? DEFAULT_FOR_EACH_CONCURRENCY} at a time`,
       },
     };
   },
