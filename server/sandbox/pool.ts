@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
+import os from 'node:os';
 import { z } from 'zod';
 import { CODE_ERROR_KINDS, CodeError } from './code-error';
 import {
@@ -60,6 +61,8 @@ const MAX_START_FAILURES = 3;
 /** The host sends at most this many lines plus one "truncated" notice; anything more is ignored. */
 const MAX_LOG_MESSAGES = 1001;
 const STDERR_TAIL_CHARS = 2000;
+/** Sandbox hosts run below the worker's priority (nice +5). */
+const HOST_NICENESS = 5;
 
 const hostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
@@ -264,6 +267,16 @@ export class SandboxPool {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'json',
     });
+    // User code yields the CPU to the worker's own work (leases, commits,
+    // dispatch): on a busy machine a tight loop in a task must not delay the
+    // heartbeat that keeps its lease, nor the next task's start.
+    if (child.pid) {
+      try {
+        os.setPriority(child.pid, HOST_NICENESS);
+      } catch {
+        // Not permitted here (some containers): run at normal priority.
+      }
+    }
     let markExited = () => {};
     const host: SandboxHost = {
       child,
