@@ -18,7 +18,7 @@ import {
   nextWaitingItems,
   waitingForEachTasks,
 } from './for-each-items';
-import { handoffIn } from './handoff';
+import { handoffIn, type TaskJob } from './handoff';
 import { ensureTaskQueue, poolOf, taskQueueFor } from './pools';
 import { flushTransitions, type Notification, type TransitionRecord } from './transitions';
 
@@ -289,9 +289,10 @@ async function finishFlowRun(
  * Sends a pg-boss job for each ready task that fits under the run's
  * maxConcurrency and its tag's limit (or hands it to the worker finishing in
  * this transaction, see handoff.ts); the others wait with the reason saved
- * (the page shows it). Returns how many jobs went to pg-boss. Tag limits span runs, so their count is taken under
- * a transaction-scoped advisory lock; if another transaction holds it we do
- * not wait (no lock-order deadlocks) — the sweeper tries again shortly.
+ * (the page shows it); returns how many jobs went to pg-boss. Tag limits
+ * span runs, so their count is taken under a transaction-scoped advisory
+ * lock; if another transaction holds it we do not wait (no lock-order
+ * deadlocks) — the sweeper tries again shortly.
  */
 export async function dispatchReadyTasks(
   t: Transaction,
@@ -388,7 +389,7 @@ export async function dispatchReadyTasks(
 
 interface QueuedDispatch {
   task: TaskRow;
-  job: TaskJobPayload;
+  job: TaskJob;
   jobId: string;
   settings: NodeSettings;
   tag: string | null;
@@ -533,8 +534,6 @@ async function tagUsage({ tx }: Transaction, tag: string) {
   return { used: used.rows[0]?.n ?? 0, limit: limit.maxRunning };
 }
 
-type TaskJobPayload = { taskRunId: string; attempt: number; flowRunId?: string; nodeId?: string };
-
 /** pg-boss 10 refuses expiries over 24 h. */
 const MAX_JOB_EXPIRY_SECONDS = 24 * 3600 - 60;
 
@@ -555,7 +554,7 @@ async function sendTaskJobs(
   { tx, client }: Transaction,
   deps: EngineDeps,
   jobs: {
-    payload: TaskJobPayload;
+    payload: TaskJob;
     timeoutSeconds: number | null;
     jobId: string;
     pool: string | null;
@@ -583,7 +582,7 @@ async function sendTaskJobs(
 export async function sendTaskJob(
   { tx, client }: Transaction,
   deps: EngineDeps,
-  payload: { taskRunId: string; attempt: number; flowRunId?: string; nodeId?: string },
+  payload: TaskJob,
   timeoutSeconds: number | null,
   startAfter: Date | undefined,
   /** Chosen by the caller, who stores it on the task run in its own UPDATE. */

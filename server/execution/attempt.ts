@@ -199,12 +199,14 @@ async function runClaimedAttempt(
 async function claimHandedOff(t: Transaction, deps: WorkerDeps, handoff: Handoff) {
   const claimed: { claimed: ClaimedAttempt; job: TaskJob }[] = [];
   for (let job = handoff.jobs.shift(); job; job = handoff.jobs.shift()) {
-    const attempt = await claimAttempt(t, deps, job);
+    const started = await claimAttempt(t, deps, job);
+    if (!started) {
+      handoff.giveBack();
+      continue;
+    }
     // From here on, the job as pg-boss would have carried it.
-    const { taskRunId, attempt: number, flowRunId, nodeId } = job;
-    if (attempt)
-      claimed.push({ claimed: attempt, job: { taskRunId, attempt: number, flowRunId, nodeId } });
-    else handoff.giveBack();
+    const { taskRunId, attempt, flowRunId, nodeId } = job;
+    claimed.push({ claimed: started, job: { taskRunId, attempt, flowRunId, nodeId } });
   }
   await handoff.flushHeld(t);
   return claimed;
