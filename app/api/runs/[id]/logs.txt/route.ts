@@ -1,5 +1,6 @@
 import { logLevels } from '@/db/schema';
 import { authorizeRequest } from '@/server/auth/guard-request';
+import { methodNotAllowed } from '@/server/http/method-not-allowed';
 import { runLogTextStream } from '@/server/runs/log-text';
 import { flowRunExists } from '@/server/runs/queries';
 import { runIdSchema } from '@/server/runs/schemas';
@@ -49,3 +50,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     },
   });
 }
+
+const getOnly = methodNotAllowed('GET');
+
+export { getOnly as POST, getOnly as PUT, getOnly as PATCH, getOnly as DELETE };
