@@ -140,6 +140,14 @@ function credentials(): fc.Arbitrary<Record<string, string>> {
   );
 }
 
+/** Mostly the owner's session, so malformed queries get past the sign-in check to the handler. */
+function mostlySignedIn(): fc.Arbitrary<Record<string, string>> {
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.constant({ cookie: owner.cookie }) },
+    { weight: 1, arbitrary: credentials() },
+  );
+}
+
 before(async () => {
   tdb = await createTestDatabase();
   app = await startApp({ DATABASE_URL: tdb.url });
@@ -285,9 +293,9 @@ describe('fuzzing every route handler over HTTP', () => {
       13,
       220,
       fc.tuple(
-        fc.oneof(hostileSegment, fc.constant(ids.run)),
+        fc.oneof({ weight: 2, arbitrary: fc.constant(ids.run) }, hostileSegment),
         hostileQuery(['digest']),
-        credentials(),
+        mostlySignedIn(),
         fc.constantFrom('GET', 'GET', 'GET', 'POST', 'HEAD', 'DELETE'),
       ),
       async ([id, query, headers, method]) => {
@@ -325,7 +333,7 @@ describe('fuzzing every route handler over HTTP', () => {
         fc.oneof({ weight: 3, arbitrary: fc.constant(ids.run) }, hostileSegment),
         hostileQuery(['level', 'search', 'task', 'share']),
         fc.option(shareParam),
-        credentials(),
+        mostlySignedIn(),
       ),
       async ([id, query, share, headers]) => {
         const q = share ? `${query || '?'}${query.length > 1 ? '&' : ''}${share}` : query;
@@ -472,5 +480,60 @@ describe('fuzzing every route handler over HTTP', () => {
         });
       },
     );
+  });
+});
+
+describe('what the HTTP fuzzing found (regressions)', () => {
+  const send = (req: RawRequest) => rawRequest(app.port, req);
+
+  test('a path with a broken percent-encoding is a 400 saying so, not a 500', async () => {
+    for (const path of [
+      '/api/hooks/%C0%AE%C0%AE',
+      '/api/share/%ED%A0%80/events',
+      '/api/flows/%ZZ/badge.svg',
+      '/runs/%E0%A4%A',
+    ]) {
+      const answer = await send({ path });
+      assert.equal(answer.status, 400, `${path}: ${answer.body}`);
+      assert.match(answer.body, /malformed.*"%"/, path);
+    }
+  });
+
+  test('a method Next.js does not route is a 405 listing those it does, not a 500', async () => {
+    for (const method of ['TRACE', 'PROPFIND']) {
+      const answer = await send({ method, path: '/api/health' });
+      assert.equal(answer.status, 405, `${method}: ${answer.body}`);
+      assert.match(answer.body, new RegExp(`${method} is not supported`));
+      assert.match(String(answer.headers.allow), /GET/);
+    }
+  });
+
+  test('a method a route does not take is a 405 naming the ones it does', async () => {
+    const health = await send({ method: 'DELETE', path: '/api/health' });
+    assert.equal(health.status, 405);
+    assert.equal(health.headers.allow, 'GET');
+    assert.match(reasonOf(health), /takes GET only/);
+    const auth = await send({ method: 'PUT', path: '/api/auth/sign-in/email' });
+    assert.equal(auth.status, 405);
+    assert.match(reasonOf(auth), /takes GET, POST only/);
+    // tRPC answers other methods itself, in its error format (415 before 405: it checks the type first).
+    const trpc = await send({ method: 'PUT', path: '/api/trpc/flows.list' });
+    assert.ok([405, 415].includes(trpc.status), `${trpc.status} ${trpc.body}`);
+    assert.notEqual(reasonOf(trpc), '');
+  });
+
+  test('an auth endpoint that does not exist is a 404 saying so', async () => {
+    const answer = await send({ method: 'POST', path: '/api/auth/no-such-thing', body: '{}' });
+    assert.equal(answer.status, 404);
+    assert.match(reasonOf(answer), /No such sign-in endpoint: \/api\/auth\/no-such-thing/);
+  });
+
+  test('logs.txt with a NUL in ?search= is a 400 naming search, not a cut-off download', async () => {
+    const answer = await send({
+      path: `/api/runs/${ids.run}/logs.txt?search=a%00b`,
+      headers: { cookie: owner.cookie },
+    });
+    assert.equal(answer.status, 400, answer.body);
+    assert.match(answer.body, /"search" contains a NUL character/);
   });
 });

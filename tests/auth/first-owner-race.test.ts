@@ -7,11 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { eq } from 'drizzle-orm';
 import pg from 'pg';
 import { createDatabase, type Database } from '@/db/client';
-import { accounts, users } from '@/db/schema';
+import { accounts, invites, users } from '@/db/schema';
 import { type Auth, createAuth } from '@/server/auth/auth';
 import { createInvite } from '@/server/auth/invites';
+import { hashToken } from '@/server/auth/tokens';
 import { overrideEnv } from '@/server/env';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 
@@ -96,5 +98,34 @@ describe('the first account of a fresh instance', () => {
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
     const roles = (await db.select({ role: users.role }).from(users)).map((r) => r.role).sort();
     assert.deepEqual(roles, ['editor', 'owner']);
+  });
+
+  test('a sign-up that fails after its invite was checked leaves the invite usable', async () => {
+    const [owner] = await db.select().from(users).where(eq(users.role, 'owner'));
+    const { url } = await createInvite(
+      db,
+      { role: 'viewer', expiresInDays: 1, createdBy: owner!.id },
+      'http://x',
+    );
+    const token = url.split('/invite/')[1]!;
+    // The admission hook uses the invite up, then PostgreSQL refuses the name (a NUL).
+    await assert.rejects(
+      auth.api.signUpEmail({
+        body: {
+          name: 'a\u0000b',
+          email: 'broken@example.com',
+          password,
+          ...{ inviteToken: token },
+        },
+      }),
+    );
+    const [invite] = await db
+      .select()
+      .from(invites)
+      .where(eq(invites.tokenHash, hashToken(token)));
+    assert.equal(invite?.acceptedAt, null, 'the failed sign-up rolled the invite back');
+    await signUp('fixed@example.com', token);
+    const [joined] = await db.select().from(users).where(eq(users.email, 'fixed@example.com'));
+    assert.equal(joined?.role, 'viewer');
   });
 });
