@@ -3,6 +3,7 @@ import next from 'next';
 import { CLIENT_IP_HEADER } from '@/server/auth/same-origin';
 import { bootRuntime } from '@/server/boot';
 import { env } from '@/server/env';
+import { unroutableRequest } from '@/server/http/unroutable';
 import { onShutdownSignal } from '@/server/shutdown';
 
 /**
@@ -19,6 +20,16 @@ export async function serve(options: { dir: string; log: (line: string) => void 
     await app.prepare();
     const handle = app.getRequestHandler();
     const server = createServer((req, res) => {
+      const refusal = unroutableRequest(req.method, req.url);
+      if (refusal) {
+        res.writeHead(refusal.status, {
+          ...refusal.headers,
+          'content-type': 'text/plain; charset=utf-8',
+          'cache-control': 'no-store',
+        });
+        res.end(refusal.message);
+        return;
+      }
       // The peer address, for the sign-in rate limit; a client cannot forge it.
       req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? '';
       void handle(req, res);

@@ -1,5 +1,5 @@
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
-import type { Database } from '@/db/client';
+import type { Database, DbOrTx } from '@/db/client';
 import { invites, users } from '@/db/schema';
 import type { WorkspaceRole } from './roles';
 import { hashToken, sameSecret } from './tokens';
@@ -12,7 +12,10 @@ export class AdmissionRefused extends Error {
   }
 }
 
-export async function countUsers(db: Database): Promise<number> {
+/** Held while a sign-up without an invite decides whether it is the first account. */
+const FIRST_ACCOUNT_LOCK = 'pipewright:first-account';
+
+export async function countUsers(db: DbOrTx): Promise<number> {
   const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(users);
   return row?.n ?? 0;
 }
@@ -46,9 +49,14 @@ export async function findUsableInvite(db: Database, token: string) {
  * account of an instance becomes the owner; after that, only a valid invite
  * (single use, not expired, not revoked) lets anyone in, with its role. The
  * invite is used up here, atomically, so one link admits one person.
+ *
+ * `db` is the sign-up's transaction (the one that inserts the user): the
+ * "no account yet" check takes a transaction-scoped advisory lock first, so
+ * sign-ups racing on a fresh instance decide one after another, each after
+ * the previous one's user is committed (or rolled back) — one owner, ever.
  */
 export async function admitNewUser(
-  db: Database,
+  db: DbOrTx,
   inviteToken: string | undefined,
 ): Promise<{ role: WorkspaceRole; inviteId: string | null }> {
   if (inviteToken) {
@@ -72,6 +80,7 @@ export async function admitNewUser(
     }
     return { role: used.role, inviteId: used.id };
   }
+  await db.execute(sql`select pg_advisory_xact_lock(hashtext(${FIRST_ACCOUNT_LOCK}))`);
   if ((await countUsers(db)) === 0) return { role: 'owner', inviteId: null };
   throw new AdmissionRefused('Joining this workspace needs an invite link from its owner');
 }

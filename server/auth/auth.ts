@@ -8,6 +8,7 @@ import { getRuntime, type Runtime } from '@/server/runtime';
 import { AdmissionRefused, admitNewUser, recordInviteAcceptance } from './admission';
 import { appOrigins, CLIENT_IP_HEADER } from './same-origin';
 import { authSecret } from './secret';
+import { currentAuthTransaction, trackingTransactions } from './transaction-scope';
 
 export const SIGN_IN_LIMIT = { window: 60, max: 10 };
 
@@ -31,8 +32,11 @@ export function createAuth(db: Database) {
     baseURL: config.publicUrl,
     basePath: '/api/auth',
     secret: authSecret(),
-    database: drizzleAdapter(db, {
+    // In a transaction: the admission hook's decision (first owner, invite
+    // used up) commits with the new user, or not at all.
+    database: drizzleAdapter(trackingTransactions(db), {
       provider: 'pg',
+      transaction: true,
       schema: {
         user: users,
         session: sessions,
@@ -73,7 +77,10 @@ export function createAuth(db: Database) {
         create: {
           async before(user, context) {
             try {
-              const { role } = await admitNewUser(db, inviteTokenOf(context));
+              const { role } = await admitNewUser(
+                currentAuthTransaction(db),
+                inviteTokenOf(context),
+              );
               return { data: { ...user, role } };
             } catch (err) {
               if (err instanceof AdmissionRefused) {

@@ -1,4 +1,5 @@
 import { checkHealth } from '@/server/health/check';
+import { methodNotAllowed } from '@/server/http/method-not-allowed';
 import { getRuntime } from '@/server/runtime';
 
 export const dynamic = 'force-dynamic';
@@ -10,3 +11,7 @@ export async function GET() {
     headers: { 'cache-control': 'no-store' },
   });
 }
+
+const getOnly = methodNotAllowed('GET');
+
+export { getOnly as POST, getOnly as PUT, getOnly as PATCH, getOnly as DELETE };

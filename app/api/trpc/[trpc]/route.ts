@@ -13,4 +13,5 @@ const handler = (req: Request) =>
     createContext: () => createRequestContext(req),
   });
 
-export { handler as GET, handler as POST };
+// tRPC refuses other methods itself (405 METHOD_NOT_SUPPORTED, in its error format).
+export { handler as GET, handler as POST, handler as PUT, handler as PATCH, handler as DELETE };

@@ -1,6 +1,7 @@
 import { flowBadgeStatus } from '@/server/badges/flow-status';
 import { badgeColors, renderBadge } from '@/server/badges/svg';
 import { flowIdSchema } from '@/server/flows/schemas';
+import { methodNotAllowed } from '@/server/http/method-not-allowed';
 import { getRuntime } from '@/server/runtime';
 
 export const dynamic = 'force-dynamic';
@@ -40,3 +41,7 @@ export async function GET(_request: Request, { params }: { params: Promise<{ id:
     return svg(renderBadge(LABEL, 'unavailable', badgeColors['not found']), 503);
   }
 }
+
+const getOnly = methodNotAllowed('GET');
+
+export { getOnly as POST, getOnly as PUT, getOnly as PATCH, getOnly as DELETE };

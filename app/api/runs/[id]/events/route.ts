@@ -2,6 +2,7 @@ import superjson from 'superjson';
 import { authorizeRequest } from '@/server/auth/guard-request';
 import { isTerminalFlowState } from '@/server/engine/states';
 import { NotFoundError } from '@/server/errors';
+import { methodNotAllowed } from '@/server/http/method-not-allowed';
 import { subscribeToRun } from '@/server/runs/live';
 import { flowRunExists } from '@/server/runs/queries';
 import { runIdSchema } from '@/server/runs/schemas';
@@ -155,3 +156,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     },
   });
 }
+
+const getOnly = methodNotAllowed('GET');
+
+export { getOnly as POST, getOnly as PUT, getOnly as PATCH, getOnly as DELETE };

@@ -1,5 +1,7 @@
 import { logLevels } from '@/db/schema';
+import { findUnstorableText } from '@/server/api/storable-text';
 import { authorizeRequest } from '@/server/auth/guard-request';
+import { methodNotAllowed } from '@/server/http/method-not-allowed';
 import { runLogTextStream } from '@/server/runs/log-text';
 import { flowRunExists } from '@/server/runs/queries';
 import { runIdSchema } from '@/server/runs/schemas';
@@ -33,13 +35,17 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   const task = query.get('task') ?? undefined;
   if (task !== undefined && !runIdSchema.safeParse(task).success)
     return new Response('task is not a task run id', { status: 400 });
+  const search = query.get('search') ?? undefined;
+  // A NUL character (`%00`) would fail the query after the answer started, cutting it off.
+  const unstorable = search === undefined ? undefined : findUnstorableText(search, ['search']);
+  if (unstorable) return new Response(unstorable, { status: 400 });
   const { db } = getRuntime();
   if (!(await flowRunExists(db, id))) return new Response('no such run', { status: 404 });
   const stream = runLogTextStream(db, {
     runId: id,
     taskRunId: task,
     minLevel: level as (typeof logLevels)[number] | undefined,
-    search: query.get('search') ?? undefined,
+    search,
   });
   return new Response(stream, {
     headers: {
@@ -49,3 +55,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     },
   });
 }
+
+const getOnly = methodNotAllowed('GET');
+
+export { getOnly as POST, getOnly as PUT, getOnly as PATCH, getOnly as DELETE };

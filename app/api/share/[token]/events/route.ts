@@ -1,4 +1,5 @@
 import { GET as runEvents } from '@/app/api/runs/[id]/events/route';
+import { methodNotAllowed } from '@/server/http/method-not-allowed';
 import { getRuntime } from '@/server/runtime';
 import { findActiveShare } from '@/server/shares/resolve';
 import { grantRunStream } from '@/server/shares/stream-grant';
@@ -58,3 +59,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ toke
   });
   return new Response(body, { status: inner.status, headers: inner.headers });
 }
+
+const getOnly = methodNotAllowed('GET');
+
+export { getOnly as POST, getOnly as PUT, getOnly as PATCH, getOnly as DELETE };
