@@ -6,11 +6,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { createCaller } from '../../server/api/root';
 import { systemContext } from '../../server/api/trpc';
 import { type Booted, bootRuntime } from '../../server/boot';
 import type { FlowDocument } from '../../server/engine/document';
 import { type FlowRunState, isTerminalFlowState } from '../../server/engine/states';
+import { onShutdownSignal } from '../../server/shutdown';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -65,7 +67,7 @@ export async function bootPipewright(
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const [row] = await query<{ state: FlowRunState; ended_at: number | null }>(
-          'select state, extract(epoch from ended_at) * 1000 as ended_at from flow_runs where id = $1',
+          'select state, (extract(epoch from ended_at) * 1000)::float8 as ended_at from flow_runs where id = $1',
           [id],
         );
         if (row && isTerminalFlowState(row.state) && row.ended_at !== null) {
@@ -97,7 +99,8 @@ export async function assertCompleted(
     'select output from task_runs where flow_run_id = $1 and node_id = $2',
     [run.id, nodeId],
   );
-  if (JSON.stringify(row?.output) !== JSON.stringify(expected)) {
+  // jsonb does not keep key order: compare values, not text.
+  if (!isDeepStrictEqual(row?.output, expected)) {
     throw new Error(
       `benchmark run ${run.id}: ${nodeId} returned ${JSON.stringify(row?.output)}, expected ${JSON.stringify(expected)}`,
     );
@@ -157,26 +160,32 @@ export async function spawnWorker(
     });
   });
   const pid = child.pid!;
+  const killGroup = () => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  // Its own process group does not get the terminal's Ctrl+C: take it down with the bench.
+  process.once('exit', killGroup);
+  const unregister = onShutdownSignal(killGroup);
   return {
     pid,
     child,
     kill() {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      unregister();
+      killGroup();
     },
     async stop() {
+      unregister();
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-pid, 'SIGKILL');
-        } catch {}
-      }, 15_000);
+      const timer = setTimeout(killGroup, 15_000);
       await exited;
       clearTimeout(timer);
+      // Sandbox hosts it may have left behind.
+      killGroup();
     },
   };
 }
