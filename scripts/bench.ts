@@ -159,10 +159,11 @@ async function main() {
           const total = await measurePipewrightFanout(pw, STANDARD);
           results.push({
             id: 'fanout200',
-            title: `fanout${FANOUT_WIDTH}: 1 → ${FANOUT_WIDTH} → join`,
+            title: `fanout${FANOUT_WIDTH} (1 → ${FANOUT_WIDTH} → join)`,
             unit: 'ms',
             figures: { value: total },
             targets: { value: 100 },
+            floorMultiples: ['value'],
             baselines: {},
             method: describeRepetitions(STANDARD),
             notes: ['in-process worker at default concurrency'],
@@ -181,6 +182,7 @@ async function main() {
               'fib(33) straight through the sandbox': m.pureMs,
             },
             targets: { 'overhead per task': 5 },
+            floorMultiples: ['overhead per task'],
             baselines: {},
             method: describeRepetitions(STANDARD),
             notes: [
@@ -206,7 +208,7 @@ async function main() {
               : `${n}: ${m.runs} full runs, median total ${(m.totalMs / 1000).toFixed(1)} s`;
           results.push({
             id: 'fanout',
-            title: `fanout 1 → ${FANOUT_ITEMS.toLocaleString('en-US')} → 1`,
+            title: `fanout (1 → ${FANOUT_ITEMS.toLocaleString('en-US')} → 1)`,
             unit: 'tasks/s',
             figures: {
               '1 worker process': one.tasksPerSecond,
@@ -226,7 +228,7 @@ async function main() {
           const recovery = await measureCrashRecovery(pw, url, CRASH_REPETITIONS, progress);
           results.push({
             id: 'crash',
-            title: 'crash recovery: SIGKILL → retry started',
+            title: 'crash recovery (SIGKILL → retry started)',
             unit: 'ms',
             figures: { value: recovery },
             targets: { value: 15_000 },
@@ -339,10 +341,11 @@ async function main() {
       if (wants('hop')) {
         hopFirst.push({
           id: 'hop',
-          title: 'hop: A committed → B started',
+          title: 'hop (A committed → B started)',
           unit: 'ms',
           figures: pw.hop,
           targets: { p50: 2, p99: 10 },
+          floorMultiples: ['p50', 'p99'],
           baselines: Object.fromEntries(order.map((name) => [name, byName[name]!.hop])),
           method: `pooled over the ${pipewrightChain.hops.length} hops of chain40's measured runs`,
           notes: [
@@ -354,10 +357,11 @@ async function main() {
       if (wants('chain40')) {
         hopFirst.push({
           id: 'chain40',
-          title: `chain${CHAIN_LENGTH}: trigger → last task done`,
+          title: `chain${CHAIN_LENGTH} (trigger → last task done)`,
           unit: 'ms',
           figures: pw.chain,
           targets: { value: 80 },
+          floorMultiples: ['value'],
           baselines: Object.fromEntries(order.map((name) => [name, byName[name]!.chain])),
           method: describeRepetitions(STANDARD),
           notes: ['in-process worker; baselines at their defaults (one worker loop)'],

@@ -17,6 +17,8 @@ export interface BenchResult {
   targets: Record<string, number>;
   /** Baseline name → its figures, same keys as `figures`, measured in the same run. */
   baselines: Record<string, Record<string, number>>;
+  /** The headline figures, also shown as multiples of the floor (default: none). */
+  floorMultiples?: string[];
   /** How the figures were repeated, e.g. "median of 5 after a warm-up". */
   method: string;
   notes: string[];
@@ -103,7 +105,7 @@ export function tableRows(results: readonly BenchResult[], floor: Floor | undefi
       const value = r.figures[key];
       const target = r.targets[key];
       rows.push({
-        benchmark: keys.length === 1 ? r.title : `${r.title} ${key}`,
+        benchmark: keys.length === 1 ? r.title : `${r.title}, ${key}`,
         pipewright: formatValue(value, r.unit),
         target: formatTarget(r.unit, target),
         result:
@@ -113,7 +115,7 @@ export function tableRows(results: readonly BenchResult[], floor: Floor | undefi
               ? 'pass'
               : 'miss',
         timesFloor:
-          floor && r.unit === 'ms' && value !== undefined && floor.p50Ms > 0
+          floor && r.floorMultiples?.includes(key) && value !== undefined && floor.p50Ms > 0
             ? `${(value / floor.p50Ms).toFixed(value / floor.p50Ms >= 100 ? 0 : 1)}×`
             : '—',
         baselines: names.map((name) => formatValue(r.baselines[name]?.[key], r.unit)),
