@@ -364,7 +364,9 @@ async function main() {
           floorMultiples: ['value'],
           baselines: Object.fromEntries(order.map((name) => [name, byName[name]!.chain])),
           method: describeRepetitions(STANDARD),
-          notes: ['in-process worker; baselines at their defaults (one worker loop)'],
+          notes: [
+            'in-process worker; baselines at their defaults (one worker loop), repeated as for hop',
+          ],
         });
       }
       results.unshift(...hopFirst);
@@ -395,7 +397,8 @@ async function main() {
           floor,
           benchmarks: results.map((r) => ({ ...r, pass: verdict(r) })),
         },
-        null,
+        // Microseconds are the finest figure measured: drop float noise.
+        (_key, value) => (typeof value === 'number' ? Math.round(value * 1000) / 1000 : value),
         2,
       ),
     );
