@@ -2,8 +2,8 @@
  * compute10 on Pipewright: 10 sequential code tasks, each computing fib(33)
  * recursively in the sandbox and returning its input + 1 (the last returns
  * 10). Pure compute is the same body run straight through a SandboxPool in
- * this process (one round trip to a warm host, no engine), median of 5
- * after a warm-up; overhead per task = (run total − 10 × pure) / 10.
+ * this process (one round trip to a warm host, no engine), one before each
+ * run; overhead per task = (median run total − 10 × median pure) / 10.
  */
 import { SandboxPool } from '../../server/sandbox';
 import { chainFlow } from './chain';
@@ -22,47 +22,61 @@ export interface ComputeMeasurement {
   /** Median time QuickJS itself reported for it (the pool's round trip excluded). */
   pureInSandboxMs: number;
   overheadPerTaskMs: number;
+  /**
+   * (run total − the sum of the tasks' own spans, claim start → finish
+   * start) / 10: the time between tasks. Immune to the load slowing the
+   * computation itself, which the overhead above is not.
+   */
+  outsideTasksPerTaskMs: number;
 }
 
-/** Before the engine boots, so nothing else competes for the cores. */
-export async function measurePureCompute(repetitions: Repetitions) {
+/**
+ * Each repetition times one fib(33) straight through a SandboxPool of this
+ * process, then one run of the flow: interleaved, so a machine whose load
+ * changes during the benchmark skews both alike.
+ */
+export async function measurePipewrightCompute(
+  pw: Pipewright,
+  repetitions: Repetitions,
+): Promise<ComputeMeasurement> {
+  const flowId = await pw.importFlow(chainFlow('bench compute10', COMPUTE_TASKS, fibBody));
   const pool = new SandboxPool({ size: 1 });
   try {
     const runs = await repeat(repetitions, async () => {
       const t0 = performance.now();
-      const result = await pool.run({
+      const pure = await pool.run({
         source: fibBody('0'),
         inputs: {},
         params: {},
         timeoutMs: 120_000,
       });
-      if (result.output !== 1) throw new Error(`fib body returned ${String(result.output)}`);
-      return { wall: performance.now() - t0, inSandbox: result.durationMs };
+      const pureMs = performance.now() - t0;
+      if (pure.output !== 1) throw new Error(`fib body returned ${String(pure.output)}`);
+      const run = await pw.run(flowId, { pollMs: 20, timeoutMs: 600_000 });
+      await assertCompleted(pw, run, `t${COMPUTE_TASKS - 1}`, COMPUTE_TASKS);
+      const [spans] = await pw.query<{ ms: number }>(
+        `select (sum(extract(epoch from ended_at - started_at)) * 1000)::float8 as ms
+           from task_runs where flow_run_id = $1`,
+        [run.id],
+      );
+      const totalMs = run.endedAt - run.triggeredAt;
+      return {
+        pureMs,
+        pureInSandboxMs: pure.durationMs,
+        totalMs,
+        outsideTasksMs: totalMs - Number(spans?.ms),
+      };
     });
+    const totalMs = median(runs.map((r) => r.totalMs));
+    const pureMs = median(runs.map((r) => r.pureMs));
     return {
-      pureMs: median(runs.map((r) => r.wall)),
-      pureInSandboxMs: median(runs.map((r) => r.inSandbox)),
+      totalMs,
+      pureMs,
+      pureInSandboxMs: median(runs.map((r) => r.pureInSandboxMs)),
+      overheadPerTaskMs: (totalMs - COMPUTE_TASKS * pureMs) / COMPUTE_TASKS,
+      outsideTasksPerTaskMs: median(runs.map((r) => r.outsideTasksMs)) / COMPUTE_TASKS,
     };
   } finally {
     await pool.close();
   }
-}
-
-export async function measurePipewrightCompute(
-  pw: Pipewright,
-  repetitions: Repetitions,
-  pure: { pureMs: number; pureInSandboxMs: number },
-): Promise<ComputeMeasurement> {
-  const flowId = await pw.importFlow(chainFlow('bench compute10', COMPUTE_TASKS, fibBody));
-  const totals = await repeat(repetitions, async () => {
-    const run = await pw.run(flowId, { pollMs: 20, timeoutMs: 600_000 });
-    await assertCompleted(pw, run, `t${COMPUTE_TASKS - 1}`, COMPUTE_TASKS);
-    return run.endedAt - run.triggeredAt;
-  });
-  const totalMs = median(totals);
-  return {
-    totalMs,
-    ...pure,
-    overheadPerTaskMs: (totalMs - COMPUTE_TASKS * pure.pureMs) / COMPUTE_TASKS,
-  };
 }
