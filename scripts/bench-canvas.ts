@@ -12,6 +12,8 @@
  * It boots its own embedded PostgreSQL in a temp directory (or uses
  * DATABASE_URL) and starts the app with `startApp`, building it first if the
  * sources changed. Chromium runs headless without a GPU, as on CI.
+ *
+ * `--json` prints one JSON line instead (what `npm run bench` reads).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -180,6 +182,23 @@ async function main() {
 
     const fmt = (n: number) => `${n.toFixed(1)} ms`;
     const p95 = percentile(frames, 95);
+    if (process.argv.includes('--json')) {
+      console.log(
+        JSON.stringify({
+          firstRenderMs: percentile(runs, 50),
+          firstRenderBestMs: runs[0],
+          frameP50Ms: percentile(frames, 50),
+          frameP95Ms: p95,
+          frameWorstMs: frames.at(-1),
+          frames: frames.length,
+          panP95Ms: percentile(pan, 95),
+          dragP95Ms: percentile(drag, 95),
+          renderedNodes: rendered,
+        }),
+      );
+      await context.close();
+      return;
+    }
     // rAF deltas of a steady 60 Hz jitter around 16.67 ms (16.6 / 16.8): allow the timer's slack.
     const withinFrame = p95 <= 16.7 + 0.5;
     console.log(

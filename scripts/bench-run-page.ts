@@ -15,7 +15,9 @@
  *   p95 / worst (target p95 ≤ 33 ms), and how long after the last commit the
  *   page showed it.
  *
- * `--profile` also prints the page's hottest functions during the stream.
+ * `--profile` also prints the page's hottest functions during the stream;
+ * `--json` prints one JSON line instead of the report (what `npm run bench`
+ * reads).
  *
  * The app runs without a worker (PIPEWRIGHT_WORKER=0) so the state changes
  * are the bench's alone and nothing else competes for the two cores. It
@@ -210,9 +212,13 @@ async function main() {
       rendered = value.count;
       renderedEdges = value.edges;
       // The counters restart with each new document (or not, across a
-      // same-process navigation): take what the load itself added.
+      // same-process navigation): take what the load itself added. Any
+      // counter going down means they restarted (comparing the total alone
+      // once left script time negative).
       const after = await busy();
-      const base = after.task >= before.task ? before : { task: 0, script: 0, layout: 0 };
+      const restarted =
+        after.task < before.task || after.script < before.script || after.layout < before.layout;
+      const base = restarted ? { task: 0, script: 0, layout: 0 } : before;
       renderBusy = {
         task: after.task - base.task,
         script: after.script - base.script,
@@ -315,6 +321,25 @@ async function main() {
     const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
     const median = percentile(loads, 50);
     const p95 = percentile(frames, 95);
+    if (process.argv.includes('--json')) {
+      console.log(
+        JSON.stringify({
+          firstRenderMs: median,
+          firstRenderBestMs: loads[0],
+          lastLoadMainThreadMs: renderBusy.task,
+          frameP50Ms: percentile(frames, 50),
+          frameP95Ms: p95,
+          frameWorstMs: frames.at(-1),
+          frames: frames.length,
+          lastChangeShownMs: shown - committed,
+          streamScriptMs: busyAfter.script - busyBefore.script,
+          summaryBytes,
+          renderedNodes: rendered,
+        }),
+      );
+      await context.close();
+      return;
+    }
     console.log(
       `Pipewright run page benchmark (${os.cpus().length} cores, headless Chromium, ${NODES} nodes / ${flowDocument.edges.length} edges; ${rendered} nodes and ${renderedEdges} edges drawn)`,
     );
