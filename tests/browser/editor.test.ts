@@ -185,21 +185,47 @@ async function save(page: Page, message?: string) {
   await page.getByTestId('saved-indicator').waitFor();
 }
 
-/** Every task node shows `state` on the canvas: on the node element and inside it. */
+/**
+ * Every task node shows `state` on the canvas: on the node element and inside
+ * it. On a timeout, the failure says what the server and the page held.
+ */
 async function expectAllStates(
   page: Page,
   ids: readonly string[],
   state: string,
   timeoutMs = 30_000,
 ) {
-  for (const id of ids) {
-    await page
-      .locator(`.react-flow__node[data-id="${id}"][data-state="${state}"]`)
-      .waitFor({ timeout: timeoutMs });
-    await page
-      .locator(`.react-flow__node[data-id="${id}"] [data-state="${state}"]`)
-      .waitFor({ timeout: timeoutMs });
+  try {
+    for (const id of ids) {
+      await page
+        .locator(`.react-flow__node[data-id="${id}"][data-state="${state}"]`)
+        .waitFor({ timeout: timeoutMs });
+      await page
+        .locator(`.react-flow__node[data-id="${id}"] [data-state="${state}"]`)
+        .waitFor({ timeout: timeoutMs });
+    }
+  } catch (err) {
+    throw new Error(`nodes not all ${state}: ${await whatIsShown(page)}`, { cause: err });
   }
+}
+
+/** The latest run as the server has it, beside the run bar and node states on the page. */
+async function whatIsShown(page: Page): Promise<string> {
+  const { runs } = await api.runs.list.query({ limit: 1 });
+  const latest = runs[0] ? await api.runs.get.query({ id: runs[0].id }) : undefined;
+  const server = latest
+    ? `server: run ${latest.id} ${latest.state}, ${latest.tasks.map((t) => `${t.nodeId} ${t.state}`).join(', ')}`
+    : 'server: no run';
+  const bar = await page
+    .getByTestId('run-bar')
+    .textContent({ timeout: 1000 })
+    .catch(() => null);
+  const nodes = await page
+    .locator('.react-flow__node')
+    .evaluateAll((els) =>
+      els.map((e) => `${e.getAttribute('data-id')} ${e.getAttribute('data-state')}`),
+    );
+  return `${server}; page: run bar "${bar ?? 'absent'}", nodes ${nodes.join(', ')}`;
 }
 
 const withoutPositions = (document: FlowDocument) => ({
