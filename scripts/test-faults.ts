@@ -28,7 +28,7 @@ if (seedAt >= 0 && !/^\d+$/.test(seed ?? '')) {
   console.error('--seed needs a number, e.g. --seed 9004');
   process.exit(2);
 }
-const words = args.filter((a, i) => !a.startsWith('--') && i !== seedAt + 1);
+const words = args.filter((a, i) => !a.startsWith('--') && (seedAt < 0 || i !== seedAt + 1));
 
 const dir = path.join(root, 'tests/faults/scenarios');
 let files = readdirSync(dir)

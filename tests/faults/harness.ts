@@ -51,17 +51,26 @@ export async function startScenarioDatabase(name: string): Promise<ScenarioDatab
   let server: EmbeddedServer = await startEmbeddedPostgres({ dataDir });
   const { port, url } = server;
   await runMigrations(url);
-  const pool = new pg.Pool({ connectionString: url, max: 4, application_name: HARNESS_APP_NAME });
-  pool.on('error', () => {});
+  const connect = () => {
+    const p = new pg.Pool({ connectionString: url, max: 4, application_name: HARNESS_APP_NAME });
+    p.on('error', () => {});
+    return p;
+  };
+  let pool = connect();
   return {
     url,
     port,
     dataDir,
-    pool,
+    get pool() {
+      return pool;
+    },
     async restart(downMs) {
+      // The suite's own connections die with the server: start afresh after.
+      await pool.end().catch(() => {});
       await server.stop();
       await sleep(downMs);
       server = await startEmbeddedPostgres({ dataDir, port });
+      pool = connect();
     },
     async close() {
       await pool.end().catch(() => {});
@@ -128,6 +137,8 @@ export interface Death {
   signal: NodeJS.Signals | null;
   /** The fault point it killed itself at, if it did. */
   faultPoint?: string;
+  /** Its last lines of output. */
+  tail: string;
 }
 
 /**
@@ -201,7 +212,15 @@ export class WorkerFleet {
     void exited.then(({ code, signal }) => {
       if (this.live.get(slot) === worker) this.live.delete(slot);
       const fault = /fault injection: SIGKILL at ([a-z-]+)/.exec(output)?.[1];
-      this.deaths.push({ slot, generation, pid: worker.pid, code, signal, faultPoint: fault });
+      this.deaths.push({
+        slot,
+        generation,
+        pid: worker.pid,
+        code,
+        signal,
+        faultPoint: fault,
+        tail: output.trim().split('\n').slice(-40).join('\n'),
+      });
       if (this.options.restart && !this.stopping) {
         const next = this.spawnSlot(slot, generation + 1).catch(() => {});
         this.starting.add(next);
@@ -246,12 +265,17 @@ export class WorkerFleet {
 
   /** The last lines each worker wrote, for a failure message. */
   tails(lines = 15): string {
-    return [...this.live.values()]
+    const live = [...this.live.values()].map(
+      (w) =>
+        `--- worker ${w.slot}.${w.generation} (pid ${w.pid})\n${w.output().trim().split('\n').slice(-lines).join('\n')}`,
+    );
+    const dead = this.deaths
+      .filter((d) => !d.faultPoint && d.signal !== 'SIGKILL')
       .map(
-        (w) =>
-          `--- worker ${w.slot}.${w.generation} (pid ${w.pid})\n${w.output().trim().split('\n').slice(-lines).join('\n')}`,
-      )
-      .join('\n');
+        (d) =>
+          `--- worker ${d.slot}.${d.generation} (pid ${d.pid}) exited ${d.code ?? d.signal}\n${d.tail}`,
+      );
+    return [...live, ...dead].join('\n');
   }
 }
 
@@ -290,11 +314,17 @@ export async function waitForRuns(
   ids: readonly string[],
   timeoutMs: number,
   describe?: () => string,
+  /** Gives up at once when this returns a reason (e.g. a worker that must not die died). */
+  abortIf?: () => string | undefined,
 ): Promise<void> {
   try {
     await waitFor(
       `${ids.length} runs to end`,
-      async () => (await unfinishedRuns(db, ids)) === 0,
+      async () => {
+        const reason = abortIf?.();
+        if (reason) throw new Error(reason);
+        return (await unfinishedRuns(db, ids)) === 0;
+      },
       timeoutMs,
       500,
     );
@@ -400,10 +430,10 @@ export function childPids(pid: number): number[] {
 }
 
 /**
- * Local TCP ports of a process's sockets (Linux /proc): which PostgreSQL
+ * Local TCP ports of a process's connections to `remotePort` (Linux /proc): which PostgreSQL
  * backends (pg_stat_activity.client_port) belong to which worker process.
  */
-export function tcpPortsOf(pid: number): Set<number> {
+export function tcpPortsOf(pid: number, remotePort: number): Set<number> {
   const inodes = new Set<string>();
   try {
     for (const fd of readdirSync(`/proc/${pid}/fd`)) {
@@ -429,8 +459,11 @@ export function tcpPortsOf(pid: number): Set<number> {
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
       const local = cols[1];
+      const remote = cols[2];
       const inode = cols[9];
-      if (!local || !inode || !inodes.has(inode)) continue;
+      if (!local || !remote || !inode || !inodes.has(inode)) continue;
+      // Ephemeral ports are only unique per destination: keep connections to the database.
+      if (Number.parseInt(remote.split(':')[1] ?? '0', 16) !== remotePort) continue;
       ports.add(Number.parseInt(local.split(':')[1] ?? '0', 16));
     }
   }
@@ -442,12 +475,16 @@ export async function terminateBackendsOf(
   db: ScenarioDatabase,
   pids: number[],
 ): Promise<{ count: number; names: string[] }> {
-  const ports = pids.flatMap((pid) => [...tcpPortsOf(pid)]);
-  const { rows } = await db.pool.query<{ application_name: string }>(
-    `select a.application_name from pg_stat_activity a
-     where a.client_port = any($1::int[]) and a.pid <> pg_backend_pid()
-       and pg_terminate_backend(a.pid)`,
+  const ports = pids.flatMap((pid) => [...tcpPortsOf(pid, db.port)]);
+  const { rows: targets } = await db.pool.query<{ pid: number; application_name: string }>(
+    `select pid, application_name from pg_stat_activity
+     where client_port = any($1::int[]) and pid <> pg_backend_pid()`,
     [ports],
+  );
+  const { rows } = await db.pool.query<{ application_name: string }>(
+    `select application_name from pg_stat_activity
+     where pid = any($1::int[]) and pg_terminate_backend(pid)`,
+    [targets.map((t) => t.pid)],
   );
   return { count: rows.length, names: [...new Set(rows.map((r) => r.application_name))].sort() };
 }

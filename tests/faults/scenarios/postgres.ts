@@ -47,11 +47,16 @@ after(async () => {
   await db?.close();
 });
 
+const workerDied = () =>
+  fleet.deaths.length > 0
+    ? `worker pid ${fleet.deaths[0]!.pid} exited (${fleet.deaths[0]!.code ?? fleet.deaths[0]!.signal})`
+    : undefined;
+
 function assertWorkersAlive() {
   assert.deepEqual(
     fleet.deaths,
     [],
-    `a worker exited instead of reconnecting:\n${fleet.deaths.map((d) => JSON.stringify(d)).join('\n')}`,
+    `a worker exited instead of reconnecting:\n${fleet.deaths.map((d) => `pid ${d.pid} exit ${d.code} ${d.signal ?? ''}\n${d.tail}`).join('\n')}`,
   );
   assert.equal(fleet.workers.length, 2);
 }
@@ -69,7 +74,7 @@ test('PostgreSQL restarted mid-run: workers reconnect, runs complete', async () 
   );
   // Down for 3 s: longer than a poll, shorter than a lease.
   await db.restart(3000);
-  await waitForRuns(db, ids, RUN_BOUND_MS, () => fleet.tails());
+  await waitForRuns(db, ids, RUN_BOUND_MS, () => fleet.tails(40), workerDied);
   const violations = await check(db, { runIds: new Set(ids), runBoundMs: RUN_BOUND_MS });
   const states = await runStates(db, ids);
   reportScenario({
@@ -104,7 +109,7 @@ test("pg_terminate_backend on the workers' connections: workers reconnect, runs 
     for (const name of killed.names) names.add(name);
     terminated += killed.count;
   }
-  await waitForRuns(db, ids, RUN_BOUND_MS, () => fleet.tails());
+  await waitForRuns(db, ids, RUN_BOUND_MS, () => fleet.tails(40), workerDied);
   const violations = await check(db, { runIds: new Set(ids), runBoundMs: RUN_BOUND_MS });
   const states = await runStates(db, ids);
   reportScenario({
