@@ -475,16 +475,20 @@ export async function terminateBackendsOf(
   db: ScenarioDatabase,
   pids: number[],
 ): Promise<{ count: number; names: string[] }> {
-  const ports = pids.flatMap((pid) => [...tcpPortsOf(pid, db.port)]);
+  // Never this process's own connections (the checker's, the control runtime's).
+  const ours = tcpPortsOf(process.pid, db.port);
+  const ports = pids.flatMap((pid) => [...tcpPortsOf(pid, db.port)]).filter((p) => !ours.has(p));
   const { rows: targets } = await db.pool.query<{ pid: number; application_name: string }>(
     `select pid, application_name from pg_stat_activity
-     where client_port = any($1::int[]) and pid <> pg_backend_pid()`,
-    [ports],
+     where client_port = any($1::int[]) and pid <> pg_backend_pid() and application_name <> $2`,
+    [ports, HARNESS_APP_NAME],
   );
-  const { rows } = await db.pool.query<{ application_name: string }>(
-    `select application_name from pg_stat_activity
-     where pid = any($1::int[]) and pg_terminate_backend(pid)`,
+  // One call per chosen pid: in a WHERE clause the planner may evaluate
+  // pg_terminate_backend before the filter, on every row (ours included).
+  const { rows } = await db.pool.query<{ done: boolean }>(
+    'select pg_terminate_backend(p) as done from unnest($1::int[]) as p',
     [targets.map((t) => t.pid)],
   );
-  return { count: rows.length, names: [...new Set(rows.map((r) => r.application_name))].sort() };
+  const done = rows.filter((r) => r.done).length;
+  return { count: done, names: [...new Set(targets.map((t) => t.application_name))].sort() };
 }
