@@ -82,7 +82,11 @@ async function poisonedTask(runId: string) {
      where t.flow_run_id = $1 order by a.attempt`,
     [runId],
   );
-  return { run: run.rows[0]!, attempts: attempts.rows };
+  const task = await db.pool.query<{ state_reason: string | null }>(
+    'select state_reason from task_runs where flow_run_id = $1',
+    [runId],
+  );
+  return { run: run.rows[0]!, task: task.rows[0]!, attempts: attempts.rows };
 }
 
 async function healthyRuns(tag: string) {
@@ -122,18 +126,19 @@ test('a code task that crashes its sandbox every time: bounded retries, the run 
   }
   const hostsAfter = new Set(fleet.workers.flatMap((w) => childPids(w.pid)));
   const replaced = [...seen, ...hostsBefore].filter((pid) => !hostsAfter.has(pid));
-  const { run, attempts } = await poisonedTask(poisoned!);
+  const { run, task, attempts } = await poisonedTask(poisoned!);
   const states = await runStates(db, healthy);
   const violations = await check(db, {
     runIds: new Set([poisoned!, ...healthy]),
     runBoundMs: RUN_BOUND_MS,
   });
   outcomes.push(
-    `sandbox crash: run ${run.state} after ${attempts.length} attempts (${attempts.map((a) => a.state).join(', ')}), ${new Set(replaced).size} sandbox hosts replaced, worker deaths ${fleet.deaths.length}, healthy ${JSON.stringify(states)}`,
+    `sandbox crash: run ${run.state} ("${task.state_reason?.slice(0, 60)}") after ${attempts.length} attempts (${attempts.map((a) => a.state).join(', ')}), ${new Set(replaced).size} sandbox hosts replaced, worker deaths ${fleet.deaths.length}, healthy ${JSON.stringify(states)}`,
   );
   assert.deepEqual(violations, [], describeViolations(violations));
   assert.equal(run.state, 'failed');
-  assert.match(run.state_reason ?? '', /stack/i, `the reason says why: ${run.state_reason}`);
+  assert.match(run.state_reason ?? '', /"poison"/, `the run names the task: ${run.state_reason}`);
+  assert.match(task.state_reason ?? '', /stack/i, `the task says why: ${task.state_reason}`);
   assert.deepEqual(
     attempts.map((a) => [a.attempt, a.state]),
     [
@@ -166,7 +171,7 @@ test('a task that kills its worker every time: retried 3 times as lost, then the
   const [poisoned] = await control.startRuns(poisonFlow, 1);
   runsSeen += 1;
   await waitForRuns(db, [poisoned!, ...healthy], RUN_BOUND_MS, () => fleet.tails());
-  const { run, attempts } = await poisonedTask(poisoned!);
+  const { run, task, attempts } = await poisonedTask(poisoned!);
   const states = await runStates(db, healthy);
   const violations = await check(db, {
     runIds: new Set([poisoned!, ...healthy]),
@@ -174,14 +179,15 @@ test('a task that kills its worker every time: retried 3 times as lost, then the
   });
   const kills = fleet.deaths.filter((d) => d.signal === 'SIGKILL').length;
   outcomes.push(
-    `worker crash: run ${run.state} after ${attempts.length} attempts (${attempts.map((a) => a.state).join(', ')}), ${kills} workers killed, healthy ${JSON.stringify(states)}`,
+    `worker crash: run ${run.state} ("${task.state_reason?.slice(0, 60)}") after ${attempts.length} attempts (${attempts.map((a) => a.state).join(', ')}), ${kills} workers killed, healthy ${JSON.stringify(states)}`,
   );
   assert.deepEqual(violations, [], describeViolations(violations));
   assert.equal(run.state, 'failed');
+  assert.match(run.state_reason ?? '', /"pill"/, `the run names the task: ${run.state_reason}`);
   assert.match(
-    run.state_reason ?? '',
+    task.state_reason ?? '',
     /worker died 4 times/,
-    `the reason says why: ${run.state_reason}`,
+    `the task says why: ${task.state_reason}`,
   );
   assert.deepEqual(
     attempts.map((a) => a.state),
