@@ -29,7 +29,7 @@ import {
  */
 
 const { ci } = suiteOptions();
-const RUNS = ci ? 300 : 1000;
+const RUNS = ci ? 200 : 1000;
 const RUN_BOUND_MS = 20 * 60_000;
 const P95_TARGET_MS = 200;
 
