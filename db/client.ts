@@ -45,6 +45,14 @@ export async function inTransaction<T>(
 ): Promise<T> {
   const client = await db.$client.connect();
   let broken = false;
+  // A checked-out client has no listener of the pool's: a connection lost
+  // between two statements (a database restart, pg_terminate_backend)
+  // emitted 'error' with nobody listening, and the process crashed. The
+  // statement in flight fails on its own; this marks the client unusable.
+  const onConnectionError = () => {
+    broken = true;
+  };
+  client.on('error', onConnectionError);
   try {
     await client.query('begin');
     const tx = drizzle({ client, schema, casing: 'snake_case' });
@@ -57,6 +65,7 @@ export async function inTransaction<T>(
     });
     throw err;
   } finally {
+    client.removeListener('error', onConnectionError);
     client.release(broken);
   }
 }

@@ -123,6 +123,11 @@ async function loadEmbeddedPostgres() {
 
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
+  /**
+   * Listen on this port instead of a free one: a server stopped and started
+   * again on its data directory keeps the address its clients were given.
+   */
+  port?: number;
   log?: (line: string) => void;
 }): Promise<EmbeddedServer> {
   const dataDir = path.resolve(options.dataDir);
@@ -139,7 +144,7 @@ export async function startEmbeddedPostgres(options: {
 
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const creds = await credentials(dataDir);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const serverLog: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,

@@ -97,18 +97,33 @@ export async function sweep(
 
   // Queued tasks whose job is gone (its handler failed before claiming, or
   // the job was lost): send it again, same attempt. Without this a run could
-  // wait forever on a task nobody will pick up.
-  const lost = await deps.db.execute<{ id: string; flow_run_id: string }>(sql`
-    select tr.id, tr.flow_run_id from task_runs tr
+  // wait forever on a task nobody will pick up. A job still 'active' long
+  // after it was fetched, its task never claimed, belonged to a worker that
+  // died between fetch and claim: pg-boss would only expire it after its
+  // expireIn (up to a day), so it counts as lost too. (A live worker claims
+  // within milliseconds of fetching; a claimed task is Running with a lease,
+  // or, resuming a suspended one, has a lease set.) The copy carries the
+  // same attempt number, so if the old delivery did come back, only one of
+  // them could claim.
+  const lost = await deps.db.execute<{
+    id: string;
+    flow_run_id: string;
+    stale_job: string | null;
+  }>(sql`
+    select tr.id, tr.flow_run_id,
+      case when j.state::text = 'active' then j.id::text end as stale_job
+    from task_runs tr
     left join ${sql.raw(BOSS_SCHEMA)}.job j on j.name = ${taskQueueSql('tr.pool')} and j.id = tr.job_id
     where tr.job_id is not null
       and tr.queued_at < now() - interval '30 seconds'
       and (tr.not_before is null or tr.not_before < now() - interval '30 seconds')
       and (tr.state in ('pending', 'retrying')
            or (tr.state = 'running' and tr.suspended_state is not null and tr.not_before is not null))
-      and (j.id is null or j.state::text in ('completed', 'failed', 'cancelled'))
+      and (j.id is null or j.state::text in ('completed', 'failed', 'cancelled')
+           or (j.state::text = 'active' and j.started_on < now() - interval '30 seconds'
+               and (tr.state in ('pending', 'retrying') or tr.lease_expires_at is null)))
     limit ${BATCH}`);
-  for (const { id, flow_run_id } of lost.rows) {
+  for (const { id, flow_run_id, stale_job } of lost.rows) {
     const resent = await inTransaction(deps.db, async (t) => {
       const run = await lockFlowRun(t, flow_run_id, 'skip');
       if (!run) return false;
@@ -134,6 +149,8 @@ export async function sweep(
     if (resent) {
       result.resent++;
       deps.wakeLocal(TASK_QUEUE);
+      // The dead worker's copy would otherwise show as active until it expires.
+      if (stale_job) await cancelStaleJob(deps, stale_job);
     }
   }
 
@@ -149,4 +166,14 @@ export async function sweep(
     result.dispatched++;
   }
   return result;
+}
+
+/** Best effort: the job stays harmless (fenced) if this fails. */
+async function cancelStaleJob(deps: EngineDeps, jobId: string) {
+  await deps.db
+    .execute(
+      sql`update ${sql.raw(BOSS_SCHEMA)}.job set state = 'cancelled', completed_on = now()
+          where id = ${jobId} and state = 'active'`,
+    )
+    .catch(() => {});
 }

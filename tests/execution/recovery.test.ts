@@ -96,3 +96,45 @@ test('a for-each item whose lease lapsed is recovered by the sweeper like any ta
     await worker.stop();
   }
 });
+
+test('a job fetched by a worker that died before claiming it is sent again by the sweeper', async () => {
+  const id = await engine.run({
+    version: 1,
+    name: 'fetched, never claimed',
+    nodes: [{ id: 'only', type: 'code', config: { source: 'return "done";' } }],
+    edges: [],
+  });
+  const [task] = await engine.tdb.db.select().from(taskRuns).where(eq(taskRuns.flowRunId, id));
+  assert.ok(task?.jobId);
+  // A worker fetches the job (pg-boss marks it active) and dies before its claim.
+  const [fetched] = await engine.booted.runtime.boss.fetch('task-attempt');
+  assert.equal(fetched?.id, task.jobId);
+  const deps = engineDeps(engine.booted.runtime);
+  assert.equal((await sweep(deps)).resent, 0, 'a job just fetched is being claimed');
+
+  await engine.tdb.db.execute(
+    sql`update pgboss.job set started_on = now() - interval '1 minute' where id = ${task.jobId}`,
+  );
+  await engine.tdb.db
+    .update(taskRuns)
+    .set({ queuedAt: new Date(Date.now() - 60_000) })
+    .where(eq(taskRuns.id, task.id));
+  assert.equal((await sweep(deps)).resent, 1);
+  assert.equal((await sweep(deps)).resent, 0, 'sent once, not on every sweep');
+  const old = await engine.tdb.db.execute<{ state: string }>(
+    sql`select state::text from pgboss.job where id = ${task.jobId}`,
+  );
+  assert.equal(old.rows[0]?.state, 'cancelled', "the dead worker's copy no longer shows as active");
+
+  const worker = await startWorker(engine.booted.runtime, () => {});
+  try {
+    const run = await engine.waitForRun(id);
+    assert.equal(run.state, 'completed');
+    assert.deepEqual(
+      taskOf(run, 'only').attempts.map((a) => [a.attempt, a.state]),
+      [[1, 'completed']],
+    );
+  } finally {
+    await worker.stop();
+  }
+});
