@@ -63,7 +63,8 @@ interface ClaimedAttempt {
 export class AttemptAborted extends Error {
   constructor(
     message: string,
-    readonly outcome: 'cancelled' | 'timedout' | 'superseded',
+    /** `handed-back`: its worker is shutting down; the attempt is retried elsewhere at once. */
+    readonly outcome: 'cancelled' | 'timedout' | 'superseded' | 'handed-back',
   ) {
     super(message);
   }
@@ -712,6 +713,24 @@ async function finishAttempt(
 
   const error = claimed.redactor.error(describeError(failure));
   if (failure instanceof AttemptAborted && failure.outcome === 'superseded') return;
+  if (failure instanceof AttemptAborted && failure.outcome === 'handed-back') {
+    // Not the task's failure: a new attempt at once, without using a retry.
+    await scheduleRetry(
+      t,
+      deps,
+      run,
+      task,
+      claimed.settings,
+      job.attempt,
+      'crashed',
+      error,
+      false,
+      {
+        reason: `its worker shut down before it finished; retrying now (attempt ${job.attempt + 1})`,
+      },
+    );
+    return;
+  }
   if (failure instanceof AttemptAborted && failure.outcome === 'cancelled') {
     await endTask(t, deps, run, task, 'cancelled', { reason: 'the run was cancelled', error });
     return;
@@ -894,6 +913,7 @@ export async function scheduleRetry(
   attemptState: 'failed' | 'timedout' | 'crashed',
   error: { message: string; stack?: string },
   countsAgainstRetries = true,
+  options: { reason?: string } = {},
 ) {
   const delay = countsAgainstRetries ? retryDelayMs(settings, failedAttempt - task.crashCount) : 0;
   const next = failedAttempt + 1;
@@ -902,9 +922,10 @@ export async function scheduleRetry(
   // Attempts lost to dead workers are not counted against the node's retries.
   const nextCounted = next - task.crashCount;
   const reason =
-    attemptState === 'crashed'
+    options.reason ??
+    (attemptState === 'crashed'
       ? `its worker stopped responding; retrying now (attempt ${next})`
-      : `attempt ${failedAttempt} ${attemptState === 'timedout' ? 'timed out' : 'failed'}: ${error.message.slice(0, 300)}; retrying ${delay > 0 ? `at ${at.toISOString()}` : 'now'} (attempt ${nextCounted} of ${allowed})`;
+      : `attempt ${failedAttempt} ${attemptState === 'timedout' ? 'timed out' : 'failed'}: ${error.message.slice(0, 300)}; retrying ${delay > 0 ? `at ${at.toISOString()}` : 'now'} (attempt ${nextCounted} of ${allowed})`);
   const jobId = randomUUID();
   await t.tx
     .update(taskRuns)

@@ -237,6 +237,17 @@ export async function startWorker(
       await listener.close();
       for (const queue of workerIds.keys()) await boss.offWork(queue);
       await tasks.stop();
+      // Attempts still running after the grace period are handed back (a new
+      // attempt elsewhere, at once, without using a retry), not failed by
+      // the sandbox closing under them.
+      for (const controllers of inFlight.values()) {
+        for (const controller of controllers) {
+          controller.abort(
+            new AttemptAborted('the worker shut down before the attempt finished', 'handed-back'),
+          );
+        }
+      }
+      await tasks.stop(5_000);
       await sandbox.close();
       await heartbeat.stop();
     },

@@ -5,7 +5,6 @@ import {
   type Control,
   check,
   describeViolations,
-  knownBug,
   reportScenario,
   runStates,
   type ScenarioDatabase,
@@ -143,23 +142,7 @@ test('SIGTERM with tasks longer than the grace period: they are handed back and 
   assert.equal(states.completed, ids.length, JSON.stringify(states));
 });
 
-/**
- * Known bug (server/worker/index.ts, left to the lead: the dispatch hot
- * path is being rewritten there): `stop()` waits 10 s for in-flight
- * attempts, then closes the sandbox pool under the ones still running.
- * Their code rejects with "The sandbox pool was closed", which the attempt
- * records as the task's own failure — a node without retries fails the
- * run because a worker was stopped politely. HTTP tasks in the same spot
- * are handed back (lease, then retried as lost; the test above). Run it
- * with `npm run test:faults -- sigterm --known-bugs`.
- */
-const sandboxClosedBug = knownBug(
-  'BUG: SIGTERM fails a running code task ("The sandbox pool was closed") instead of handing it back — worker/index.ts stop() closes the sandbox under in-flight attempts',
-);
-
-test('SIGTERM with a code task longer than the grace period: handed back, not failed', {
-  skip: sandboxClosedBug,
-}, async () => {
+test('SIGTERM with a code task longer than the grace period: handed back, not failed', async () => {
   const flowId = await control.importFlow({
     version: 1,
     name: 'SIGTERM: long code task',
