@@ -95,6 +95,44 @@ const taskRowColumns = {
   notBefore: taskRuns.notBefore,
 };
 
+/** A planning row as raw SQL returns it: the columns of PLANNING_COLUMNS. */
+export interface RawTaskRow {
+  id: string;
+  node_id: string;
+  state: TaskRunState;
+  branch: string | null;
+  attempt: number;
+  ready_at: Date | null;
+  queued_at: Date | null;
+  holds_slot: boolean;
+  concurrency_tag: string | null;
+  suspended_state: unknown;
+  parent_task_run_id: string | null;
+  not_before: Date | null;
+}
+
+/** The columns of a planning row, for statements that read them in raw SQL. */
+export const PLANNING_COLUMNS = sql.raw(
+  'id, node_id, state, branch, attempt, ready_at, queued_at, holds_slot, concurrency_tag, suspended_state, parent_task_run_id, not_before',
+);
+
+export function toTaskRow(r: RawTaskRow): TaskRow {
+  return {
+    id: r.id,
+    nodeId: r.node_id,
+    state: r.state,
+    branch: r.branch,
+    attempt: r.attempt,
+    readyAt: r.ready_at,
+    queuedAt: r.queued_at,
+    holdsSlot: r.holds_slot,
+    concurrencyTag: r.concurrency_tag,
+    suspendedState: r.suspended_state,
+    parentTaskRunId: r.parent_task_run_id,
+    notBefore: r.not_before,
+  };
+}
+
 /** What planning needs of every graph task of a run (for-each items: see for-each-items.ts). */
 export function loadTaskRows({ tx }: Transaction, flowRunId: string): Promise<TaskRow[]> {
   return tx

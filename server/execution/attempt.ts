@@ -22,9 +22,12 @@ import {
   type FlowRunRow,
   lockFlowRun,
   lockFlowRunOfTask,
+  PLANNING_COLUMNS,
   type TaskRow as PlanningTaskRow,
+  type RawTaskRow,
   resumeTask,
   sendTaskJob,
+  toTaskRow,
 } from './advance';
 import { markRunCancelling } from './cancel';
 import { childRunService } from './child-runs';
@@ -836,21 +839,7 @@ async function completeFast(
   const now = new Date();
   const ttl = claimed.settings.cache.ttlSeconds;
   const cacheExpiresAt = claimed.cacheKey && ttl ? new Date(now.getTime() + ttl * 1000) : null;
-  const done = await queryPrepared<{
-    done: number;
-    id: string;
-    node_id: string;
-    state: PlanningTaskRow['state'];
-    branch: string | null;
-    attempt: number;
-    ready_at: Date | null;
-    queued_at: Date | null;
-    holds_slot: boolean;
-    concurrency_tag: string | null;
-    suspended_state: unknown;
-    parent_task_run_id: string | null;
-    not_before: Date | null;
-  }>(
+  const done = await queryPrepared<RawTaskRow & { done: number }>(
     t.client,
     sql`
     with done as (
@@ -865,25 +854,16 @@ async function completeFast(
     )
     -- The run's graph tasks for planning (not for-each items), as they were
     -- before this statement; the completed one is patched below.
-    select (select count(*) from done)::int as done, id, node_id, state, branch, attempt, ready_at,
-      queued_at, holds_slot, concurrency_tag, suspended_state, parent_task_run_id, not_before
+    select (select count(*) from done)::int as done, ${PLANNING_COLUMNS}
     from task_runs where flow_run_id = ${run.id} and parent_task_run_id is null`,
   );
   if (done.rows[0]?.done !== 1) return false;
-  const tasks: PlanningTaskRow[] = done.rows.map((r) => ({
-    id: r.id,
-    nodeId: r.node_id,
-    state: r.id === claimed.task.id ? 'completed' : r.state,
-    branch: r.id === claimed.task.id ? null : r.branch,
-    attempt: r.attempt,
-    readyAt: r.ready_at,
-    queuedAt: r.queued_at,
-    holdsSlot: r.id === claimed.task.id ? false : r.holds_slot,
-    concurrencyTag: r.concurrency_tag,
-    suspendedState: r.suspended_state,
-    parentTaskRunId: r.parent_task_run_id,
-    notBefore: r.not_before,
-  }));
+  const tasks = done.rows.map((r): PlanningTaskRow => {
+    const row = toTaskRow(r);
+    return r.id === claimed.task.id
+      ? { ...row, state: 'completed', branch: null, holdsSlot: false }
+      : row;
+  });
   await log.finish(t.tx);
   await advanceFlowRun(
     t,

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { queryPrepared, type Transaction } from '@/db/client';
 import type { FlowNode } from '@/server/engine/document';
 import { DEFAULT_FOR_EACH_CONCURRENCY } from '@/server/tasks/orchestration';
-import type { TaskRow } from './advance';
+import { PLANNING_COLUMNS, type RawTaskRow, type TaskRow, toTaskRow } from './advance';
 
 /**
  * A for-each's items (up to 10,000 task runs) never go through planning as
@@ -76,42 +76,14 @@ export async function nextWaitingItems(
   limit: number,
 ): Promise<TaskRow[]> {
   if (limit <= 0) return [];
-  const { rows } = await queryPrepared<{
-    id: string;
-    node_id: string;
-    state: TaskRow['state'];
-    branch: string | null;
-    attempt: number;
-    ready_at: Date | null;
-    queued_at: Date | null;
-    holds_slot: boolean;
-    concurrency_tag: string | null;
-    suspended_state: unknown;
-    parent_task_run_id: string | null;
-    not_before: Date | null;
-  }>(
+  const { rows } = await queryPrepared<RawTaskRow>(
     client,
-    sql`select id, node_id, state, branch, attempt, ready_at, queued_at, holds_slot,
-      concurrency_tag, suspended_state, parent_task_run_id, not_before
-    from task_runs
+    sql`select ${PLANNING_COLUMNS} from task_runs
     where parent_task_run_id = ${parentId} and parent_task_run_id is not null
       and state = 'pending' and queued_at is null
     order by item_index limit ${limit}`,
   );
-  return rows.map((r) => ({
-    id: r.id,
-    nodeId: r.node_id,
-    state: r.state,
-    branch: r.branch,
-    attempt: r.attempt,
-    readyAt: r.ready_at,
-    queuedAt: r.queued_at,
-    holdsSlot: r.holds_slot,
-    concurrencyTag: r.concurrency_tag,
-    suspendedState: r.suspended_state,
-    parentTaskRunId: r.parent_task_run_id,
-    notBefore: r.not_before,
-  }));
+  return rows.map(toTaskRow);
 }
 
 /**
