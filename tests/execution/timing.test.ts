@@ -103,12 +103,12 @@ describe('delays', () => {
     const count = slots + 4;
     const id = await engine.run(doc(Array.from({ length: count }, (_, i) => delay(`wait${i}`, 1))));
     const run = await engine.waitForRun(id);
-    const total = ms(run.endedAt) - ms(run.createdAt);
     assert.equal(run.state, 'completed', summary(run));
     const intervals = run.tasks.map((t) => ({ start: ms(t.startedAt), end: ms(t.endedAt) }));
-    // Were a waiting delay to keep its worker, at most `slots` could overlap.
+    // Were a waiting delay to keep its worker, at most `slots` could overlap
+    // (the overlap proves it whatever the machine's load; a wall-clock bound
+    // would only prove the machine was idle).
     assert.equal(maxOverlap(intervals), count, `${count} delays on ${slots} worker slots`);
-    assert.ok(total < 3000, `${count} one-second delays took ${total} ms`);
   });
 
   test('cancelling a run that waits in a delay ends it at once', async () => {
