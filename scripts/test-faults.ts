@@ -11,7 +11,6 @@
  *   npm run test:faults -- --ci              the CI-sized subset (fewer SIGKILL iterations)
  *   npm run test:faults -- sigkill --seed 9004   replay one SIGKILL iteration
  *   npm run test:faults -- postgres duplicates   only scenarios whose name has these words
- *   npm run test:faults -- --known-bugs      also run the checks of known, unfixed bugs
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -66,7 +65,6 @@ const r = spawnSync(
       FAULTS_SUMMARY_FILE: summaryFile,
       FAULTS_MODE: ci ? 'ci' : 'full',
       FAULTS_SEED: seed ?? '',
-      FAULTS_KNOWN_BUGS: args.includes('--known-bugs') ? '1' : '',
       PIPEWRIGHT_URL: '',
       PIPEWRIGHT_API_KEY: '',
       PIPEWRIGHT_CREDENTIALS_FILE: path.join(tmp, 'no-login.json'),

@@ -13,8 +13,11 @@ export type FaultPoint = 'before-claim' | 'after-claim' | 'before-finish' | 'aft
 
 let dice: (() => number) | undefined;
 
-/** mulberry32: small, seeded, good enough to pick kill points reproducibly. */
-function seeded(seed: number): () => number {
+/**
+ * mulberry32: small, seeded, good enough to pick kill points reproducibly
+ * (the fault-injection harness draws its own choices from it too).
+ */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -35,7 +38,7 @@ export function faultPoint(point: FaultPoint): void {
   if (faults.size === 0) return;
   const chance = faults.get(point);
   if (!chance) return;
-  dice ??= seeded(seed);
+  dice ??= seededRandom(seed);
   if (dice() < chance) {
     process.stderr.write(`fault injection: SIGKILL at ${point}\n`);
     process.kill(process.pid, 'SIGKILL');

@@ -13,8 +13,6 @@ import { PLANNING_COLUMNS, type RawTaskRow, type TaskRow, toTaskRow } from './ad
  * (task_runs_item_*_idx).
  */
 
-export { DEFAULT_FOR_EACH_CONCURRENCY };
-
 export function forEachConcurrency(node: FlowNode | undefined): number {
   return (
     (node?.config as { concurrency?: number } | undefined)?.concurrency ??

@@ -6,8 +6,8 @@ import { nodeSettings } from '@/server/engine/retry';
 import { isTerminalFlowState, isTerminalTaskState } from '@/server/engine/states';
 import { NotFoundError } from '@/server/errors';
 import { loadVersionDocument, nodeForTask } from '@/server/execution/documents';
-import { DEFAULT_FOR_EACH_CONCURRENCY } from '@/server/execution/for-each-items';
 import { poolOf } from '@/server/execution/pools';
+import { DEFAULT_FOR_EACH_CONCURRENCY } from '@/server/tasks/orchestration';
 import { type ListWorkersOptions, onlinePools, type PoolCapacity } from '@/server/worker/list';
 
 /**

@@ -7,6 +7,7 @@ import {
   isTerminalTaskState,
   type TaskRunState,
 } from '@/server/engine/states';
+import { DEFAULT_FOR_EACH_CONCURRENCY } from '@/server/tasks/orchestration';
 
 /**
  * The fault-injection suite's judge. It reads what the engine wrote — runs,
@@ -98,8 +99,6 @@ export interface CheckOptions {
   runIds?: ReadonlySet<string>;
 }
 
-/** Default for-each concurrency (server/execution/advance.ts DEFAULT_FOR_EACH_CONCURRENCY). */
-const DEFAULT_ITEM_CONCURRENCY = 10;
 /** A lease lapsed this long ago with nobody recovering it means the sweeper missed it. */
 const DEAD_OWNER_GRACE_MS = 15_000;
 
@@ -516,7 +515,7 @@ export async function loadHistory(pool: pg.Pool, runIds?: readonly string[]): Pr
         concurrencyTag: t.concurrency_tag,
         parentTaskRunId: t.parent_task_run_id,
         itemConcurrency:
-          t.node_type === 'for-each' ? (t.item_concurrency ?? DEFAULT_ITEM_CONCURRENCY) : null,
+          t.node_type === 'for-each' ? (t.item_concurrency ?? DEFAULT_FOR_EACH_CONCURRENCY) : null,
         suspended: t.suspended,
         leaseExpiresAt: t.lease_expires_at,
       })),

@@ -364,19 +364,8 @@ export async function check(
   return checkHistory(history, options);
 }
 
+export { seededRandom } from '@/server/execution/faults';
 export { describeViolations };
-
-/** mulberry32, the same small seeded generator the fault points use. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -414,14 +403,6 @@ export function readSummaries(file: string): ScenarioSummary[] {
 export function suiteOptions(): { ci: boolean; seed: number | undefined } {
   const seed = process.env.FAULTS_SEED;
   return { ci: process.env.FAULTS_MODE === 'ci', seed: seed ? Number(seed) : undefined };
-}
-
-/**
- * A scenario that finds a bug outside this branch's remit is skipped with
- * the bug named, so the suite stays green; `--known-bugs` runs it anyway.
- */
-export function knownBug(reason: string): string | false {
-  return process.env.FAULTS_KNOWN_BUGS === '1' ? false : reason;
 }
 
 /** Child pids of a process (its sandbox hosts, for a worker). */
