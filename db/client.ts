@@ -55,7 +55,7 @@ export async function inTransaction<T>(
   client.on('error', onConnectionError);
   try {
     await client.query('begin');
-    const tx = drizzle({ client, schema, casing: 'snake_case' });
+    const tx = transactionDatabase(client);
     const result = await fn({ tx, client });
     await client.query('commit');
     return result;
@@ -68,6 +68,22 @@ export async function inTransaction<T>(
     client.removeListener('error', onConnectionError);
     client.release(broken);
   }
+}
+
+/**
+ * One drizzle instance per pooled connection, made on its first transaction:
+ * building one extracts the schema's relational config, which cost more CPU
+ * than the engine's statements themselves when it was done per transaction.
+ */
+const transactionDatabases = new WeakMap<pg.PoolClient, NodePgDatabase<typeof schema>>();
+
+function transactionDatabase(client: pg.PoolClient): NodePgDatabase<typeof schema> {
+  let tx = transactionDatabases.get(client);
+  if (!tx) {
+    tx = drizzle({ client, schema, casing: 'snake_case' });
+    transactionDatabases.set(client, tx);
+  }
+  return tx;
 }
 
 /** pg-boss's view of a transaction: `send(..., { db: bossDb(client) })`. */
