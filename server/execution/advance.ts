@@ -50,19 +50,37 @@ export async function lockFlowRun(
   flowRunId: string,
   mode: 'wait' | 'skip' = 'wait',
 ): Promise<FlowRunRow | undefined> {
-  const q = tx
-    .select()
-    .from(flowRuns)
-    .where(eq(flowRuns.id, sql.placeholder('id')));
-  // Prepared: every task's claim and finish takes this lock.
-  const [run] =
-    mode === 'skip'
-      ? await q
-          .for('no key update', { skipLocked: true })
-          .prepare('pw_lock_run_skip')
-          .execute({ id: flowRunId })
-      : await q.for('no key update').prepare('pw_lock_run').execute({ id: flowRunId });
+  const [run] = await lockStatements(tx)[mode].execute({ id: flowRunId });
   return run;
+}
+
+type LockStatements = ReturnType<typeof prepareLockStatements>;
+/**
+ * Every task's claim and finish takes the run lock: its statements are built
+ * once per connection (Transaction.tx is one per pooled connection), not on
+ * every call, and prepared on the server under fixed names.
+ */
+const lockStatementsByConnection = new WeakMap<Transaction['tx'], LockStatements>();
+
+function lockStatements(tx: Transaction['tx']): LockStatements {
+  let statements = lockStatementsByConnection.get(tx);
+  if (!statements) {
+    statements = prepareLockStatements(tx);
+    lockStatementsByConnection.set(tx, statements);
+  }
+  return statements;
+}
+
+function prepareLockStatements(tx: Transaction['tx']) {
+  const byId = () =>
+    tx
+      .select()
+      .from(flowRuns)
+      .where(eq(flowRuns.id, sql.placeholder('id')));
+  return {
+    wait: byId().for('no key update').prepare('pw_lock_run'),
+    skip: byId().for('no key update', { skipLocked: true }).prepare('pw_lock_run_skip'),
+  };
 }
 
 /** Locks the run a task run belongs to, in one round trip. */
