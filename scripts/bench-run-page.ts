@@ -34,12 +34,12 @@ import { taskAttempts, taskRuns } from '../db/schema';
 import { createCaller } from '../server/api/root';
 import { systemContext } from '../server/api/trpc';
 import { bootRuntime } from '../server/boot';
-import type { FlowDocument } from '../server/engine/document';
 import { env } from '../server/env';
 import { flushTransitions } from '../server/execution/transitions';
 import { startApp } from '../tests/helpers/app';
 import { signedInContext, signUpOwner } from '../tests/helpers/auth';
 import { launchBrowser } from '../tests/helpers/browser';
+import { layeredFlow } from '../tests/helpers/layered-flow';
 
 const LAYERS = 20;
 const PER_LAYER = 50;
@@ -49,32 +49,6 @@ const UPDATES = 1000;
 const WAVE = 10;
 /** Pause between two commits: ~150–200 state changes a second, a very busy run. */
 const PACE_MS = 5;
-
-/** A wide, layered DAG: 20 layers of 50 code tasks, each fed by two of the layer before. */
-function layeredFlow(): FlowDocument {
-  const id = (layer: number, row: number) => `l${layer}_${row}`;
-  const nodes: FlowDocument['nodes'] = [];
-  const edges: FlowDocument['edges'] = [];
-  for (let layer = 0; layer < LAYERS; layer++) {
-    for (let row = 0; row < PER_LAYER; row++) {
-      nodes.push({
-        id: id(layer, row),
-        type: 'code',
-        name: `Step ${layer + 1}.${row + 1}`,
-        position: { x: layer * 320, y: row * 140 },
-        config: { source: `return ${layer * PER_LAYER + row};` },
-        ...(row % 7 === 0 ? { retry: { retries: 2 } } : {}),
-      });
-      if (layer > 0) {
-        edges.push({ source: id(layer - 1, row), target: id(layer, row) });
-        edges.push({ source: id(layer - 1, (row * 7 + 3) % PER_LAYER), target: id(layer, row) });
-      }
-    }
-  }
-  // Two edges may coincide; a document has each edge once.
-  const unique = [...new Map(edges.map((e) => [`${e.source}>${e.target}`, e])).values()];
-  return { version: 1, name: `Run page bench ${Date.now()}`, nodes, edges: unique };
-}
 
 interface CpuProfile {
   nodes: {
@@ -123,7 +97,11 @@ async function main() {
   try {
     const { db } = booted.runtime;
     const api = createCaller(systemContext(booted.runtime));
-    const flowDocument = layeredFlow();
+    const flowDocument = layeredFlow({
+      layers: LAYERS,
+      perLayer: PER_LAYER,
+      name: `Run page bench ${Date.now()}`,
+    });
     const { flow } = await api.flows.import({ document: flowDocument });
     const { id: runId } = await api.runs.start({ flowId: flow.id });
     const tasks = await db

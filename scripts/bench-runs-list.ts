@@ -49,7 +49,7 @@ async function measure(name: string, fn: () => Promise<unknown>) {
 
 /** The cursor after the `n`th run of a filtered list (what "Load more" × n/50 reaches). */
 async function cursorAt(db: Database, input: ListFlowRunsInput, n: number) {
-  const [row] = await runsListQuery(db, { ...input, limit: 1 }).offset(n - 1);
+  const [row] = await (await runsListQuery(db, { ...input, limit: 1 })).query.offset(n - 1);
   if (!row) throw new Error(`no run number ${n}`);
   return row.cursorKey;
 }
@@ -117,7 +117,7 @@ async function main() {
     await measure('list: text search "batch": 42 (params)', () =>
       listFlowRuns(db, { search: '"batch": 42' }),
     );
-    await measure('list: text search, no match (reads every run)', () =>
+    await measure('list: text search, no match', () =>
       listFlowRuns(db, { search: 'no such text' }),
     );
     // What the counters replaced: counting run_logs per row of the page.

@@ -34,6 +34,8 @@ export const flows = pgTable(
       .on(sql`lower(${t.name})`)
       .where(sql`${t.deletedAt} is null`),
     index('flows_updated_idx').on(t.updatedAt),
+    // The runs list's text search matches flow names (ILIKE '%…%'; pg_trgm).
+    index('flows_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
   ],
 );
 

@@ -93,6 +93,11 @@ export const flowRuns = pgTable(
     // The runs list filtered by state or trigger, newest first (keyset).
     index('flow_runs_state_created_idx').on(t.state, t.createdAt.desc(), t.id.desc()),
     index('flow_runs_trigger_created_idx').on(t.trigger, t.createdAt.desc(), t.id.desc()),
+    // The runs list's text search ("parameters contain …", any case): a
+    // trigram index (pg_trgm, created by the migration) answers ILIKE
+    // '%…%' without reading every run. Flow names are matched through
+    // flows_name_trgm_idx and run ids by a range on the primary key.
+    index('flow_runs_params_trgm_idx').using('gin', sql`(${t.params}::text) gin_trgm_ops`),
     // Retention: per flow, the oldest finished runs first; active runs are
     // not in it, so the cleanup never reads past what it may delete.
     index('flow_runs_expiry_idx')

@@ -11,7 +11,6 @@ import {
   isNotNull,
   isNull,
   lt,
-  or,
   sql,
 } from 'drizzle-orm';
 import type { Database, DbOrTx } from '@/db/client';
@@ -29,6 +28,7 @@ import {
 } from '@/db/schema';
 import type { FlowRunState } from '@/server/engine/states';
 import { NotFoundError } from '@/server/errors';
+import { containsPattern, resolveRunSearch, runSearchCondition } from './search';
 
 /** A run with its tasks (in document order) and each task's attempts. */
 export async function getFlowRun(db: Database, id: string) {
@@ -112,11 +112,6 @@ export function isLate(
   );
 }
 
-/** `%`, `_` and `\` match themselves in a "contains" search. */
-function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 export interface ListFlowRunsInput {
   flowId?: string;
   state?: FlowRunState;
@@ -145,60 +140,53 @@ const cursorKey = sql<string>`to_char(${flowRuns.createdAt} at time zone 'UTC', 
  * desc, id desc), so the first and the thousandth page read `limit` rows.
  * Exported so a test can EXPLAIN exactly what runs.
  */
-export function runsListQuery(db: Database, input: ListFlowRunsInput) {
+export async function runsListQuery(db: Database, input: ListFlowRunsInput) {
   const limit = Math.min(input.limit ?? 50, 200);
-  const search = input.search?.trim();
-  const pattern = search ? containsPattern(search) : undefined;
+  const text = input.search?.trim();
+  const search = text ? await resolveRunSearch(db, text) : null;
   const [cursorAt, cursorId] = input.cursor?.split('~') ?? [];
-  return (
-    db
-      .select({
-        id: flowRuns.id,
-        flowId: flowRuns.flowId,
-        flowName: flows.name,
-        version: flowVersions.version,
-        state: flowRuns.state,
-        stateReason: flowRuns.stateReason,
-        trigger: flowRuns.trigger,
-        params: flowRuns.params,
-        createdAt: flowRuns.createdAt,
-        startedAt: flowRuns.startedAt,
-        endedAt: flowRuns.endedAt,
-        scheduledFor: flowRuns.scheduledFor,
-        scheduleId: flowRuns.scheduleId,
-        lateAt: flowRuns.lateAt,
-        warningCount: flowRuns.warningCount,
-        errorCount: flowRuns.errorCount,
-        cursorKey,
-      })
-      .from(flowRuns)
-      .innerJoin(flows, eq(flows.id, flowRuns.flowId))
-      .innerJoin(flowVersions, eq(flowVersions.id, flowRuns.flowVersionId))
-      .where(
-        and(
-          input.flowId ? eq(flowRuns.flowId, input.flowId) : undefined,
-          input.state ? eq(flowRuns.state, input.state) : undefined,
-          input.trigger ? eq(flowRuns.trigger, input.trigger) : undefined,
-          input.from ? gte(flowRuns.createdAt, input.from) : undefined,
-          input.to ? lt(flowRuns.createdAt, input.to) : undefined,
-          pattern && search
-            ? or(
-                ilike(flows.name, pattern),
-                sql`${flowRuns.params}::text ilike ${pattern}`,
-                /^[0-9a-f-]+$/i.test(search)
-                  ? sql`${flowRuns.id}::text like ${`${search.toLowerCase()}%`}`
-                  : undefined,
-              )
-            : undefined,
-          cursorAt && cursorId
-            ? sql`(${flowRuns.createdAt}, ${flowRuns.id}) < (${cursorAt}::timestamptz, ${cursorId}::uuid)`
-            : undefined,
-        ),
-      )
-      // `nulls last` as in the indexes (drizzle's desc() would mean nulls first).
-      .orderBy(sql`${flowRuns.createdAt} desc nulls last`, sql`${flowRuns.id} desc nulls last`)
-      .limit(limit + 1)
-  );
+  // Wrapped: a query builder is thenable, and returning it from an async
+  // function would run it.
+  const query = db
+    .select({
+      id: flowRuns.id,
+      flowId: flowRuns.flowId,
+      flowName: flows.name,
+      version: flowVersions.version,
+      state: flowRuns.state,
+      stateReason: flowRuns.stateReason,
+      trigger: flowRuns.trigger,
+      params: flowRuns.params,
+      createdAt: flowRuns.createdAt,
+      startedAt: flowRuns.startedAt,
+      endedAt: flowRuns.endedAt,
+      scheduledFor: flowRuns.scheduledFor,
+      scheduleId: flowRuns.scheduleId,
+      lateAt: flowRuns.lateAt,
+      warningCount: flowRuns.warningCount,
+      errorCount: flowRuns.errorCount,
+      cursorKey,
+    })
+    .from(flowRuns)
+    .innerJoin(flows, eq(flows.id, flowRuns.flowId))
+    .innerJoin(flowVersions, eq(flowVersions.id, flowRuns.flowVersionId))
+    .where(
+      and(
+        input.flowId ? eq(flowRuns.flowId, input.flowId) : undefined,
+        input.state ? eq(flowRuns.state, input.state) : undefined,
+        input.trigger ? eq(flowRuns.trigger, input.trigger) : undefined,
+        input.from ? gte(flowRuns.createdAt, input.from) : undefined,
+        input.to ? lt(flowRuns.createdAt, input.to) : undefined,
+        search ? runSearchCondition(search) : undefined,
+        cursorAt && cursorId
+          ? sql`(${flowRuns.createdAt}, ${flowRuns.id}) < (${cursorAt}::timestamptz, ${cursorId}::uuid)`
+          : undefined,
+      ),
+    )
+    // `nulls last` as in the indexes (drizzle's desc() would mean nulls first).
+    .orderBy(sql`${flowRuns.createdAt} desc nulls last`, sql`${flowRuns.id} desc nulls last`)
+    .limit(limit + 1);
+  return { query };
 }
 
 /**
@@ -207,7 +195,8 @@ export function runsListQuery(db: Database, input: ListFlowRunsInput) {
  */
 export async function listFlowRuns(db: Database, input: ListFlowRunsInput) {
   const limit = Math.min(input.limit ?? 50, 200);
-  const rows = await runsListQuery(db, input);
+  const { query } = await runsListQuery(db, input);
+  const rows = await query;
   const now = new Date();
   const page = rows
     .slice(0, limit)

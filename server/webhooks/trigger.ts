@@ -18,7 +18,13 @@ export async function startRunFromWebhook(
 ): Promise<{ runId: string; flowId: string }> {
   const flow = await findFlowByWebhookToken(deps.db, token);
   if (!flow) throw new NotFoundError('Webhook', '(this token)');
-  const { id } = await startFlowRun(deps, { flowId: flow.flowId, params, trigger: 'webhook' });
+  const { id } = await startFlowRun(deps, {
+    flowId: flow.flowId,
+    params,
+    trigger: 'webhook',
+    // No person behind it: the run page says "started by webhook".
+    triggeredBy: 'webhook',
+  });
   await deps.db
     .update(flowWebhooks)
     .set({ lastTriggeredAt: new Date() })

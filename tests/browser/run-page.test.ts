@@ -3,7 +3,8 @@
  * in-process worker (the live running → retrying → completed path is in
  * runs.test.ts): the logs tab's server-side level filter, search and
  * streamed download; re-run from a node (upstream reused, not re-run); run
- * again with the same parameters; the cached-from link to the producing
+ * again with the same parameters; who started a run and the link to the
+ * exact version that ran (still drawn after the flow is edited); the cached-from link to the producing
  * run; a for-each's panel; a big output loaded only on request; an unknown
  * run is a 404; and a 100,000-line log stays a small window of DOM rows.
  */
@@ -270,6 +271,50 @@ describe('logs tab', () => {
   });
 });
 
+describe('header', () => {
+  test('who started it; the version that ran, linked, and its own nodes after the flow is edited', async () => {
+    const { flowId, runId } = await startRun({
+      name: 'Versioned',
+      nodes: [code('before', 'return 1;', { position: { x: 0, y: 0 } })],
+      edges: [],
+    });
+    await waitForRunEnd(runId);
+    // Edited and saved after the run: version 2 has other nodes.
+    await api.flows.update.mutate({
+      id: flowId,
+      baseVersion: 1,
+      document: {
+        version: 1,
+        name: 'Versioned',
+        nodes: [
+          code('after', 'return 2;', { position: { x: 0, y: 0 } }),
+          code('added', 'return 3;', { position: { x: 320, y: 0 } }),
+        ],
+        edges: [{ source: 'after', target: 'added' }],
+      },
+    });
+    const page = await openPage(`/runs/${runId}`);
+    await runState(page, 'completed');
+    await node(page, 'before').waitFor();
+    assert.equal(await page.locator('.react-flow__node').count(), 1, 'only the nodes that ran');
+    assert.equal(await node(page, 'after').count(), 0);
+    assert.equal(await page.getByTestId('run-trigger').textContent(), 'api');
+    assert.equal(
+      (await page.getByTestId('run-started-by').textContent())?.trim(),
+      'started by Olivia Owner',
+    );
+    // "v1" opens that version of the flow (not the latest).
+    const version = page.getByTestId('run-flow-version');
+    assert.equal(await version.textContent(), 'v1');
+    assert.equal(await version.getAttribute('href'), `/flows/${flowId}?version=1`);
+    await version.click();
+    await page.waitForURL(`**/flows/${flowId}?version=1`);
+    await node(page, 'before').waitFor();
+    assert.equal(await node(page, 'after').count(), 0);
+    await page.close();
+  });
+});
+
 describe('actions', () => {
   test('re-run from a node: upstream outputs are reused (Cached, no attempt), the node and downstream run again', async () => {
     const { runId } = await startRun({
@@ -336,6 +381,9 @@ describe('actions', () => {
     assert.deepEqual(again.params, { who: 'Ada' });
     assert.equal(again.tasks[0]!.output, 'hello Ada');
     assert.equal(again.retryOfRunId, null, 'a fresh run, not a retry');
+    assert.equal(again.triggeredBy, 'Olivia Owner');
+    assert.equal(await page.getByTestId('run-trigger').textContent(), 'manual');
+    assert.match((await page.getByTestId('run-started-by').textContent()) ?? '', /Olivia Owner/);
     await page.close();
   });
 

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { TRPCClient } from '@trpc/client';
 import type { BrowserContext, Page } from 'playwright-core';
+import { formatDuration } from '@/app/_lib/format-duration';
 import type { AppRouter } from '@/server/api/root';
 import type { FlowDocument } from '@/server/engine/document';
 import { type RunningApp, startApp } from '../helpers/app';
@@ -160,6 +161,14 @@ describe('run page', () => {
       'no fast polling while the stream works',
     );
     assert.equal(await node.locator('[data-task-card]').count(), 1);
+    // The node says it took two tries, and how long the task ran.
+    assert.match((await node.getByTestId('node-attempt').textContent()) ?? '', /try 2/);
+    const fetched = (await api.runs.get.query({ id })).tasks[0]!;
+    assert.equal(fetched.attempt, 2);
+    assert.equal(
+      await node.getByTestId('node-duration').textContent(),
+      formatDuration(fetched.endedAt!.getTime() - fetched.startedAt!.getTime()),
+    );
     await node.locator('[data-state="completed"]').first().waitFor();
 
     // The timeline: two attempt bars (failed, then completed) and the wait between.

@@ -162,6 +162,11 @@ describe('share links', () => {
     for (const node of ['count', 'notify'])
       await guest.locator(`.react-flow__node[data-id="${node}"][data-state="completed"]`).waitFor();
     assert.match((await guest.getByTestId('run-flow-name').textContent()) ?? '', /Nightly export/);
+    // The version is plain text here (no way into the editor); who started
+    // the run is shown, as on the team page: it is no secret.
+    assert.equal(await guest.getByTestId('run-flow-version').textContent(), 'v1');
+    assert.equal(await guest.getByTestId('run-flow-version').getAttribute('href'), null);
+    assert.match((await guest.getByTestId('run-started-by').textContent()) ?? '', /Olivia Owner/);
     await guest.locator('.react-flow__node[data-id="count"]').click();
     await guest.getByTestId('task-panel').waitFor();
     assert.match((await guest.getByTestId('task-output').textContent()) ?? '', /42/);
@@ -226,6 +231,31 @@ describe('share links', () => {
     await runState(guest, 'completed');
     await guest.locator('.react-flow__node[data-id="ship"][data-state="completed"]').waitFor();
     await assertReadOnly(guest);
+  });
+
+  test('a page open when its link is revoked says the link ended', async () => {
+    const id = await startRun({
+      version: 1,
+      name: 'Watched wait',
+      nodes: [{ id: 'wait', type: 'delay', position: { x: 0, y: 0 }, config: { seconds: 600 } }],
+      edges: [],
+    } as FlowDocument);
+    const { id: shareId, url } = await api.shares.create.mutate({ runId: id });
+    const guest = await freshPage();
+    await guest.goto(url);
+    await guest.locator('.react-flow__node[data-id="wait"][data-state="running"]').waitFor();
+    await runState(guest, 'running');
+    assert.equal(await guest.getByTestId('share-link-ended').count(), 0, 'not while it works');
+    await api.shares.revoke.mutate({ id: shareId });
+    // The page's own reads now answer 404: it says so, keeping what it showed.
+    await guest.getByTestId('share-link-ended').waitFor();
+    assert.match(
+      (await guest.getByTestId('share-link-ended').textContent()) ?? '',
+      /revoked or has expired/,
+    );
+    assert.equal(await guest.getByTestId('run-page').getAttribute('data-run-state'), 'running');
+    await assertReadOnly(guest);
+    await api.runs.cancel.mutate({ id });
   });
 
   test('an open event stream ends when its link is revoked; an expired link is a 404', async () => {

@@ -3,7 +3,8 @@
  * with 100k runs seeded in one INSERT … SELECT generate_series, the runs
  * list's first page and a deep page read an index in the list's order and
  * stop after one page of rows — no Seq Scan on flow_runs, no Sort — for the
- * default view and for each filter the list offers an index for.
+ * default view and for each filter the list offers an index for; a text
+ * search reads its matches through indexes, never every run.
  * (Timings: `npm run bench:runs-list`.)
  */
 import assert from 'node:assert/strict';
@@ -48,7 +49,7 @@ function nodesOf(plan: PlanNode): PlanNode[] {
 
 /** EXPLAIN ANALYZE of exactly the SQL listFlowRuns sends. */
 async function planOf(input: ListFlowRunsInput) {
-  const query = runsListQuery(tdb.db, { limit: PAGE, ...input }).toSQL();
+  const query = (await runsListQuery(tdb.db, { limit: PAGE, ...input })).query.toSQL();
   const result = await tdb.db.$client.query(
     `explain (analyze, format json) ${query.sql}`,
     query.params as unknown[],
@@ -98,7 +99,7 @@ async function assertIndexed(input: ListFlowRunsInput, index: string | string[],
 
 /** The cursor a user reaches after paging down to the `n`th matching run. */
 async function cursorAt(input: ListFlowRunsInput, n: number): Promise<string> {
-  const rows = await runsListQuery(tdb.db, { ...input, limit: 1 }).offset(n - 1);
+  const rows = await (await runsListQuery(tdb.db, { ...input, limit: 1 })).query.offset(n - 1);
   assert.ok(rows[0], `there is a run number ${n}`);
   return rows[0].cursorKey;
 }
@@ -178,6 +179,69 @@ describe(`runs list at ${RUNS.toLocaleString('en')} runs`, () => {
       'flow_runs_created_idx',
       ONE_PAGE,
     );
+  });
+
+  test('text search: index scans (trigram, flow ids, id range), never every run', async () => {
+    /** The search's reads of flow_runs: which indexes, how many rows. */
+    async function searchPlan(search: string, extra: ListFlowRunsInput = {}) {
+      const nodes = await planOf({ search, ...extra });
+      const shown = nodes
+        .map((n) => `${n['Node Type']}(${n['Index Name'] ?? n['Relation Name'] ?? ''})`)
+        .join(' ');
+      assert.ok(
+        !nodes.some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'flow_runs'),
+        `"${search}": no Seq Scan on flow_runs: ${shown}`,
+      );
+      const read = nodes
+        .filter((n) => n['Relation Name'] === 'flow_runs')
+        .reduce(
+          (sum, n) =>
+            sum +
+            ((n['Actual Rows'] ?? 0) +
+              (n['Rows Removed by Filter'] ?? 0) +
+              (n['Rows Removed by Index Recheck'] ?? 0)) *
+              (n['Actual Loops'] ?? 1),
+          0,
+        );
+      return { indexes: new Set(nodes.map((n) => n['Index Name'])), read, shown };
+    }
+
+    // Nothing matches: the worst case of a filter walk (it read all 100,000).
+    const none = await searchPlan('no such words');
+    assert.ok(none.indexes.has('flow_runs_params_trgm_idx'), none.shown);
+    assert.ok(none.read <= ONE_PAGE, `no match reads ${none.read} runs: ${none.shown}`);
+
+    // Parameters of 1 run in 97, first page and a deep one: the matches at most.
+    const rare = '"batch": 42}';
+    // Either through the trigram index (its ~1,030 matches, sorted) or a walk
+    // of the list's order that stops after a page (~97 runs per match).
+    const bound = ONE_PAGE * 97 * 1.3;
+    const first = await searchPlan(rare);
+    assert.ok(first.read <= bound, `reads ${first.read}: ${first.shown}`);
+    const deep = await searchPlan(rare, { cursor: await cursorAt({ search: rare }, 900) });
+    assert.ok(deep.read <= bound, `deep page reads ${deep.read}: ${deep.shown}`);
+    assert.equal((await listFlowRuns(tdb.db, { search: rare, limit: PAGE })).runs.length, PAGE);
+
+    // A flow's name (any case): its runs through the flow index, looked up once.
+    const byName = await searchPlan('RARE');
+    assert.ok(byName.indexes.has('flow_runs_flow_created_idx'), byName.shown);
+    assert.ok(byName.read <= RUNS / 1000 + ONE_PAGE, `reads ${byName.read}: ${byName.shown}`);
+    const named = await listFlowRuns(tdb.db, { search: 'RARE', limit: 200 });
+    assert.equal(named.runs.length, RUNS / 1000);
+
+    // A run id's first characters: a range of the primary key.
+    const [some] = (
+      await tdb.db.execute<{ id: string }>(
+        sql`select id::text as id from flow_runs order by created_at limit 1 offset 4321`,
+      )
+    ).rows;
+    const prefix = some!.id.slice(0, 9);
+    const byId = await searchPlan(prefix);
+    assert.ok(byId.indexes.has('flow_runs_pkey'), byId.shown);
+    assert.ok(byId.read <= ONE_PAGE, `reads ${byId.read}: ${byId.shown}`);
+    const found = await listFlowRuns(tdb.db, { search: prefix });
+    assert.ok(found.runs.some((r) => r.id === some!.id));
+    assert.ok(found.runs.every((r) => r.id.startsWith(prefix)));
   });
 
   test('paging the flow filter to the end lists every run once', async () => {

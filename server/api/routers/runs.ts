@@ -33,11 +33,13 @@ import { engineDeps } from '@/server/worker';
 const byId = z.object({ id: runIdSchema });
 
 export const runsRouter = createTRPCRouter({
-  start: editorProcedure
-    .input(startRunInput)
-    .mutation(({ ctx, input }) =>
-      startFlowRun(engineDeps(ctx.runtime), { ...input, trigger: input.trigger ?? 'api' }),
-    ),
+  start: editorProcedure.input(startRunInput).mutation(({ ctx, input }) =>
+    startFlowRun(engineDeps(ctx.runtime), {
+      ...input,
+      trigger: input.trigger ?? 'api',
+      triggeredBy: callerName(ctx.caller),
+    }),
+  ),
   /** Reads of the run page take an optional `share` token (see run-access.ts). */
   get: runReadProcedure.input(byId).query(({ ctx, input }) => {
     assertReadsRun(ctx.reader, input.id);
@@ -95,9 +97,11 @@ export const runsRouter = createTRPCRouter({
     assertReadsRun(ctx.reader, input.id);
     return whyNotRunning(ctx.runtime.db, input.id);
   }),
-  retry: editorProcedure
-    .input(retryRunInput)
-    .mutation(({ ctx, input }) =>
-      retryFlowRun(engineDeps(ctx.runtime), { runId: input.id, fromNodeId: input.fromNodeId }),
-    ),
+  retry: editorProcedure.input(retryRunInput).mutation(({ ctx, input }) =>
+    retryFlowRun(engineDeps(ctx.runtime), {
+      runId: input.id,
+      fromNodeId: input.fromNodeId,
+      triggeredBy: callerName(ctx.caller),
+    }),
+  ),
 });

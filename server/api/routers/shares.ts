@@ -1,4 +1,5 @@
 import { createTRPCRouter, editorProcedure, viewerProcedure } from '@/server/api/trpc';
+import { callerName } from '@/server/auth/caller';
 import { createRunShare } from '@/server/shares/create';
 import { listRunShares } from '@/server/shares/list';
 import { revokeRunShare } from '@/server/shares/revoke';
@@ -12,7 +13,10 @@ import { shareUrl } from '@/server/shares/url';
 export const sharesRouter = createTRPCRouter({
   /** The URL is returned only here: the token is not stored, only its hash. */
   create: editorProcedure.input(createShareInput).mutation(async ({ ctx, input }) => {
-    const share = await createRunShare(ctx.runtime.db, input);
+    const share = await createRunShare(ctx.runtime.db, {
+      ...input,
+      createdBy: callerName(ctx.caller),
+    });
     return {
       id: share.id,
       url: shareUrl(share.token, ctx.requestOrigin),

@@ -66,7 +66,20 @@ export function RunHeader({ run }: { run: RunDetail }) {
             <span data-testid="run-flow-name">{run.flowName}</span>
           )}
         </h1>
-        <span className="text-sm text-slate-500">v{run.version}</span>
+        {team ? (
+          <Link
+            href={`/flows/${run.flowId}?version=${run.version}`}
+            className="text-sm text-slate-500 hover:text-indigo-600 hover:underline"
+            title={`Open version ${run.version} of the flow, as it ran`}
+            data-testid="run-flow-version"
+          >
+            v{run.version}
+          </Link>
+        ) : (
+          <span className="text-sm text-slate-500" data-testid="run-flow-version">
+            v{run.version}
+          </span>
+        )}
         <RunStateBadge state={run.state} late={run.late} />
         <span
           className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-600"
@@ -74,6 +87,13 @@ export function RunHeader({ run }: { run: RunDetail }) {
         >
           {run.trigger}
         </span>
+        {run.triggeredBy && (
+          // Who (or what) started it: a person's name, a schedule, "webhook".
+          // Shown on share pages too: it says what ran, and is no secret.
+          <span className="text-xs text-slate-600" data-testid="run-started-by">
+            started by <span className="font-medium text-slate-800">{run.triggeredBy}</span>
+          </span>
+        )}
         <div className="ml-auto flex items-center gap-2">
           {team && canEdit && <ShareRunButton runId={run.id} />}
           {team && canEdit && !terminal && (

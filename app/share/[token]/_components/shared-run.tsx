@@ -1,6 +1,7 @@
 'use client';
 
-import { useQuery } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
+import { useSyncExternalStore } from 'react';
 import { EyeIcon } from '@/app/_components/icons';
 import { isNotFound } from '@/app/_lib/api-errors';
 import { RunAccessProvider } from '@/app/_lib/run-access';
@@ -42,13 +43,24 @@ export function SharedRun({
 
 /**
  * Says so when the link stops working while the page is open (revoked or
- * expired): the page keeps what it last showed but no longer updates.
+ * expired): the page keeps what it last showed but no longer updates. The
+ * run view's own reads tell: its backstop poll (`runs.progress`) or a
+ * summary re-read answers NOT_FOUND once the link is gone (the event
+ * stream, ended by the server on revoke, cannot reconnect: a 404). Read
+ * from the query cache without an observer: nothing is fetched here, and
+ * the view's queries keep their own options.
  */
 function LinkEnded({ runId, token }: { runId: string; token: string }) {
   const trpc = useTRPC();
-  // Watches the run view's own query (same key) without fetching anything.
-  const run = useQuery(trpc.runs.get.queryOptions({ id: runId, share: token }, { enabled: false }));
-  if (!run.isError || !isNotFound(run.error)) return null;
+  const queryClient = useQueryClient();
+  const input = { id: runId, share: token };
+  const keys = [trpc.runs.progress.queryKey(input), trpc.runs.summary.queryKey(input)];
+  const ended = useSyncExternalStore(
+    (onChange) => queryClient.getQueryCache().subscribe(onChange),
+    () => keys.some((key) => isNotFound(queryClient.getQueryState(key)?.error)),
+    () => false,
+  );
+  if (!ended) return null;
   return (
     <span className="ml-auto text-xs text-amber-700" role="status" data-testid="share-link-ended">
       This link has been revoked or has expired; the page no longer updates.
