@@ -11,7 +11,6 @@ import { Popover } from './popover';
 export function UserMenu() {
   const viewer = useViewer();
   const isOwner = useCan('owner');
-  const isEditor = useCan('editor');
   const [open, setOpen] = useState(false);
   const [signingOut, setSigningOut] = useState(false);
   if (!viewer) return null;
@@ -68,15 +67,13 @@ export function UserMenu() {
               Members
             </MenuLink>
           )}
-          {isEditor && (
-            <MenuLink
-              href="/settings/api-keys"
-              onNavigate={() => setOpen(false)}
-              testId="menu-api-keys"
-            >
-              API keys
-            </MenuLink>
-          )}
+          <MenuLink
+            href="/settings/api-keys"
+            onNavigate={() => setOpen(false)}
+            testId="menu-api-keys"
+          >
+            API keys
+          </MenuLink>
           <button
             type="button"
             onClick={() => void signOut()}

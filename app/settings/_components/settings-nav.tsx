@@ -14,7 +14,7 @@ const sections = [
     href: '/settings/api-keys',
     label: 'API keys',
     hint: 'For the CLI and programs',
-    role: 'editor',
+    role: 'viewer',
   },
 ] as const;
 
