@@ -11,6 +11,7 @@ import { Popover } from './popover';
 export function UserMenu() {
   const viewer = useViewer();
   const isOwner = useCan('owner');
+  const isEditor = useCan('editor');
   const [open, setOpen] = useState(false);
   const [signingOut, setSigningOut] = useState(false);
   if (!viewer) return null;
@@ -67,13 +68,15 @@ export function UserMenu() {
               Members
             </MenuLink>
           )}
-          <MenuLink
-            href="/settings/api-keys"
-            onNavigate={() => setOpen(false)}
-            testId="menu-api-keys"
-          >
-            API keys
-          </MenuLink>
+          {isEditor && (
+            <MenuLink
+              href="/settings/api-keys"
+              onNavigate={() => setOpen(false)}
+              testId="menu-api-keys"
+            >
+              API keys
+            </MenuLink>
+          )}
           <button
             type="button"
             onClick={() => void signOut()}

@@ -2,8 +2,7 @@
  * The CLI against a running server with an API key: `pipewright login`,
  * then `flows list`, `flows import`, `flows export`, `run` and `approve`
  * over tRPC — with a DATABASE_URL that points nowhere, so nothing reaches
- * the database directly. A viewer's key reads and is refused changes. A
- * revoked key is refused with a clear message.
+ * the database directly. A revoked key is refused with a clear message.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -12,13 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type RunningApp, repoRoot, startApp } from '../helpers/app';
-import {
-  apiKeyClient,
-  inviteMember,
-  type Session,
-  sessionClient,
-  signUpOwner,
-} from '../helpers/auth';
+import { inviteMember, type Session, sessionClient, signUpOwner } from '../helpers/auth';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 
 let tdb: TestDatabase;
@@ -200,38 +193,10 @@ describe('pipewright login with an API key', () => {
     });
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, /Ship with a sign-off/);
-
-    // A viewer has keys too; theirs reads and is refused every change.
-    const { key: viewerKey } = await sessionClient(app, viewer).apiKeys.create.mutate({
-      name: 'read-only dashboard',
-    });
-    const asViewer = {
-      PIPEWRIGHT_CREDENTIALS_FILE: path.join(tmp, 'none.json'),
-      PIPEWRIGHT_URL: app.url,
-      PIPEWRIGHT_API_KEY: viewerKey,
-    };
-    const viewerList = await cli(['flows', 'list'], asViewer);
-    assert.equal(viewerList.code, 0, show(viewerList));
-    assert.match(viewerList.stdout, /Ship with a sign-off/);
-    const keyApi = apiKeyClient(app, viewerKey);
-    assert.equal((await keyApi.account.me.query()).role, 'viewer');
-    const { runs } = await keyApi.runs.list.query({});
-    assert.ok(runs.length >= 1, 'the viewer key reads runs');
-    assert.equal((await keyApi.runs.get.query({ id: runs[0]!.id })).id, runs[0]!.id);
-    const [flow] = await keyApi.flows.list.query({});
+    // Viewers have no API keys: minting one is a change, and a viewer makes none.
     await assert.rejects(
-      keyApi.runs.start.mutate({ flowId: flow!.id }),
-      /This needs the editor role \(you are viewer\)/,
-    );
-    const importFile = path.join(tmp, 'viewer-import.json');
-    writeFileSync(importFile, JSON.stringify({ ...approvalFlow, name: 'Not allowed' }));
-    const refused = await cli(['flows', 'import', importFile], asViewer);
-    assert.equal(refused.code, 1, show(refused));
-    assert.match(refused.stderr, /needs the editor role \(you are viewer\)/);
-    assert.equal(
-      (await sessionClient(app, owner).flows.list.query({})).some((f) => f.name === 'Not allowed'),
-      false,
-      'nothing was imported',
+      sessionClient(app, viewer).apiKeys.create.mutate({ name: 'nope' }),
+      /needs the editor role/,
     );
   });
 

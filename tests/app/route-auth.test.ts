@@ -6,7 +6,7 @@
  *   documented public list below, refuses an anonymous request (401, or 404
  *   for a token route with a token that opens nothing);
  * - a run's event stream and log download: anonymous 401; a viewer's
- *   session and an API key (a viewer's) both work; a share link opens the
+ *   session and an editor's API key both work; a share link opens the
  *   log of its own run only — another run's link is 404.
  */
 import assert from 'node:assert/strict';
@@ -38,7 +38,7 @@ let otherRunId: string;
 /** A share link of `otherRunId`, and one of `runId`. */
 let otherShare: string;
 let ownShare: string;
-let viewerKey: string;
+let editorKey: string;
 
 /** Every route handler file under app/api, as its URL pattern (`/api/runs/[id]/events`). */
 function routePatterns(dir = path.join(repoRoot, 'app', 'api')): string[] {
@@ -90,7 +90,7 @@ before(async () => {
   }
   otherShare = tokenOf((await editor.shares.create.mutate({ runId: otherRunId })).url);
   ownShare = tokenOf((await editor.shares.create.mutate({ runId })).url);
-  viewerKey = (await sessionClient(app, team.viewer).apiKeys.create.mutate({ name: 'route tests' }))
+  editorKey = (await sessionClient(app, team.editor).apiKeys.create.mutate({ name: 'route tests' }))
     .key;
 });
 
@@ -182,12 +182,12 @@ describe('run events and log download', () => {
     assert.doesNotMatch(await theirs.text(), /hello from say/);
   });
 
-  for (const who of ['viewer session', 'viewer API key'] as const) {
+  for (const who of ['viewer session', 'editor API key'] as const) {
     test(`a ${who} reads both`, async () => {
       const headers: Record<string, string> =
         who === 'viewer session'
           ? { cookie: team.viewer.cookie }
-          : { authorization: `Bearer ${viewerKey}` };
+          : { authorization: `Bearer ${editorKey}` };
       const log = await fetch(logs(), { headers });
       assert.equal(log.status, 200);
       assert.match(log.headers.get('content-type') ?? '', /^text\/plain/);

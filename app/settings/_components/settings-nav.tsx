@@ -14,7 +14,7 @@ const sections = [
     href: '/settings/api-keys',
     label: 'API keys',
     hint: 'For the CLI and programs',
-    role: 'viewer',
+    role: 'editor',
   },
 ] as const;
 

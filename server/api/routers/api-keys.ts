@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { createTRPCRouter, viewerProcedure } from '@/server/api/trpc';
+import { createTRPCRouter, editorProcedure } from '@/server/api/trpc';
 import { createApiKey, listApiKeys, revokeApiKey } from '@/server/auth/api-keys';
 import type { SignedInCaller } from '@/server/auth/caller';
 
@@ -12,21 +12,18 @@ function ownerOfKeys(caller: SignedInCaller): string {
 }
 
 /**
- * The caller's own API keys (for the CLI and programs). Every member may
- * have keys; a key acts with its owner's role, so a viewer's key reads
- * (runs, flows, logs) and is refused every change, like the viewer. These
- * mutations touch only the caller's own keys, never workspace data, which
- * is why viewers may call them (listed in router-authorization.test.ts).
+ * The caller's own API keys (for the CLI and programs). Keys act with their
+ * owner's role; they are for automation, so editors and owners have them.
  */
 export const apiKeysRouter = createTRPCRouter({
-  list: viewerProcedure.query(({ ctx }) => listApiKeys(ctx.runtime.db, ownerOfKeys(ctx.caller))),
+  list: editorProcedure.query(({ ctx }) => listApiKeys(ctx.runtime.db, ownerOfKeys(ctx.caller))),
   /** The key is in the answer once; only its hash is kept. */
-  create: viewerProcedure
+  create: editorProcedure
     .input(z.object({ name: z.string().trim().min(1, 'Name is required').max(100) }))
     .mutation(({ ctx, input }) =>
       createApiKey(ctx.runtime.db, { userId: ownerOfKeys(ctx.caller), name: input.name }),
     ),
-  revoke: viewerProcedure
+  revoke: editorProcedure
     .input(z.object({ id: z.uuid() }))
     .mutation(({ ctx, input }) =>
       revokeApiKey(ctx.runtime.db, { userId: ownerOfKeys(ctx.caller), id: input.id }),

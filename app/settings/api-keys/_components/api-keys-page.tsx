@@ -8,13 +8,11 @@ import { Button } from '@/app/_components/button';
 import { RelativeTime } from '@/app/_components/relative-time';
 import { TextField } from '@/app/_components/text-field';
 import { apiErrorDetails } from '@/app/_lib/api-errors';
-import { useViewer } from '@/app/_lib/session';
 import { useTRPC } from '@/app/_lib/trpc';
 
 /** Settings → API keys: the signed-in person's keys for the CLI and programs. */
 export function ApiKeysPage({ serverUrl }: { serverUrl: string }) {
   const trpc = useTRPC();
-  const role = useViewer()?.role;
   const queryClient = useQueryClient();
   const keys = useQuery(trpc.apiKeys.list.queryOptions());
   const refresh = () => queryClient.invalidateQueries(trpc.apiKeys.pathFilter());
@@ -36,12 +34,6 @@ export function ApiKeysPage({ serverUrl }: { serverUrl: string }) {
           <code className="font-mono text-xs">Authorization: Bearer pw_…</code>). Revoke one and it
           stops working at once.
         </p>
-        {role === 'viewer' && (
-          <p className="mt-2 text-sm text-slate-600" data-testid="api-keys-viewer-note">
-            You are a viewer, so your keys read flows, runs and logs; anything that would change
-            something is refused.
-          </p>
-        )}
       </div>
 
       <section className="rounded-xl border border-slate-200 bg-white p-5 shadow-xs">
