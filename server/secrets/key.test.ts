@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { KEY_FILE_NAME, readOrCreateKeyFile } from './key';
+import { overrideEnv } from '@/server/env';
+import { KEY_FILE_NAME, readOrCreateKeyFile, secretKey } from './key';
 import { parseSecretKey } from './key-format';
 
 const dirs: string[] = [];
@@ -72,5 +73,35 @@ describe('PIPEWRIGHT_SECRET_KEY formats', () => {
     ]) {
       assert.equal(parseSecretKey(text), undefined, text);
     }
+  });
+});
+
+describe('secretKey(): which key a process uses', () => {
+  after(() => overrideEnv({ PIPEWRIGHT_SECRET_KEY: undefined, PIPEWRIGHT_DATA_DIR: undefined }));
+
+  test('PIPEWRIGHT_SECRET_KEY wins over a key file in the data directory', () => {
+    const dataDir = tempDir();
+    const fromFile = readOrCreateKeyFile(dataDir);
+    const fromEnv = randomBytes(32);
+    overrideEnv({ PIPEWRIGHT_DATA_DIR: dataDir, PIPEWRIGHT_SECRET_KEY: fromEnv.toString('hex') });
+    const key = secretKey();
+    assert.deepEqual(key.bytes, fromEnv);
+    assert.equal(key.source, 'PIPEWRIGHT_SECRET_KEY');
+    assert.notEqual(key.id, fromFile.id);
+    // Unset, the same process falls back to the file.
+    overrideEnv({ PIPEWRIGHT_SECRET_KEY: undefined });
+    const file = secretKey();
+    assert.deepEqual(file.bytes, fromFile.bytes);
+    assert.equal(file.source, path.join(dataDir, KEY_FILE_NAME));
+  });
+
+  test('with PIPEWRIGHT_SECRET_KEY set, no key file is generated', () => {
+    const dataDir = tempDir();
+    overrideEnv({
+      PIPEWRIGHT_DATA_DIR: dataDir,
+      PIPEWRIGHT_SECRET_KEY: randomBytes(32).toString('base64'),
+    });
+    assert.equal(secretKey().source, 'PIPEWRIGHT_SECRET_KEY');
+    assert.deepEqual(fs.readdirSync(dataDir), []);
   });
 });

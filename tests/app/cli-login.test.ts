@@ -193,7 +193,7 @@ describe('pipewright login with an API key', () => {
     });
     assert.equal(r.code, 0, show(r));
     assert.match(r.stdout, /Ship with a sign-off/);
-    // Viewers have no API keys: keys are for automation.
+    // Viewers have no API keys: minting one is a change, and a viewer makes none.
     await assert.rejects(
       sessionClient(app, viewer).apiKeys.create.mutate({ name: 'nope' }),
       /needs the editor role/,

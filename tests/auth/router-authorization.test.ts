@@ -48,6 +48,22 @@ async function callAs(caller: Caller, path: string): Promise<unknown> {
   return fn(undefined);
 }
 
+/** Owners only: the secrets that hold values (`secrets.names` lists names only, for every member). */
+const OWNER_SECRETS_PROCEDURES = ['secrets.list', 'secrets.set', 'secrets.delete'];
+/** What the README's role table says editors do, one mutation per verb. */
+const EDITOR_MUTATIONS = [
+  'variables.set',
+  'variables.delete',
+  'flows.create',
+  'runs.start',
+  'runs.cancel',
+  'schedules.create',
+  'shares.create',
+];
+
+/** True when a call's outcome is a refusal by role or sign-in (anything else got past the check). */
+const refusedByRole = (outcome: string) => outcome === 'FORBIDDEN' || outcome === 'UNAUTHORIZED';
+
 const consoleError = console.error;
 let quiet = 0;
 
@@ -95,25 +111,43 @@ describe('authorisation across the whole tRPC router', () => {
     assert.deepEqual(wrong, [], 'each of these should answer FORBIDDEN');
   });
 
-  test('an editor is refused member management; an owner gets past the role check', async () => {
-    const members = procedures.filter((p) => p.path.startsWith('members.'));
-    assert.ok(members.length >= 4);
-    for (const p of members) {
+  test('an editor is refused members and secrets (reads included); an owner gets past the role check', async () => {
+    const ownerOnly = procedures.filter(
+      (p) => p.path.startsWith('members.') || OWNER_SECRETS_PROCEDURES.includes(p.path),
+    );
+    const paths = ownerOnly.map((p) => p.path);
+    assert.ok(paths.filter((p) => p.startsWith('members.')).length >= 4, paths.join(', '));
+    for (const path of OWNER_SECRETS_PROCEDURES) assert.ok(paths.includes(path), path);
+    for (const p of ownerOnly) {
       assert.equal(await refusal(person('editor'), p.path), 'FORBIDDEN', p.path);
+      assert.equal(await refusal(person('viewer'), p.path), 'FORBIDDEN', p.path);
       // Past the role check, the missing input (or the untouchable runtime) is what fails.
       const ownerOutcome = await refusal(person('owner'), p.path).catch((e: Error) => e.message);
-      assert.notEqual(ownerOutcome, 'FORBIDDEN', p.path);
-      assert.notEqual(ownerOutcome, 'UNAUTHORIZED', p.path);
+      assert.ok(!refusedByRole(ownerOutcome), `${p.path} refused an owner: ${ownerOutcome}`);
+    }
+  });
+
+  test('an editor passes the role check to edit variables, run, cancel, schedule and share', async () => {
+    for (const path of EDITOR_MUTATIONS) {
+      assert.equal(procedures.find((p) => p.path === path)?.type, 'mutation', path);
+      const outcome = await refusal(person('editor'), path).catch((e: Error) => e.message);
+      assert.ok(!refusedByRole(outcome), `${path} refused an editor: ${outcome}`);
+      // …which is exactly what a viewer does not.
+      assert.equal(await refusal(person('viewer'), path), 'FORBIDDEN', path);
+    }
+  });
+
+  test('secrets.names (for the editor’s suggestions) is open to every member, values never are', async () => {
+    for (const role of ['viewer', 'editor'] as const) {
+      const outcome = await refusal(person(role), 'secrets.names').catch((e: Error) => e.message);
+      assert.ok(!refusedByRole(outcome), `secrets.names refused a ${role}: ${outcome}`);
     }
   });
 
   test('a viewer may read: flows, runs and the task catalog pass the role check', async () => {
     for (const path of ['flows.list', 'runs.list', 'catalog.list', 'flows.get']) {
       const outcome = await refusal(person('viewer'), path).catch((e: Error) => e.message);
-      assert.ok(
-        outcome !== 'FORBIDDEN' && outcome !== 'UNAUTHORIZED',
-        `${path} refused a viewer: ${outcome}`,
-      );
+      assert.ok(!refusedByRole(outcome), `${path} refused a viewer: ${outcome}`);
     }
   });
 

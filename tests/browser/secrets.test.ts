@@ -3,10 +3,13 @@
  * the settings pages, the editor's suggestions, and the issue's leak test —
  * a secret used by an http node reaches the local receiver but appears
  * nowhere a person or a program can read: the run page (raw HTML and the
- * rendered page), the tRPC answers, the event stream, the flow export.
- *
- * When share pages exist (/share/<token>), add their raw HTML to `surfaces`
- * below: they read the same stored run data, redacted when written.
+ * rendered page), the tRPC answers, the event stream, the log download,
+ * the flow export — and the same through a share link, as an anonymous
+ * visitor sees it: the share-token tRPC answers the share page fetches,
+ * its event stream, its log download and the rendered share page with the
+ * http node's panel open (the share page's own HTML carries no run data:
+ * it fetches in the browser). Each scanned surface must also show the
+ * mask where the secret was used, so a scan of empty text cannot pass.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -231,7 +234,7 @@ describe('a secret used by an http node', () => {
     assert.deepEqual(seenAuthorization, [`Bearer ${token}`]);
   });
 
-  test('appears nowhere: run page HTML, rendered panel, tRPC answers, export', async () => {
+  test('appears nowhere: run and share pages, tRPC answers, event streams, log downloads, export', async () => {
     const surfaces: Record<string, string> = {};
     const asOwner = { headers: { cookie: owner.cookie } };
     surfaces['run page HTML'] = await (await fetch(`${app.url}/runs/${runId}`, asOwner)).text();
@@ -240,12 +243,42 @@ describe('a secret used by an http node', () => {
     const sharePage = await fetch(share.url);
     assert.equal(sharePage.status, 200, 'the share page opens');
     surfaces['share page HTML'] = await sharePage.text();
-    const trpcGet = async (procedure: string, input: unknown) => {
+    const trpcGet = async (procedure: string, input: unknown, init: RequestInit = asOwner) => {
       const query = encodeURIComponent(JSON.stringify({ json: input }));
-      const res = await fetch(`${app.url}/api/trpc/${procedure}?input=${query}`, asOwner);
+      const res = await fetch(`${app.url}/api/trpc/${procedure}?input=${query}`, init);
       assert.equal(res.status, 200, `${procedure}: ${res.status}`);
       return res.text();
     };
+    surfaces['logs.txt'] = await (
+      await fetch(`${app.url}/api/runs/${runId}/logs.txt`, asOwner)
+    ).text();
+
+    // Through the share link, with no session: what the share page reads.
+    const shareToken = new URL(share.url).pathname.split('/').at(-1)!;
+    const anonymous = { headers: {} };
+    const viaShare = (procedure: string, input: Record<string, unknown>) =>
+      trpcGet(procedure, { ...input, share: shareToken }, anonymous);
+    surfaces['share runs.summary'] = await viaShare('runs.summary', { id: runId });
+    surfaces['share runs.get'] = await viaShare('runs.get', { id: runId });
+    surfaces['share runs.logs'] = await viaShare('runs.logs', { runId });
+    for (const nodeId of ['call', 'show']) {
+      surfaces[`share runs.task ${nodeId}`] = await viaShare('runs.task', { runId, nodeId });
+      for (const field of ['resolvedConfig', 'output']) {
+        surfaces[`share runs.taskValue ${nodeId} ${field}`] = await viaShare('runs.taskValue', {
+          runId,
+          nodeId,
+          field,
+        });
+      }
+    }
+    const shareEvents = await fetch(`${app.url}/api/share/${shareToken}/events`);
+    assert.equal(shareEvents.status, 200);
+    // The run is over: the stream sends its final snapshot and closes.
+    surfaces['share events'] = await shareEvents.text();
+    assert.match(surfaces['share events'], /event: snapshot/);
+    const shareLog = await fetch(`${app.url}/api/runs/${runId}/logs.txt?share=${shareToken}`);
+    assert.equal(shareLog.status, 200);
+    surfaces['share logs.txt'] = await shareLog.text();
     surfaces['runs.get'] = await trpcGet('runs.get', { id: runId });
     surfaces['runs.logs'] = await trpcGet('runs.logs', { runId });
     surfaces['runs.list'] = await trpcGet('runs.list', {});
@@ -282,6 +315,41 @@ describe('a secret used by an http node', () => {
     await page.locator('[data-testid="run-log-lines"] li').first().waitFor();
     surfaces['logs tab'] = await page.content();
     await page.close();
+
+    // The share page as a visitor without an account sees it, the http node's panel open.
+    const guestContext = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const guest = await guestContext.newPage();
+    guest.on('pageerror', (error) => pageErrors.push(error));
+    guest.setDefaultTimeout(15_000);
+    await guest.goto(share.url);
+    await guest.locator('[data-testid="run-page"][data-run-state="completed"]').waitFor();
+    await guest.getByTestId('shared-run-banner').waitFor();
+    await guest.locator('.react-flow__node[data-id="call"]').click();
+    const guestPanel = guest.getByTestId('task-panel');
+    await guestPanel.getByTestId('task-config').waitFor();
+    await guestPanel.getByTestId('task-output').waitFor();
+    surfaces['rendered share page, http panel'] = await guest.content();
+    await guestContext.close();
+
+    // Each of these shows the mask where the secret was used: the scans read real run data.
+    for (const where of [
+      'logs.txt',
+      'share runs.get',
+      'share runs.logs',
+      'share runs.task call',
+      'share runs.taskValue call resolvedConfig',
+      'share runs.taskValue call output',
+      'share runs.task show',
+      'share logs.txt',
+      'rendered share page, http panel',
+    ]) {
+      assert.ok(surfaces[where]?.includes('••••'), `${where} shows the mask`);
+    }
+    // Summaries carry states, not values (those load with a task's panel): they are this run's.
+    for (const where of ['share runs.summary', 'share events']) {
+      assert.ok(surfaces[where]?.includes(runId), `${where} is this run`);
+      assert.match(surfaces[where] ?? '', /"completed"/, where);
+    }
 
     for (const [where, text] of Object.entries(surfaces)) {
       assert.deepEqual(leaksIn(text, leakForms(token)), [], `the secret is not in ${where}`);

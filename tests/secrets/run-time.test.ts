@@ -2,13 +2,21 @@
  * Secrets and variables at run time, on the real engine: resolved on the
  * worker just before a task runs, sent where the flow says, and stored
  * nowhere — not in the resolved config, outputs, logs, errors or
- * transitions (checked on the raw rows).
+ * transitions (checked on the raw rows). Shell commands are enabled here,
+ * so a command that prints a secret shows the log path too.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { sql } from 'drizzle-orm';
-import { SECRET_MASK } from '@/server/secrets/redactor';
+import { eq, sql } from 'drizzle-orm';
+import { runLogs } from '@/db/schema';
+import { overrideEnv } from '@/server/env';
+import { AttemptLog } from '@/server/execution/logs';
+import { runLogTextStream } from '@/server/runs/log-text';
+import { SECRET_MASK, SecretRedactor } from '@/server/secrets/redactor';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
 import { json, startHttpServer, type TestServer } from '../helpers/http-server';
 import { leakForms, leaksIn, storedRunText } from './leak-check';
@@ -17,8 +25,11 @@ let engine: TestEngine;
 let receiver: TestServer;
 const received: { path: string; authorization?: string; key?: string; body: string }[] = [];
 const token = `tok-${randomBytes(16).toString('hex')}`;
+// Shell commands start in the first files root: a temp folder of this file's own.
+const filesRoot = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'pipewright-secrets-shell-')));
 
 before(async () => {
+  overrideEnv({ PIPEWRIGHT_ALLOW_SHELL: '1', PIPEWRIGHT_FILES_ROOTS: filesRoot });
   receiver = await startHttpServer((req, res, body) => {
     received.push({
       path: req.url ?? '',
@@ -39,7 +50,14 @@ before(async () => {
 after(async () => {
   await engine.close();
   await receiver.close();
+  overrideEnv({ PIPEWRIGHT_ALLOW_SHELL: undefined, PIPEWRIGHT_FILES_ROOTS: undefined });
+  rmSync(filesRoot, { recursive: true, force: true });
 });
+
+/** The run's log as the logs.txt download serves it. */
+async function logDownload(runId: string): Promise<string> {
+  return new Response(runLogTextStream(engine.tdb.db, { runId })).text();
+}
 
 let counter = 0;
 const flow = (nodes: unknown[], edges: unknown[] = []) => ({
@@ -239,6 +257,93 @@ describe('secrets and variables in a run', () => {
       taskOf(run, 'use').stateReason ?? '',
       /secret "TAMPERED" failed its integrity check/,
     );
+  });
+});
+
+describe('logs', () => {
+  test('a shell command printing a secret (as is, on stderr, base64) logs only the mask', async () => {
+    const runId = await engine.run(
+      flow(
+        [
+          {
+            id: 'sh',
+            type: 'shell',
+            config: {
+              shell: true,
+              command:
+                'echo "token is $1"; echo "from env: $TOKEN" >&2; printf %s "$TOKEN" | base64',
+              args: ['{{ secrets.API_TOKEN }}'],
+              env: { TOKEN: '{{ secrets.API_TOKEN }}' },
+            },
+          },
+          {
+            // Code nodes never see a secret (their source is not templated);
+            // what reaches them from upstream is already masked.
+            id: 'after',
+            type: 'code',
+            config: { source: 'log.info("upstream said: " + inputs.sh.stdout); return 1;' },
+          },
+        ],
+        [{ source: 'sh', target: 'after' }],
+      ),
+    );
+    const run = await engine.waitForRun(runId);
+    assert.equal(run.state, 'completed', JSON.stringify(run.tasks.map((t) => t.error)));
+    const output = taskOf(run, 'sh').output as { stdout: string; stderr: string };
+    assert.equal(output.stdout, `token is ${SECRET_MASK}\n${SECRET_MASK}\n`);
+    assert.equal(output.stderr, `from env: ${SECRET_MASK}\n`);
+
+    const rows = await engine.tdb.db
+      .select({ message: runLogs.message })
+      .from(runLogs)
+      .where(eq(runLogs.flowRunId, runId));
+    const messages = rows.map((r) => r.message);
+    for (const line of [`token is ${SECRET_MASK}`, `from env: ${SECRET_MASK}`, SECRET_MASK]) {
+      assert.ok(messages.includes(line), `"${line}" in ${JSON.stringify(messages)}`);
+    }
+    assert.ok(
+      messages.some((m) => m.startsWith('upstream said: token is ••••')),
+      JSON.stringify(messages),
+    );
+    const download = await logDownload(runId);
+    assert.match(download, /token is ••••/);
+    assert.match(download, /from env: ••••/);
+    assert.deepEqual(leaksIn(download, leakForms(token)), [], 'not in the logs.txt download');
+    await assertNoLeak(runId, token);
+  });
+
+  test('AttemptLog masks a secret in every line, before the 8,000-character cut', async () => {
+    const runId = await engine.run(
+      flow([{ id: 'quiet', type: 'code', config: { source: 'return 1;' } }]),
+    );
+    const run = await engine.waitForRun(runId);
+    const secret = `s3cr3t-${randomBytes(12).toString('hex')}`;
+    const log = new AttemptLog(
+      engine.tdb.db,
+      { flowRunId: runId, taskRunId: taskOf(run, 'quiet').id, attempt: 1 },
+      100,
+      new SecretRedactor([secret]),
+    );
+    log.write('info', `plain ${secret}`);
+    log.write('warn', `url ?t=${encodeURIComponent(secret)}`);
+    log.write('error', `basic ${Buffer.from(`me:${secret}`).toString('base64')}`);
+    // Unmasked, the secret would straddle the cut and half of it survive.
+    log.write('info', `${'x'.repeat(7_990)}${secret}`);
+    await log.settle();
+    await engine.tdb.db.transaction((tx) => log.finish(tx));
+
+    const rows = await engine.tdb.db
+      .select({ message: runLogs.message })
+      .from(runLogs)
+      .where(eq(runLogs.flowRunId, runId));
+    const written = rows.map((r) => r.message);
+    assert.ok(written.includes(`plain ${SECRET_MASK}`), JSON.stringify(written));
+    assert.ok(written.includes(`url ?t=${SECRET_MASK}`), JSON.stringify(written));
+    assert.ok(written.some((m) => m.startsWith('basic ') && m.includes(SECRET_MASK)));
+    assert.ok(written.some((m) => m.startsWith('xxxx') && m.endsWith(SECRET_MASK)));
+    const text = written.join('\n');
+    assert.deepEqual(leaksIn(text, leakForms(secret)), []);
+    assert.ok(!text.includes(secret.slice(0, 10)), 'no part of it either');
   });
 });
 

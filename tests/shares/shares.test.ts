@@ -172,6 +172,19 @@ describe('reading through a link', () => {
     await rejects(engine.api.runs.get({ id: sharedRunId, share: 'x' }), 'NOT_FOUND');
   });
 
+  test('a token differing in one character is refused, wherever the difference is', async () => {
+    const token = tokenOf((await engine.api.shares.create({ runId: sharedRunId })).url);
+    assert.equal((await engine.api.runs.get({ id: sharedRunId, share: token })).id, sharedRunId);
+    for (const at of [0, 21, 42]) {
+      const near = `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`;
+      await rejects(engine.api.runs.get({ id: sharedRunId, share: near }), 'NOT_FOUND');
+      assert.equal(await findActiveShare(engine.tdb.db, near), null, `differs at ${at}`);
+    }
+    // Case is part of the token: base64url is case-sensitive, and so is the lookup.
+    const flipped = token.replace(/[a-z]/, (c) => c.toUpperCase());
+    if (flipped !== token) assert.equal(await findActiveShare(engine.tdb.db, flipped), null);
+  });
+
   test('an expired link is refused and no longer listed', async () => {
     const share = await engine.api.shares.create({ runId: sharedRunId, expiresInHours: 1 });
     const token = tokenOf(share.url);
