@@ -127,7 +127,9 @@ describe('delays', () => {
     await engine.api.runs.cancel({ id });
     const run = await engine.waitForRun(id, 5_000);
     const took = Date.now() - t0;
-    assert.ok(took < 1000, `cancel took ${took} ms`);
+    // Far below the delay's 60 s: the cancel did not wait for it (a tighter
+    // bound would only measure the machine's load).
+    assert.ok(took < 5_000, `cancel took ${took} ms`);
     assert.equal(run.state, 'cancelled', summary(run));
     assert.equal(taskOf(run, 'first').state, 'completed');
     assert.equal(taskOf(run, 'long').state, 'cancelled');
@@ -149,7 +151,8 @@ describe('flow timeout', () => {
     const took = ms(run.endedAt) - ms(run.createdAt);
     assert.equal(run.state, 'failed', summary(run));
     assert.match(run.stateReason ?? '', /timed out/);
-    assert.ok(took < 3000, `the 1 s flow timeout ended the run after ${took} ms`);
+    // Far below the node's own 30 s timeout: the flow's 1 s is what ended it.
+    assert.ok(took < 10_000, `the 1 s flow timeout ended the run after ${took} ms`);
     const spin = taskOf(run, 'spin');
     // The run, or the task it stopped, says it was the flow's timeout (not the node's 30 s).
     assert.match(
