@@ -125,6 +125,7 @@ export function RunHeader({ run }: { run: RunDetail }) {
               variant="primary"
               onClick={() => runAgain.mutate()}
               pending={runAgain.isPending}
+              title="A new run of the flow's latest saved version, with these parameters"
               data-testid="run-again"
             >
               Run again
