@@ -17,7 +17,6 @@ import {
   taskQueueFor,
 } from '@/server/execution/pools';
 import { sweep } from '@/server/execution/sweeper';
-import { notifyRunLate } from '@/server/notifications/enqueue';
 import { NOTIFICATION_QUEUE } from '@/server/notifications/queue';
 import { startNotificationDelivery } from '@/server/notifications/worker';
 import { startRetentionTicker } from '@/server/retention/ticker';
@@ -48,7 +47,7 @@ export interface WorkerOptions {
   runners: ReadonlyMap<string, TaskRunner<never>>;
   /** How often the scheduler ticks (fires due scheduled runs); 0 turns it off here. */
   schedulerIntervalMs: number;
-  /** Runs from schedules that just became Late, once each across all workers. */
+  /** Runs from schedules that just became Late, once each across all workers (their notifications are already queued). */
   onLateRuns(runs: LateRun[]): void | Promise<void>;
   /** Worker pools whose tasks it takes (default: the default pool only). */
   pools: string[];
@@ -196,22 +195,12 @@ export async function startWorker(
           {
             intervalMs: schedulerIntervalMs,
             log,
+            // The late runs' notifications were queued by the tick, with the claim.
             onLate:
               options.onLateRuns ??
-              (async (runs) => {
+              ((runs) => {
                 for (const run of runs) {
-                  const due = run.scheduledFor.toISOString();
-                  log(`run ${run.id} is late (due ${due})`);
-                  // Each late run is claimed once across workers: one message.
-                  await notifyRunLate(runtime, {
-                    flowId: run.flowId,
-                    runId: run.id,
-                    reason: `scheduled for ${due}, not started yet`,
-                  }).catch((err: unknown) =>
-                    log(
-                      `late notification for run ${run.id} not queued: ${(err as Error).message}`,
-                    ),
-                  );
+                  log(`run ${run.id} is late (due ${run.scheduledFor.toISOString()})`);
                 }
               }),
           },
