@@ -53,6 +53,9 @@ export interface WorkerOptions {
   pools: string[];
   /** How often it writes its heartbeat to the workers table. */
   heartbeatMs: number;
+  /** When the first retention cleanup runs after start, and then how often (default 1 min, 1 h). */
+  retentionFirstDelayMs: number;
+  retentionIntervalMs: number;
 }
 
 /** Workers started in this process so far: a second one gets its own id. */
@@ -117,7 +120,10 @@ export async function startWorker(
   for (const id of await startNotificationDelivery(boss, runtime.db, log)) {
     track(NOTIFICATION_QUEUE, id);
   }
-  const retention = startRetentionTicker(runtime.databaseUrl, log);
+  const retention = startRetentionTicker(runtime.databaseUrl, log, {
+    firstDelayMs: options.retentionFirstDelayMs,
+    intervalMs: options.retentionIntervalMs,
+  });
 
   // Attempts in flight here, by run, so a cancel can abort them at once.
   const inFlight = new Map<string, Set<AbortController>>();
