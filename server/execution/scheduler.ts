@@ -61,22 +61,29 @@ export async function schedulerTick(deps: SchedulerDeps): Promise<TickResult> {
     });
   }
 
-  result.late = await inTransaction(deps.db, async (t) => {
-    const late = await claimNewlyLateRuns(t.tx, now);
-    for (const run of late) {
-      // Deduplicated per (subscription, run): one message per late run.
-      await notifyRunLate(
-        deps,
-        {
-          flowId: run.flowId,
-          runId: run.id,
-          reason: `scheduled for ${run.scheduledFor.toISOString()}, not started yet`,
-        },
-        t,
-      );
-    }
-    return late;
-  });
+  // A failure here (the claim rolls back with its notifications, to be
+  // retried next tick) must not keep due runs from firing: step 3 still runs.
+  let lateError: unknown;
+  try {
+    result.late = await inTransaction(deps.db, async (t) => {
+      const late = await claimNewlyLateRuns(t.tx, now);
+      for (const run of late) {
+        // Deduplicated per (subscription, run): one message per late run.
+        await notifyRunLate(
+          deps,
+          {
+            flowId: run.flowId,
+            runId: run.id,
+            reason: `scheduled for ${run.scheduledFor.toISOString()}, not started yet`,
+          },
+          t,
+        );
+      }
+      return late;
+    });
+  } catch (err) {
+    lateError = err;
+  }
 
   const dueSchedules = await deps.db
     .selectDistinct({ scheduleId: flowRuns.scheduleId })
@@ -117,6 +124,7 @@ export async function schedulerTick(deps: SchedulerDeps): Promise<TickResult> {
       else if (outcome === 'failed') result.failed++;
     }
   }
+  if (lateError) throw lateError;
   return result;
 }
 
