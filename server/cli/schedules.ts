@@ -6,9 +6,11 @@ import { getFlow } from '@/server/flows/get';
 import { listFlows } from '@/server/flows/list';
 import { createSchedule } from '@/server/schedules/create';
 import { deleteSchedule } from '@/server/schedules/delete';
-import { listSchedules } from '@/server/schedules/list';
+import { getScheduleRow, listSchedules } from '@/server/schedules/list';
 import { setScheduleActive } from '@/server/schedules/pause';
 import { formatInZone } from '@/server/schedules/times';
+import { upcomingFireTimes } from '@/server/schedules/upcoming';
+import { updateSchedule } from '@/server/schedules/update';
 import type { ScheduleView } from '@/server/schedules/view';
 import { withDatabase } from './connect';
 import { CliError, type CliIO, splitAssignment, table } from './output';
@@ -71,6 +73,36 @@ function positiveInt(flag: string, raw: unknown): number | undefined {
   if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag} must be a positive whole number`);
   return n;
 }
+
+/** `--param k=v` pairs, typed by the flow version's parameter definitions. */
+async function paramsFromFlags(
+  db: Database,
+  flowId: string,
+  version: number | undefined,
+  pairs: string[],
+): Promise<Record<string, unknown>> {
+  const params: Record<string, unknown> = {};
+  if (pairs.length === 0) return params;
+  const flow = await getFlow(db, { id: flowId, version });
+  for (const pair of pairs) {
+    const [name, raw] = splitAssignment('--param', pair);
+    params[name] = parseParamString(flow.version.document, name, raw);
+  }
+  return params;
+}
+
+/** The flags `update` accepts; at least one must be given. */
+const UPDATE_FLAGS = [
+  'cron',
+  'every',
+  'tz',
+  'param',
+  'version',
+  'latest',
+  'catchup',
+  'late-after',
+  'name',
+] as const;
 
 function printSchedule(io: CliIO, s: ScheduleView, verb: string) {
   io.out(`${verb} schedule ${s.id}: ${s.description}${s.active ? '' : ' (paused)'}`);
@@ -138,12 +170,14 @@ export const scheduleCommands: Record<string, ScheduleCommand> = {
       const catchup = values.catchup ? parseCatchup(values.catchup as string) : undefined;
       const schedule = await withDatabase(async (db) => {
         const flowId = await findFlowId(db, target);
-        const flow = await getFlow(db, { id: flowId, version });
-        const params: Record<string, unknown> = {};
-        for (const pair of (values.param as string[] | undefined) ?? []) {
-          const [name, raw] = splitAssignment('--param', pair);
-          params[name] = parseParamString(flow.version.document, name, raw);
-        }
+        // The pinned version must exist even without parameters to type.
+        await getFlow(db, { id: flowId, version });
+        const params = await paramsFromFlags(
+          db,
+          flowId,
+          version,
+          (values.param as string[] | undefined) ?? [],
+        );
         return createSchedule(
           db,
           {
@@ -165,6 +199,125 @@ export const scheduleCommands: Record<string, ScheduleCommand> = {
       });
       if (values.json) io.out(JSON.stringify(schedule, null, 2));
       else printSchedule(io, schedule, 'Created');
+      return 0;
+    },
+  },
+  'schedules update': {
+    usage:
+      'pipewright schedules update <schedule-id> [--cron "<expr>" | --every 15m] [--tz <zone>] [--param k=v]... [--version N | --latest] [--catchup all|latest|skip:<min>] [--late-after <seconds>] [--name <text>] [--json]',
+    summary:
+      'Change a schedule (flags left out keep their value; --param sets those parameters, the others stay); its runs ahead are replaced.',
+    options: {
+      cron: { type: 'string' },
+      every: { type: 'string' },
+      tz: { type: 'string' },
+      param: { type: 'string', multiple: true, short: 'p' },
+      version: { type: 'string' },
+      latest: { type: 'boolean' },
+      catchup: { type: 'string' },
+      'late-after': { type: 'string' },
+      name: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    async run({ positionals, values, io }) {
+      const id = scheduleId(positionals);
+      if (!UPDATE_FLAGS.some((flag) => values[flag] !== undefined))
+        throw new CliError(
+          `Nothing to change: give at least one of ${UPDATE_FLAGS.map((f) => `--${f}`).join(', ')}`,
+        );
+      if (values.cron !== undefined && values.every !== undefined)
+        throw new CliError('Give either --cron "<expression>" or --every <duration>, not both');
+      if (values.version !== undefined && values.latest)
+        throw new CliError('Give either --version N (pin) or --latest (unpin), not both');
+      const version = positiveInt('--version', values.version);
+      const catchup = values.catchup ? parseCatchup(values.catchup as string) : undefined;
+      const intervalSeconds =
+        values.every !== undefined ? parseEvery(values.every as string) : undefined;
+      const lateAfterSeconds = positiveInt('--late-after', values['late-after']);
+      const schedule = await withDatabase(async (db) => {
+        const row = await getScheduleRow(db, id);
+        const pins = version ?? (values.latest ? undefined : (row.pinnedVersion ?? undefined));
+        const pairs = (values.param as string[] | undefined) ?? [];
+        const params =
+          pairs.length > 0
+            ? { ...row.params, ...(await paramsFromFlags(db, row.flowId, pins, pairs)) }
+            : undefined;
+        return updateSchedule(
+          db,
+          {
+            id,
+            ...(values.cron !== undefined
+              ? { kind: 'cron' as const, cron: values.cron as string }
+              : {}),
+            ...(intervalSeconds !== undefined
+              ? { kind: 'interval' as const, intervalSeconds }
+              : {}),
+            ...(values.tz !== undefined ? { timezone: values.tz as string } : {}),
+            ...(params ? { params } : {}),
+            ...(version !== undefined ? { version } : values.latest ? { version: null } : {}),
+            ...(catchup
+              ? { catchup: catchup.catchup, catchupWindowMinutes: catchup.windowMinutes ?? null }
+              : {}),
+            ...(lateAfterSeconds !== undefined ? { lateAfterSeconds } : {}),
+            ...(values.name !== undefined ? { name: values.name as string } : {}),
+          },
+          new Date(),
+        );
+      });
+      if (values.json) io.out(JSON.stringify(schedule, null, 2));
+      else printSchedule(io, schedule, 'Updated');
+      return 0;
+    },
+  },
+  'schedules upcoming': {
+    usage:
+      'pipewright schedules upcoming (<schedule-id> | --cron "<expr>" | --every 15m) [--tz <zone>] [--count N] [--json]',
+    summary:
+      'The next fire times of a schedule, or of a cron or interval before you save it, in its timezone.',
+    options: {
+      cron: { type: 'string' },
+      every: { type: 'string' },
+      tz: { type: 'string' },
+      count: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    async run({ positionals, values, io }) {
+      const given = [positionals[0], values.cron, values.every].filter((v) => v !== undefined);
+      if (given.length !== 1)
+        throw new CliError(
+          'Give one of: a <schedule-id>, --cron "<expression>" or --every <duration>',
+        );
+      if (positionals[0] !== undefined && values.tz !== undefined)
+        throw new CliError(
+          '--tz applies to --cron or --every; a saved schedule has its own timezone',
+        );
+      const count = positiveInt('--count', values.count);
+      if (count !== undefined && count > 50) throw new CliError('--count must be at most 50');
+      const id = positionals[0] !== undefined ? scheduleId(positionals) : undefined;
+      const result = await withDatabase((db) =>
+        upcomingFireTimes(
+          db,
+          {
+            ...(id ? { id } : {}),
+            ...(values.cron !== undefined
+              ? { kind: 'cron' as const, cron: values.cron as string }
+              : {}),
+            ...(values.every !== undefined
+              ? { kind: 'interval' as const, intervalSeconds: parseEvery(values.every as string) }
+              : {}),
+            ...(values.tz !== undefined ? { timezone: values.tz as string } : {}),
+            ...(count !== undefined ? { count } : {}),
+          },
+          new Date(),
+        ),
+      );
+      if (values.json) {
+        io.out(JSON.stringify(result, null, 2));
+      } else {
+        io.out(result.description);
+        for (const at of result.times)
+          io.out(`  ${formatInZone(at, result.timezone)}  (${at.toISOString()})`);
+      }
       return 0;
     },
   },

@@ -2,6 +2,7 @@ import { and, asc, eq, isNull, lte } from 'drizzle-orm';
 import { inTransaction } from '@/db/client';
 import { flowRuns, flows, schedules } from '@/db/schema';
 import { InvalidInputError, NotFoundError } from '@/server/errors';
+import { notifyRunLate } from '@/server/notifications/enqueue';
 import { type DueRun, planCatchup } from '@/server/schedules/catchup';
 import { claimNewlyLateRuns, type LateRun } from '@/server/schedules/late';
 import { materializeSchedule } from '@/server/schedules/materialize';
@@ -33,7 +34,8 @@ const BATCH = 50;
  *
  * 1. top up the materialised runs of schedules whose first run came due
  *    (and record slots missed while no worker ran);
- * 2. stamp runs that became Late (returned, for notifications);
+ * 2. stamp runs that became Late and queue their 'late' notifications, in
+ *    one transaction (a crash between the two cannot lose the message);
  * 3. fire due Scheduled runs, or skip them per the schedule's catch-up policy.
  */
 export async function schedulerTick(deps: SchedulerDeps): Promise<TickResult> {
@@ -59,7 +61,29 @@ export async function schedulerTick(deps: SchedulerDeps): Promise<TickResult> {
     });
   }
 
-  result.late = await claimNewlyLateRuns(deps.db, now);
+  // A failure here (the claim rolls back with its notifications, to be
+  // retried next tick) must not keep due runs from firing: step 3 still runs.
+  let lateError: unknown;
+  try {
+    result.late = await inTransaction(deps.db, async (t) => {
+      const late = await claimNewlyLateRuns(t.tx, now);
+      for (const run of late) {
+        // Deduplicated per (subscription, run): one message per late run.
+        await notifyRunLate(
+          deps,
+          {
+            flowId: run.flowId,
+            runId: run.id,
+            reason: `scheduled for ${run.scheduledFor.toISOString()}, not started yet`,
+          },
+          t,
+        );
+      }
+      return late;
+    });
+  } catch (err) {
+    lateError = err;
+  }
 
   const dueSchedules = await deps.db
     .selectDistinct({ scheduleId: flowRuns.scheduleId })
@@ -100,6 +124,7 @@ export async function schedulerTick(deps: SchedulerDeps): Promise<TickResult> {
       else if (outcome === 'failed') result.failed++;
     }
   }
+  if (lateError) throw lateError;
   return result;
 }
 

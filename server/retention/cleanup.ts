@@ -102,6 +102,35 @@ export async function deleteExpiredRuns(
   }
 }
 
+/**
+ * The statements of one batch, exported so a test can EXPLAIN exactly what
+ * runs (each must be driven by an index, never a scan of a big table).
+ */
+export const RETENTION_STATEMENTS = {
+  // SKIP LOCKED: a run someone is reading for update (a retry starting
+  // from it) is left for the next pass instead of waited on.
+  /** $1 flow id, $2 cutoff, $3 now, $4 limit. */
+  pickExpiredRuns: `select fr.id from flow_runs fr
+        where fr.flow_id = $1
+          and fr.state in ('completed','failed','cancelled','crashed')
+          and fr.ended_at < $2
+          and not exists (
+            select 1 from task_runs tr
+             where tr.flow_run_id = fr.id and tr.cache_expires_at > $3)
+        order by fr.ended_at
+        limit $4
+        for update of fr skip locked`,
+  // Children first, each by the index leading with the parent id, so the
+  // ON DELETE CASCADE triggers of the last statement find nothing left to do.
+  deleteLogs: 'delete from run_logs where flow_run_id = any($1::uuid[])',
+  deleteTransitions: 'delete from run_transitions where flow_run_id = any($1::uuid[])',
+  selectTaskRuns: 'select id from task_runs where flow_run_id = any($1::uuid[])',
+  /** $1 task run ids. */
+  deleteAttempts: 'delete from task_attempts where task_run_id = any($1::uuid[])',
+  deleteTaskRuns: 'delete from task_runs where flow_run_id = any($1::uuid[])',
+  deleteRuns: 'delete from flow_runs where id = any($1::uuid[])',
+} as const;
+
 /** One transaction: picks up to `limit` expired runs of a flow and deletes them bottom-up. */
 async function deleteBatch(
   client: pg.Client,
@@ -112,50 +141,26 @@ async function deleteBatch(
 ) {
   await client.query('begin');
   try {
-    // SKIP LOCKED: a run someone is reading for update (a retry starting
-    // from it) is left for the next pass instead of waited on.
-    const picked = await client.query<{ id: string }>(
-      `select fr.id from flow_runs fr
-        where fr.flow_id = $1
-          and fr.state in ('completed','failed','cancelled','crashed')
-          and fr.ended_at < $2
-          and not exists (
-            select 1 from task_runs tr
-             where tr.flow_run_id = fr.id and tr.cache_expires_at > $3)
-        order by fr.ended_at
-        limit $4
-        for update of fr skip locked`,
-      [flowId, cutoff, now, limit],
-    );
+    const S = RETENTION_STATEMENTS;
+    const picked = await client.query<{ id: string }>(S.pickExpiredRuns, [
+      flowId,
+      cutoff,
+      now,
+      limit,
+    ]);
     const ids = picked.rows.map((r) => r.id);
     if (ids.length === 0) {
       await client.query('commit');
       return { runs: 0, taskRuns: 0, attempts: 0, transitions: 0, logs: 0 };
     }
-    // Children first, each by the index leading with the parent id, so the
-    // ON DELETE CASCADE triggers below find nothing left to do.
-    const logs = await client.query('delete from run_logs where flow_run_id = any($1::uuid[])', [
-      ids,
-    ]);
-    const transitions = await client.query(
-      'delete from run_transitions where flow_run_id = any($1::uuid[])',
-      [ids],
+    const logs = await client.query(S.deleteLogs, [ids]);
+    const transitions = await client.query(S.deleteTransitions, [ids]);
+    const taskIds = (await client.query<{ id: string }>(S.selectTaskRuns, [ids])).rows.map(
+      (r) => r.id,
     );
-    const taskIds = (
-      await client.query<{ id: string }>(
-        'select id from task_runs where flow_run_id = any($1::uuid[])',
-        [ids],
-      )
-    ).rows.map((r) => r.id);
-    const attempts = await client.query(
-      'delete from task_attempts where task_run_id = any($1::uuid[])',
-      [taskIds],
-    );
-    const taskRuns = await client.query(
-      'delete from task_runs where flow_run_id = any($1::uuid[])',
-      [ids],
-    );
-    const runs = await client.query('delete from flow_runs where id = any($1::uuid[])', [ids]);
+    const attempts = await client.query(S.deleteAttempts, [taskIds]);
+    const taskRuns = await client.query(S.deleteTaskRuns, [ids]);
+    const runs = await client.query(S.deleteRuns, [ids]);
     await client.query('commit');
     return {
       runs: runs.rowCount ?? 0,

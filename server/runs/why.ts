@@ -9,6 +9,7 @@ import { loadVersionDocument, nodeForTask } from '@/server/execution/documents';
 import { poolOf } from '@/server/execution/pools';
 import { DEFAULT_FOR_EACH_CONCURRENCY } from '@/server/tasks/orchestration';
 import { type ListWorkersOptions, onlinePools, type PoolCapacity } from '@/server/worker/list';
+import { isLate } from './queries';
 
 /**
  * "Why isn't this running?": for a waiting run and each waiting task, the
@@ -19,6 +20,7 @@ import { type ListWorkersOptions, onlinePools, type PoolCapacity } from '@/serve
  */
 export type WaitKind =
   | 'scheduled'
+  | 'due'
   | 'late'
   | 'no-worker'
   | 'workers-busy'
@@ -113,7 +115,7 @@ export async function whyNotRunning(
 
   const pools = await onlinePools(db, options);
   if (run.state === 'scheduled') {
-    result.reason = scheduledReason(run.scheduledFor, now, pools);
+    result.reason = scheduledReason(run, now, pools);
     return result;
   }
 
@@ -163,12 +165,11 @@ export async function whyNotRunning(
         RUN_REASON_PRIORITY.indexOf(a.reason.kind) - RUN_REASON_PRIORITY.indexOf(b.reason.kind),
     )[0];
   if (best) {
-    const late = run.scheduledFor && run.scheduledFor < now && run.state === 'pending';
+    // The same rule as the Late badge: past the schedule's threshold, not only its time.
+    const late = isLate(run, now) && run.scheduledFor;
     result.reason = {
       ...best.reason,
-      ...(late
-        ? { since: run.scheduledFor!, message: `Late: ${lowerFirst(best.reason.message)}` }
-        : {}),
+      ...(late ? { since: late, message: `Late: ${lowerFirst(best.reason.message)}` } : {}),
       taskRunId: best.taskRunId,
       nodeId: best.nodeId,
     };
@@ -197,22 +198,41 @@ interface Context {
   tagCache: Map<string, Awaited<ReturnType<typeof tagSlots>>>;
 }
 
+/**
+ * A Scheduled run: before its time it waits for it; past its time but
+ * within the schedule's late threshold it is due (the scheduler fires it
+ * within a second); past the threshold it is Late — the same rule as the
+ * Late badge (isLate), so the page never says "Late" beside a Scheduled badge.
+ */
 function scheduledReason(
-  scheduledFor: Date | null,
+  run: typeof flowRuns.$inferSelect,
   now: Date,
   pools: Map<string, PoolCapacity>,
 ): WaitReason {
+  const { scheduledFor } = run;
   if (scheduledFor && scheduledFor > now) {
     return { kind: 'scheduled', message: 'Scheduled to start later.', until: scheduledFor };
   }
   const anyWorker = pools.size > 0;
+  const startCommand = anyWorker ? {} : { command: 'npx pipewright worker' };
+  const since = scheduledFor ? { since: scheduledFor } : {};
+  if (!isLate(run, now)) {
+    return {
+      kind: 'due',
+      message: anyWorker
+        ? 'Due: a worker starts it in a moment.'
+        : 'Due, but no worker is online to start it.',
+      ...since,
+      ...startCommand,
+    };
+  }
   return {
     kind: 'late',
     message: anyWorker
       ? 'Late: it was due and has not started yet.'
       : 'Late: no worker is online to start it.',
-    ...(scheduledFor ? { since: scheduledFor } : {}),
-    ...(anyWorker ? {} : { command: 'npx pipewright worker' }),
+    ...since,
+    ...startCommand,
   };
 }
 

@@ -17,7 +17,6 @@ import {
   taskQueueFor,
 } from '@/server/execution/pools';
 import { sweep } from '@/server/execution/sweeper';
-import { notifyRunLate } from '@/server/notifications/enqueue';
 import { NOTIFICATION_QUEUE } from '@/server/notifications/queue';
 import { startNotificationDelivery } from '@/server/notifications/worker';
 import { startRetentionTicker } from '@/server/retention/ticker';
@@ -48,12 +47,15 @@ export interface WorkerOptions {
   runners: ReadonlyMap<string, TaskRunner<never>>;
   /** How often the scheduler ticks (fires due scheduled runs); 0 turns it off here. */
   schedulerIntervalMs: number;
-  /** Runs from schedules that just became Late, once each across all workers. */
+  /** Runs from schedules that just became Late, once each across all workers (their notifications are already queued). */
   onLateRuns(runs: LateRun[]): void | Promise<void>;
   /** Worker pools whose tasks it takes (default: the default pool only). */
   pools: string[];
   /** How often it writes its heartbeat to the workers table. */
   heartbeatMs: number;
+  /** When the first retention cleanup runs after start, and then how often (default 1 min, 1 h). */
+  retentionFirstDelayMs: number;
+  retentionIntervalMs: number;
 }
 
 /** Workers started in this process so far: a second one gets its own id. */
@@ -118,7 +120,10 @@ export async function startWorker(
   for (const id of await startNotificationDelivery(boss, runtime.db, log)) {
     track(NOTIFICATION_QUEUE, id);
   }
-  const retention = startRetentionTicker(runtime.databaseUrl, log);
+  const retention = startRetentionTicker(runtime.databaseUrl, log, {
+    firstDelayMs: options.retentionFirstDelayMs,
+    intervalMs: options.retentionIntervalMs,
+  });
 
   // Attempts in flight here, by run, so a cancel can abort them at once.
   const inFlight = new Map<string, Set<AbortController>>();
@@ -196,22 +201,12 @@ export async function startWorker(
           {
             intervalMs: schedulerIntervalMs,
             log,
+            // The late runs' notifications were queued by the tick, with the claim.
             onLate:
               options.onLateRuns ??
-              (async (runs) => {
+              ((runs) => {
                 for (const run of runs) {
-                  const due = run.scheduledFor.toISOString();
-                  log(`run ${run.id} is late (due ${due})`);
-                  // Each late run is claimed once across workers: one message.
-                  await notifyRunLate(runtime, {
-                    flowId: run.flowId,
-                    runId: run.id,
-                    reason: `scheduled for ${due}, not started yet`,
-                  }).catch((err: unknown) =>
-                    log(
-                      `late notification for run ${run.id} not queued: ${(err as Error).message}`,
-                    ),
-                  );
+                  log(`run ${run.id} is late (due ${run.scheduledFor.toISOString()})`);
                 }
               }),
           },

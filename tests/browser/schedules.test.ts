@@ -138,3 +138,73 @@ test('create a schedule in the editor panel: live description, next 5 times, the
     [],
   );
 });
+
+test('a scheduled run past its late threshold shows Late, with why; one within it does not', async () => {
+  // Its task is in a pool no worker serves: fired runs wait, Pending, and turn Late.
+  const { flow } = await api.flows.import.mutate({
+    document: {
+      version: 1,
+      name: 'Stuck export',
+      settings: { pool: 'nowhere' },
+      nodes: [{ id: 'a', type: 'code', position: { x: 0, y: 0 }, config: { source: 'return 1;' } }],
+      edges: [],
+    },
+  });
+  const lateSchedule = await api.schedules.create.mutate({
+    flowId: flow.id,
+    cron: '* * * * * *',
+    timezone: 'UTC',
+    lateAfterSeconds: 2,
+  });
+  const deadline = Date.now() + 30_000;
+  let lateRun: { id: string } | undefined;
+  while (!lateRun) {
+    const { runs } = await api.runs.list.query({ flowId: flow.id });
+    lateRun = runs.find((r) => r.late && r.state === 'pending');
+    if (Date.now() > deadline) throw new Error('no run turned late');
+    if (!lateRun) await new Promise((r) => setTimeout(r, 200));
+  }
+  await api.schedules.pause.mutate({ id: lateSchedule.id });
+
+  const page = await openPage(`/runs/${lateRun.id}`);
+  const badge = page.getByTestId('run-state-badge');
+  await badge.filter({ hasText: 'Late' }).waitFor();
+  assert.equal(await badge.getAttribute('data-late'), 'true');
+  assert.equal(await badge.getAttribute('data-state'), 'pending');
+  await page
+    .getByTestId('waiting-reason')
+    .getByTestId('waiting-message')
+    .filter({ hasText: 'Late: no worker is online in pool nowhere.' })
+    .waitFor();
+
+  // In /runs the row says Late too.
+  const list = await openPage(`/runs?flowId=${flow.id}`);
+  const row = list.locator(`[data-testid="run-row"]`).filter({
+    has: list.locator(`a[href$="/runs/${lateRun.id}"]`),
+  });
+  await row.getByTestId('run-state-badge').filter({ hasText: 'Late' }).waitFor();
+
+  // A run due later (threshold not passed): Scheduled, not Late, and why says so.
+  const later = await api.schedules.create.mutate({
+    flowId: flow.id,
+    cron: '0 0 1 1 *',
+    timezone: 'UTC',
+  });
+  const { runs } = await api.runs.list.query({ flowId: flow.id, state: 'scheduled' });
+  const ahead = runs.find((r) => r.scheduleId === later.id) ?? runs[0]!;
+  assert.equal(ahead.late, false);
+  const aheadPage = await openPage(`/runs/${ahead.id}`);
+  const aheadBadge = aheadPage.getByTestId('run-state-badge');
+  await aheadBadge.filter({ hasText: 'Scheduled' }).waitFor();
+  assert.equal(await aheadBadge.getAttribute('data-late'), null);
+  await aheadPage
+    .getByTestId('waiting-message')
+    .filter({ hasText: 'Scheduled to start later.' })
+    .first()
+    .waitFor();
+  await api.schedules.delete.mutate({ id: later.id });
+  assert.deepEqual(
+    pageErrors.map((e) => e.message),
+    [],
+  );
+});

@@ -4,6 +4,7 @@ import { createCaller } from '@/server/api/root';
 import { systemContext } from '@/server/api/trpc';
 import { type Booted, bootRuntime } from '@/server/boot';
 import { schedulerTick } from '@/server/execution/scheduler';
+import { getFlowRun } from '@/server/runs/queries';
 import { engineDeps } from '@/server/worker';
 import { testClock } from '../helpers/clock';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
@@ -12,33 +13,34 @@ import { quickFlow, runsOfSchedule, waitFor } from '../helpers/schedules';
 /**
  * Two independently booted runtimes — each with its own pool, pg-boss and
  * worker whose scheduler ticks every 20 ms — share one database and one
- * controllable clock. Over several slots every slot fires exactly once.
+ * controllable clock. Over several slots, with one of them shut down and a
+ * new one booted half-way, every slot fires exactly once and runs its task
+ * once.
  */
 
 let tdb: TestDatabase;
 const booted: Booted[] = [];
 const clock = testClock('2026-06-01T10:00:30Z');
 
+const boot = () =>
+  bootRuntime({
+    worker: true,
+    databaseUrl: tdb.url,
+    clock,
+    workerOptions: { schedulerIntervalMs: 20 },
+    log: () => {},
+  });
+
 before(async () => {
   tdb = await createTestDatabase();
-  for (let i = 0; i < 2; i++) {
-    booted.push(
-      await bootRuntime({
-        worker: true,
-        databaseUrl: tdb.url,
-        clock,
-        workerOptions: { schedulerIntervalMs: 20 },
-        log: () => {},
-      }),
-    );
-  }
+  for (let i = 0; i < 2; i++) booted.push(await boot());
 });
 after(async () => {
   for (const b of booted) await b.shutdown();
   await tdb.drop();
 });
 
-test('a cron schedule with two workers fires exactly one run per slot over six slots', async () => {
+test('a cron schedule with two workers fires exactly one run per slot over six slots, across a restart', async () => {
   const api = createCaller(systemContext(booted[0]!.runtime));
   const { flow } = await api.flows.import({ document: quickFlow() });
   const schedule = await api.schedules.create({
@@ -50,7 +52,12 @@ test('a cron schedule with two workers fires exactly one run per slot over six s
     { length: 6 },
     (_, i) => new Date(Date.parse('2026-06-01T10:01:00Z') + i * 60_000),
   );
-  for (const slot of slots) {
+  for (const [i, slot] of slots.entries()) {
+    if (i === 3) {
+      // A restart half-way: one worker shuts down, a new one boots.
+      await booted[1]!.shutdown();
+      booted[1] = await boot();
+    }
     clock.set(new Date(slot.getTime() + 10_000));
     // Both workers' loops race; hammer the tick from both runtimes at once too.
     await Promise.all(
@@ -77,7 +84,17 @@ test('a cron schedule with two workers fires exactly one run per slot over six s
   for (const run of fired) {
     assert.equal(run.state, 'completed');
     assert.equal(run.trigger, 'schedule');
+    // Its one task ran once: one attempt, on one worker.
+    const detail = await getFlowRun(tdb.db, run.id);
+    assert.equal(detail.tasks.length, 1);
+    assert.equal(detail.tasks[0]!.attempts.length, 1, `run ${run.id} attempts`);
+    assert.equal(detail.tasks[0]!.attempts[0]!.state, 'completed');
   }
+  // No slot was skipped or cancelled around the restart.
+  assert.deepEqual(
+    runs.filter((r) => r.state === 'cancelled' || r.state === 'failed'),
+    [],
+  );
   // Every run of the schedule has its own slot (the exactly-once key).
   const keys = runs.map((r) => r.scheduledFor!.toISOString());
   assert.equal(new Set(keys).size, keys.length);

@@ -36,13 +36,25 @@ function startWorkerProcess(): ChildProcess {
   return child;
 }
 
-test('two worker processes fire a cron schedule exactly once per slot', async () => {
+/** `host:pid` (or `host:pid:n`) → pid. */
+const pidOf = (workerId: string) => Number(/:(\d+)(?::\d+)?$/.exec(workerId)?.[1]);
+
+async function onlinePids(): Promise<number[]> {
+  return (await listWorkers(engine.tdb.db)).filter((w) => w.online).map((w) => w.pid);
+}
+
+async function completedCount(scheduleId: string): Promise<number> {
+  return (await runsOfSchedule(engine.tdb.db, scheduleId)).filter((r) => r.state === 'completed')
+    .length;
+}
+
+test('two worker processes fire a cron schedule exactly once per slot, across a restart', async () => {
   const { flow } = await engine.api.flows.import({ document: quickFlow() });
-  startWorkerProcess();
-  startWorkerProcess();
+  const a = startWorkerProcess();
+  const b = startWorkerProcess();
   await waitFor(
     'both worker processes online',
-    async () => (await listWorkers(engine.tdb.db)).filter((w) => w.online).length === 2,
+    async () => (await onlinePids()).length === 2,
     30_000,
   );
   // Every second (6-field cron): many slots in a few seconds, each raced by both schedulers.
@@ -52,22 +64,66 @@ test('two worker processes fire a cron schedule exactly once per slot', async ()
     timezone: 'UTC',
   });
   await waitFor(
-    'six completed scheduled runs',
-    async () =>
-      (await runsOfSchedule(engine.tdb.db, schedule.id)).filter((r) => r.state === 'completed')
-        .length >= 6,
+    'four completed runs',
+    async () => (await completedCount(schedule.id)) >= 4,
+    30_000,
+  );
+
+  // Restart: one process stops (gracefully), a new one starts; the other keeps going.
+  a.kill('SIGTERM');
+  await new Promise((r) => (a.exitCode === null ? a.once('exit', r) : r(null)));
+  const c = startWorkerProcess();
+  await waitFor(
+    'the new worker process online',
+    async () => (await onlinePids()).includes(c.pid!),
+    30_000,
+  );
+  // Then the other original stops too: from here only the new process fires.
+  b.kill('SIGTERM');
+  await new Promise((r) => (b.exitCode === null ? b.once('exit', r) : r(null)));
+  assert.deepEqual(await onlinePids(), [c.pid]);
+  const beforeAlone = await completedCount(schedule.id);
+  await waitFor(
+    'three more runs fired by the new process alone',
+    async () => (await completedCount(schedule.id)) >= beforeAlone + 3,
     30_000,
   );
   await engine.api.schedules.pause({ id: schedule.id });
 
   const runs = await runsOfSchedule(engine.tdb.db, schedule.id);
   const fired = runs.filter((r) => r.firedAt !== null);
-  const slots = fired.map((r) => r.scheduledFor!.toISOString());
-  assert.equal(new Set(slots).size, slots.length, `a slot fired twice: ${slots.join(', ')}`);
-  assert.ok(fired.length >= 6, `${fired.length} slots fired`);
-  for (const run of fired) assert.equal(run.trigger, 'schedule');
-  const firedBy = new Set(
-    (await listWorkers(engine.tdb.db)).filter((w) => w.online).map((w) => w.pid),
+  const slots = fired.map((r) => r.scheduledFor!.getTime());
+  assert.equal(new Set(slots).size, slots.length, 'a slot fired twice');
+  assert.ok(fired.length >= 7, `${fired.length} slots fired`);
+  // None missed: every second from the first fired slot to the last fired.
+  const last = Math.max(...slots);
+  const first = Math.min(...slots);
+  assert.equal(
+    fired.length,
+    (last - first) / 1000 + 1,
+    'a slot between the first and last was missed',
   );
-  assert.equal(firedBy.size, 2, 'two distinct processes were running the scheduler');
+  const notFired = runs.filter((r) => r.firedAt === null && r.scheduledFor!.getTime() <= last);
+  assert.deepEqual(
+    notFired.map((r) => [r.scheduledFor!.toISOString(), r.state, r.stateReason]),
+    [],
+  );
+
+  const pids = new Set([a.pid, b.pid, c.pid]);
+  const ranOn = new Set<number>();
+  for (const run of fired) {
+    assert.equal(run.trigger, 'schedule');
+    const detail = await engine.waitForRun(run.id);
+    assert.equal(detail.state, 'completed');
+    // Its task ran exactly once: one attempt, on one of the worker processes.
+    const attempts = detail.tasks[0]!.attempts;
+    assert.equal(attempts.length, 1, `run ${run.id}: ${attempts.length} attempts`);
+    const pid = pidOf(attempts[0]!.workerId!);
+    assert.ok(pids.has(pid), `ran on ${attempts[0]!.workerId}`);
+    ranOn.add(pid);
+  }
+  // The runs after both originals stopped ran on the new process.
+  const lastRun = await engine.waitForRun(fired.at(-1)!.id);
+  assert.equal(pidOf(lastRun.tasks[0]!.attempts[0]!.workerId!), c.pid);
+  assert.ok(ranOn.has(c.pid!));
 });

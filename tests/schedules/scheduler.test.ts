@@ -300,3 +300,103 @@ describe('pause, resume, edit and cancel', () => {
     }
   });
 });
+
+describe('a fixed interval, through the scheduler', () => {
+  test('every 45 minutes from midnight in Asia/Kolkata fires at each slot, once, not a second early', async () => {
+    clock.set('2026-10-01T09:00:00Z');
+    const flow = await newFlow();
+    const s = await api.schedules.create({
+      flowId: flow.id,
+      intervalSeconds: 45 * 60,
+      timezone: 'Asia/Kolkata',
+    });
+    assert.equal(s.kind, 'interval');
+    assert.equal(s.description, 'Every 45 minutes');
+    // Counted from midnight in Kolkata (18:30 UTC the day before): 09:30, 10:15, 11:00 UTC…
+    const slots = ['09:30', '10:15', '11:00', '11:45'];
+    assert.deepEqual(
+      s.upcoming.slice(0, 4).map((t) => t.toISOString().slice(11, 16)),
+      slots,
+    );
+    for (const slot of slots) {
+      const at = new Date(`2026-10-01T${slot}:00Z`);
+      clock.set(new Date(at.getTime() - 1000));
+      const early = await tick();
+      assert.equal(early.started, 0, `nothing fires a second before ${slot}`);
+      clock.set(at);
+      // Several ticks at the same instant: the slot fires once.
+      const results = await Promise.all([tick(), tick(), tick()]);
+      assert.equal(
+        results.reduce((n, r) => n + r.started, 0),
+        1,
+        `one fire at ${slot}`,
+      );
+    }
+    await waitUntilNoneActive(s.id);
+    const runs = await runsOfSchedule(tdb.db, s.id);
+    const fired = runs.filter((r) => r.firedAt);
+    assert.deepEqual(iso(fired), slots);
+    for (const run of fired) {
+      assert.equal(run.firedAt!.getTime(), run.scheduledFor!.getTime(), 'fired at its slot');
+      assert.equal(run.state, 'completed');
+      assert.equal(run.trigger, 'schedule');
+    }
+    // Every slot has one run (the exactly-once key), and the next ones wait ahead.
+    const keys = runs.map((r) => r.scheduledFor!.toISOString());
+    assert.equal(new Set(keys).size, keys.length);
+    assert.deepEqual(iso(runs.filter((r) => r.state === 'scheduled')).slice(0, 1), ['12:30']);
+  });
+});
+
+describe('Late is shown only past the schedule threshold', () => {
+  test('runs.get, runs.list and runs.why: not late before late_at, late after', async () => {
+    // runs.get and runs.list judge lateness by the wall clock: schedule in real time.
+    clock.set(new Date());
+    const flow = await newFlow();
+    const s = await api.schedules.create({
+      flowId: flow.id,
+      cron: '* * * * * *',
+      timezone: 'UTC',
+      lateAfterSeconds: 2,
+    });
+    // No tick runs here: the runs stay Scheduled, as with no worker up.
+    const ahead = await runsInState(tdb.db, s.id, 'scheduled');
+    assert.equal(ahead.length, 5);
+    const first = ahead[0]!;
+    assert.equal(first.lateAt!.getTime() - first.scheduledFor!.getTime(), 2000);
+
+    const before = await api.runs.get({ id: first.id });
+    assert.equal(Date.now() < first.lateAt!.getTime(), true, 'checked before its late_at');
+    assert.equal(before.late, false);
+    assert.equal(before.state, 'scheduled');
+    const listedBefore = await api.runs.list({ flowId: flow.id });
+    assert.ok(listedBefore.runs.every((r) => !r.late));
+
+    // Past its time but within the threshold: due, not Late.
+    await waitFor(
+      'the first slot to pass',
+      async () => Date.now() > first.scheduledFor!.getTime() + 200,
+    );
+    if (Date.now() < first.lateAt!.getTime() - 300) {
+      const due = await api.runs.get({ id: first.id });
+      assert.equal(due.late, false);
+      const why = await api.runs.why({ id: first.id });
+      assert.equal(why.reason?.kind, 'due');
+    }
+
+    await waitFor('its late_at to pass', async () => Date.now() > first.lateAt!.getTime() + 50);
+    const after = await api.runs.get({ id: first.id });
+    assert.equal(after.late, true);
+    const listed = await api.runs.list({ flowId: flow.id });
+    const lateIds = new Set(listed.runs.filter((r) => r.late).map((r) => r.id));
+    assert.ok(lateIds.has(first.id));
+    // Runs whose threshold has not passed are not late.
+    for (const r of ahead) {
+      const wasLate = (await api.runs.get({ id: r.id })).late;
+      if (r.lateAt!.getTime() > Date.now() + 100) assert.equal(wasLate, false, r.id);
+    }
+    const why = await api.runs.why({ id: first.id });
+    assert.equal(why.reason?.kind, 'late');
+    assert.match(why.reason?.message ?? '', /^Late: /);
+  });
+});

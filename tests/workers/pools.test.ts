@@ -24,10 +24,13 @@ after(async () => {
   await engine.close();
 });
 
-function startWorkerProcess(args: string[]): ChildProcess & { output: () => string } {
+function startWorkerProcess(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): ChildProcess & { output: () => string } {
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin/pipewright.mjs'), ...args], {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: engine.tdb.url },
+    env: { ...process.env, DATABASE_URL: engine.tdb.url, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -144,4 +147,53 @@ test('pool names are checked: a document and the --pool flag name the problem', 
   const exitCode = await new Promise((r) => bad.once('exit', r));
   assert.equal(exitCode, 1);
   assert.match(bad.output(), /--pool "GPU box" is not a pool name/);
+});
+
+test('PIPEWRIGHT_WORKER_POOLS sets the pools of a worker started without --pool', async () => {
+  const defaultWorker = engine.booted.worker!.id;
+  const etl = startWorkerProcess(['worker'], { PIPEWRIGHT_WORKER_POOLS: 'etl' });
+  try {
+    const id = await engine.run({
+      version: 1,
+      name: 'etl by env',
+      nodes: [code('extract', { pool: 'etl' }), code('load', { pool: 'etl' }), code('notify')],
+      edges: [
+        { source: 'extract', target: 'load' },
+        { source: 'load', target: 'notify' },
+      ],
+    });
+    const run = await engine.waitForRun(id, 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}\netl worker output:\n${etl.output()}`);
+    });
+    assert.equal(run.state, 'completed', etl.output());
+    assert.match(etl.output(), /pool etl/);
+    const etlWorker = taskOf(run, 'extract').attempts[0]!.workerId!;
+    assert.ok(etlWorker.endsWith(`:${etl.pid}`), `extract ran on ${etlWorker}`);
+    assert.equal(taskOf(run, 'load').attempts[0]!.workerId, etlWorker);
+    // The etl worker does not take the default pool's task.
+    assert.equal(taskOf(run, 'notify').attempts[0]!.workerId, defaultWorker);
+    const listed = (await listWorkers(engine.tdb.db)).find((w) => w.id === etlWorker);
+    assert.deepEqual(listed?.pools, ['etl']);
+
+    // Nor does it take default tasks while idle and polling.
+    const many = await engine.waitForRun(
+      await engine.run({
+        version: 1,
+        name: 'default pool beside etl',
+        nodes: Array.from({ length: 6 }, (_, i) => code(`d${i}`)),
+        edges: [],
+      }),
+    );
+    assert.deepEqual([...new Set(many.tasks.map((t) => t.attempts[0]!.workerId))], [defaultWorker]);
+  } finally {
+    etl.kill('SIGTERM');
+    await new Promise((r) => (etl.exitCode === null ? etl.once('exit', r) : r(null)));
+  }
+});
+
+test('a bad PIPEWRIGHT_WORKER_POOLS stops the worker with the variable named', async () => {
+  const bad = startWorkerProcess(['worker'], { PIPEWRIGHT_WORKER_POOLS: 'etl,Big Box' });
+  const exitCode = await new Promise((r) => bad.once('exit', r));
+  assert.equal(exitCode, 1);
+  assert.match(bad.output(), /PIPEWRIGHT_WORKER_POOLS: must be pool names/);
 });

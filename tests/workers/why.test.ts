@@ -177,7 +177,7 @@ test('a retry backoff says until when; an approval says it waits for a decision'
   assert.deepEqual(done, { runId: approval, state: 'completed', reason: null, tasks: [] });
 });
 
-test('scheduled runs wait for their time; past it they are late', async () => {
+test('scheduled runs wait for their time; due within the late threshold; past it they are late', async () => {
   const id = await engine.run({
     version: 1,
     name: 'nightly',
@@ -186,6 +186,7 @@ test('scheduled runs wait for their time; past it they are late', async () => {
   });
   await engine.waitForRun(id);
   const [run] = await engine.tdb.db.select().from(flowRuns).where(eq(flowRuns.id, id));
+  // Far enough ahead that the worker's own scheduler does not fire it.
   const later = new Date(Date.now() + 3600_000);
   const [scheduled] = await engine.tdb.db
     .insert(flowRuns)
@@ -195,24 +196,80 @@ test('scheduled runs wait for their time; past it they are late', async () => {
       state: 'scheduled',
       trigger: 'schedule',
       scheduledFor: later,
+      // The schedule's threshold: late 5 minutes after its time.
+      lateAt: new Date(later.getTime() + 300_000),
     })
     .returning();
   const why = await engine.api.runs.why({ id: scheduled!.id });
   assert.equal(why.reason?.kind, 'scheduled');
   assert.equal(why.reason?.until?.getTime(), later.getTime());
+  const at = (ms: number) => new Date(later.getTime() + ms);
 
-  // The same run seen two hours on: late, and a worker is online to start it.
-  const late = await whyNotRunning(engine.tdb.db, scheduled!.id, {
-    now: new Date(Date.now() + 2 * 3600_000),
-  });
+  // Past its time but within the threshold: due, not Late — as the badge says.
+  const due = await whyNotRunning(engine.tdb.db, scheduled!.id, { now: at(299_000) });
+  assert.equal(due.reason?.kind, 'due');
+  assert.equal(due.reason?.message, 'Due: a worker starts it in a moment.');
+  assert.doesNotMatch(due.reason?.message ?? '', /Late/);
+  assert.equal(due.reason?.since?.getTime(), later.getTime());
+
+  // Past the threshold: late, and a worker is online to start it.
+  const late = await whyNotRunning(engine.tdb.db, scheduled!.id, { now: at(300_000) });
   assert.equal(late.reason?.kind, 'late');
   assert.equal(late.reason?.since?.getTime(), later.getTime());
   // With every worker offline (a 1 ms silence threshold), it says so.
   const noWorker = await whyNotRunning(engine.tdb.db, scheduled!.id, {
-    now: new Date(Date.now() + 2 * 3600_000),
+    now: at(2 * 3600_000),
     offlineAfterMs: 1,
   });
   assert.equal(noWorker.reason?.message, 'Late: no worker is online to start it.');
+  assert.equal(noWorker.reason?.command, 'npx pipewright worker');
+  const dueNoWorker = await whyNotRunning(engine.tdb.db, scheduled!.id, {
+    now: at(1000),
+    offlineAfterMs: 1,
+  });
+  assert.equal(dueNoWorker.reason?.message, 'Due, but no worker is online to start it.');
+
+  // A run without a threshold (not from a schedule) is never Late.
+  await engine.tdb.db.update(flowRuns).set({ lateAt: null }).where(eq(flowRuns.id, scheduled!.id));
+  const noThreshold = await whyNotRunning(engine.tdb.db, scheduled!.id, { now: at(86_400_000) });
+  assert.equal(noThreshold.reason?.kind, 'due');
+  await engine.api.runs.cancel({ id: scheduled!.id });
+});
+
+test('a fired run waiting for a worker is Late only past its threshold', async () => {
+  const id = await engine.run({
+    version: 1,
+    name: 'fired late',
+    settings: { pool: 'nightshift' },
+    nodes: [{ id: 'x', type: 'code', config: { source: 'return 1;' } }],
+    edges: [],
+  });
+  const scheduledFor = new Date(Date.now() - 10_000);
+  await engine.tdb.db
+    .update(flowRuns)
+    .set({ scheduledFor, lateAt: new Date(scheduledFor.getTime() + 60_000) })
+    .where(eq(flowRuns.id, id));
+  const waiting = await until(async () => {
+    const w = await whyNotRunning(engine.tdb.db, id);
+    return w.reason?.kind === 'no-worker' ? w : undefined;
+  }, 'the no-worker reason');
+  assert.equal(waiting.reason?.message, 'No worker is online in pool nightshift.');
+  assert.equal(waiting.reason?.since, undefined);
+  const late = await whyNotRunning(engine.tdb.db, id, {
+    now: new Date(scheduledFor.getTime() + 60_000),
+  });
+  assert.equal(late.reason?.kind, 'no-worker');
+  assert.equal(late.reason?.message, 'Late: no worker is online in pool nightshift.');
+  assert.equal(late.reason?.since?.getTime(), scheduledFor.getTime());
+  // The same rule as the badge: runs.get says late from then on too.
+  assert.equal((await engine.api.runs.get({ id })).late, false);
+  await engine.tdb.db
+    .update(flowRuns)
+    .set({ lateAt: new Date(Date.now() - 1000) })
+    .where(eq(flowRuns.id, id));
+  assert.equal((await engine.api.runs.get({ id })).late, true);
+  assert.match((await engine.api.runs.why({ id })).reason?.message ?? '', /^Late: no worker/);
+  await engine.api.runs.cancel({ id });
 });
 
 test('a task in a pool without workers says so, and the run says it for the task', async () => {
