@@ -67,6 +67,7 @@ function useNow(active: boolean): number {
 const commandLeadIn: Partial<Record<WaitReason['kind'], string>> = {
   'no-worker': 'Start one with',
   late: 'Start one with',
+  due: 'Start one with',
   'workers-busy': 'Add capacity with',
   approval: 'Decide from a terminal with',
 };
