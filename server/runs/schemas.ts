@@ -55,7 +55,7 @@ export const runLogsInput = z.object({
 /** One task of a run, by node id (a for-each item's node id is `<for-each>[<index>]`). */
 export const runTaskInput = z.object({ runId: runIdSchema, nodeId: z.string().min(1).max(300) });
 export const runTaskValueInput = runTaskInput.extend({
-  field: z.enum(['output', 'resolvedConfig']),
+  field: z.enum(['output', 'resolvedConfig', 'item']),
 });
 
 export const decideInput = z.object({

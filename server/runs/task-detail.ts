@@ -2,17 +2,15 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { taskAttempts, taskRuns } from '@/db/schema';
 import { NotFoundError } from '@/server/errors';
+import { LAZY_VALUE_BYTES } from './lazy-value';
+import { getTaskInputs } from './task-inputs';
+
+export { LAZY_VALUE_BYTES };
 
 /**
- * Values bigger than this (bytes of JSON) are not sent with a task's detail:
- * the panel shows their size and loads them when asked (`getTaskValue`).
- */
-export const LAZY_VALUE_BYTES = 64 * 1024;
-
-/**
- * One task of a run in full, for its panel: resolved config and output
- * (each only if small, see LAZY_VALUE_BYTES), error with stack, and every
- * attempt with worker, timings and error.
+ * One task of a run in full, for its panel: its inputs (see task-inputs.ts),
+ * resolved config and output (each only if small, see LAZY_VALUE_BYTES),
+ * error with stack, and every attempt with worker, timings and error.
  */
 export async function getTaskDetail(db: DbOrTx, input: { runId: string; nodeId: string }) {
   const configBytes = sql<number | null>`octet_length(${taskRuns.resolvedConfig}::text)`;
@@ -28,10 +26,13 @@ export async function getTaskDetail(db: DbOrTx, input: { runId: string; nodeId: 
       outputBytes,
       resolvedConfig: sql<unknown>`case when ${configBytes} <= ${LAZY_VALUE_BYTES} then ${taskRuns.resolvedConfig} end`,
       output: sql<unknown>`case when ${outputBytes} <= ${LAZY_VALUE_BYTES} then ${taskRuns.output} end`,
+      isItem: sql<boolean>`${taskRuns.parentTaskRunId} is not null`,
     })
     .from(taskRuns)
     .where(and(eq(taskRuns.flowRunId, input.runId), eq(taskRuns.nodeId, input.nodeId)));
   if (!task) throw new NotFoundError('Task', `${input.nodeId} of run ${input.runId}`);
+  const { isItem, ...own } = task;
+  const received = await getTaskInputs(db, { ...input, id: task.id, isItem });
   const attempts = await db
     .select({
       attempt: taskAttempts.attempt,
@@ -46,23 +47,35 @@ export async function getTaskDetail(db: DbOrTx, input: { runId: string; nodeId: 
     .orderBy(asc(taskAttempts.attempt));
   const deferred = (bytes: number | null) => bytes !== null && bytes > LAZY_VALUE_BYTES;
   return {
-    ...task,
+    ...own,
     /** Null in the database (not yet resolved / no output) vs. too big to send here. */
     configDeferred: deferred(task.configBytes),
     outputDeferred: deferred(task.outputBytes),
     attempts,
+    /** What it received: its direct upstream's outputs and, for an item, its item. */
+    inputs: received.inputs,
+    item: received.item,
   };
 }
 
 export type TaskDetail = Awaited<ReturnType<typeof getTaskDetail>>;
 
-/** A task's full output or resolved config, however big (the panel asked for it). */
+const valueColumns = {
+  output: taskRuns.output,
+  resolvedConfig: taskRuns.resolvedConfig,
+  item: taskRuns.item,
+};
+
+/**
+ * A task's full output, resolved config or (for-each item) item, however
+ * big (the panel asked for it; an upstream's output is its input).
+ */
 export async function getTaskValue(
   db: DbOrTx,
-  input: { runId: string; nodeId: string; field: 'output' | 'resolvedConfig' },
+  input: { runId: string; nodeId: string; field: keyof typeof valueColumns },
 ): Promise<unknown> {
   const [row] = await db
-    .select({ value: input.field === 'output' ? taskRuns.output : taskRuns.resolvedConfig })
+    .select({ value: valueColumns[input.field] })
     .from(taskRuns)
     .where(and(eq(taskRuns.flowRunId, input.runId), eq(taskRuns.nodeId, input.nodeId)));
   if (!row) throw new NotFoundError('Task', `${input.nodeId} of run ${input.runId}`);

@@ -5,7 +5,8 @@
  * streamed download; re-run from a node (upstream reused, not re-run); run
  * again with the same parameters; who started a run and the link to the
  * exact version that ran (still drawn after the flow is edited); the cached-from link to the producing
- * run; a for-each's panel; a big output loaded only on request; an unknown
+ * run; a for-each's panel; a task's inputs (its upstream's output); a big
+ * output, and the same value as a downstream input, loaded only on request; an unknown
  * run is a 404; and a 100,000-line log stays a small window of DOM rows.
  */
 import assert from 'node:assert/strict';
@@ -330,6 +331,11 @@ describe('actions', () => {
     const page = await openPage(`/runs/${runId}?node=load`);
     await runState(page, 'completed');
     await page.getByTestId('task-panel').waitFor();
+    // Its input: what extract produced, under extract's id.
+    const input = page.getByTestId('task-inputs').getByTestId('task-input-extract');
+    await input.waitFor();
+    const firstAt = (first.tasks.find((t) => t.nodeId === 'extract')!.output as { at: number }).at;
+    assert.match((await input.textContent()) ?? '', new RegExp(`"at": ${firstAt}`));
     await page.getByTestId('rerun-from-node').click();
     await page.waitForURL(
       (url) => !url.pathname.endsWith(runId) && url.pathname.startsWith('/runs/'),
@@ -454,9 +460,11 @@ describe('task panel', () => {
         code(
           'big',
           "return Array.from({ length: 3000 }, (_, i) => ({ i, label: 'row number ' + i }));",
+          { position: { x: 0, y: 0 } },
         ),
+        code('count', 'return inputs.big.length;', { position: { x: 320, y: 0 } }),
       ],
-      edges: [],
+      edges: [{ source: 'big', target: 'count' }],
     });
     await waitForRunEnd(runId);
     const page = await openPage(`/runs/${runId}?node=big`);
@@ -478,6 +486,19 @@ describe('task panel', () => {
       /"source": "return Array/,
     );
     await page.close();
+    // Downstream, the same big value is count's input: sized, loaded when asked
+    // (on a fresh page: this one already holds the loaded value).
+    const downstream = await openPage(`/runs/${runId}?node=count`);
+    await runState(downstream, 'completed');
+    const input = downstream.getByTestId('task-inputs').getByTestId('task-input-big');
+    await input.waitFor();
+    assert.equal(await input.getByTestId('task-input-value').getAttribute('data-deferred'), 'true');
+    assert.match((await input.getByTestId('json-size').textContent()) ?? '', /KB$/);
+    assert.equal(await input.getByTestId('json-tree').count(), 0, 'not rendered before asked');
+    await input.getByTestId('json-load').click();
+    await input.getByTestId('json-tree').waitFor();
+    assert.match((await input.getByTestId('json-tree').textContent()) ?? '', /… 2800 more/);
+    await downstream.close();
   });
 });
 

@@ -14,8 +14,9 @@ import type { RunDetail } from '@/app/_lib/use-run-state';
 import { runStateStyles } from '@/app/flows/[id]/_components/editor/run-state-style';
 import { isTerminalFlowState } from '@/server/engine/states';
 import { CachedFromLink } from './cached-from-link';
-import { JsonViewer } from './json-viewer';
 import { LogView } from './log-view';
+import { TaskInputs } from './task-inputs';
+import { TaskValue } from './task-value';
 import { useLogWindow } from './use-log-window';
 import { TaskWaitingReason } from './waiting-reason';
 
@@ -40,6 +41,17 @@ function taskVersion(task: TaskSummary): string {
     task.endedAt?.getTime() ?? '',
     task.outputBytes ?? '',
   ].join(':');
+}
+
+/** Changes whenever one of the task's direct upstreams (its inputs) may have. */
+function upstreamVersion(run: RunDetail, nodeId: string): string {
+  const sources = new Set(
+    run.document.edges.filter((e) => e.target === nodeId).map((e) => e.source),
+  );
+  return run.tasks
+    .filter((t) => sources.has(t.nodeId))
+    .map(taskVersion)
+    .join('|');
 }
 
 /**
@@ -67,7 +79,7 @@ export function TaskPanel({
     trpc.runs.task.queryOptions({ runId: run.id, nodeId: task.nodeId, share }, { staleTime: 0 }),
   );
   const refetchDetail = detail.refetch;
-  const version = taskVersion(task);
+  const version = `${taskVersion(task)}|${upstreamVersion(run, task.nodeId)}`;
   const firstVersion = useRef(version);
   useEffect(() => {
     // The first read is the query's own; after that, one per change.
@@ -159,10 +171,19 @@ export function TaskPanel({
 
         {!data ? (
           <p className="text-xs text-slate-500" data-testid="task-detail-loading">
-            {detail.error ? apiErrorDetails(detail.error).message : 'Loading config and output…'}
+            {detail.error
+              ? apiErrorDetails(detail.error).message
+              : 'Loading inputs, config and output…'}
           </p>
         ) : (
           <>
+            <TaskInputs
+              run={run}
+              nodeId={task.nodeId}
+              inputs={data.inputs}
+              item={data.item}
+              version={version}
+            />
             <TaskValue
               runId={run.id}
               nodeId={task.nodeId}
@@ -243,64 +264,6 @@ export function TaskPanel({
         </section>
       </div>
     </aside>
-  );
-}
-
-/**
- * A task's config or output in the JSON viewer. Small values came with the
- * task's detail; a big one (over 64 KB) is fetched only when the user asks.
- */
-function TaskValue({
-  runId,
-  nodeId,
-  field,
-  label,
-  testId,
-  bytes,
-  deferred,
-  value,
-  version,
-}: {
-  runId: string;
-  nodeId: string;
-  field: 'output' | 'resolvedConfig';
-  label: string;
-  testId: string;
-  bytes: number | null;
-  deferred: boolean;
-  value: unknown;
-  version: string;
-}) {
-  const trpc = useTRPC();
-  const share = useShareToken();
-  const [requested, setRequested] = useState(false);
-  const big = useQuery(
-    trpc.runs.taskValue.queryOptions(
-      { runId, nodeId, field, share },
-      { enabled: deferred && requested, staleTime: 0 },
-    ),
-  );
-  const refetchBig = big.refetch;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: re-read a loaded value when the task moves
-  useEffect(() => {
-    if (deferred && requested) void refetchBig();
-  }, [version]);
-  return (
-    <JsonViewer
-      label={label}
-      testId={testId}
-      bytes={bytes}
-      loaded={
-        !deferred
-          ? { status: 'loaded', value }
-          : big.data !== undefined
-            ? { status: 'loaded', value: big.data }
-            : { status: 'deferred' }
-      }
-      onLoad={() => setRequested(true)}
-      loading={big.isFetching}
-      loadError={big.error ? apiErrorDetails(big.error).message : null}
-    />
   );
 }
 
