@@ -2,10 +2,8 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { taskAttempts, taskRuns } from '@/db/schema';
 import { NotFoundError } from '@/server/errors';
-import { LAZY_VALUE_BYTES } from './lazy-value';
+import { isDeferred, jsonBytes, smallJson } from './lazy-value';
 import { getTaskInputs } from './task-inputs';
-
-export { LAZY_VALUE_BYTES };
 
 /**
  * One task of a run in full, for its panel: its inputs (see task-inputs.ts),
@@ -13,8 +11,8 @@ export { LAZY_VALUE_BYTES };
  * error with stack, and every attempt with worker, timings and error.
  */
 export async function getTaskDetail(db: DbOrTx, input: { runId: string; nodeId: string }) {
-  const configBytes = sql<number | null>`octet_length(${taskRuns.resolvedConfig}::text)`;
-  const outputBytes = sql<number | null>`octet_length(${taskRuns.output}::text)`;
+  const configBytes = jsonBytes(taskRuns.resolvedConfig);
+  const outputBytes = jsonBytes(taskRuns.output);
   const [task] = await db
     .select({
       id: taskRuns.id,
@@ -24,33 +22,34 @@ export async function getTaskDetail(db: DbOrTx, input: { runId: string; nodeId: 
       error: taskRuns.error,
       configBytes,
       outputBytes,
-      resolvedConfig: sql<unknown>`case when ${configBytes} <= ${LAZY_VALUE_BYTES} then ${taskRuns.resolvedConfig} end`,
-      output: sql<unknown>`case when ${outputBytes} <= ${LAZY_VALUE_BYTES} then ${taskRuns.output} end`,
+      resolvedConfig: smallJson(taskRuns.resolvedConfig, configBytes),
+      output: smallJson(taskRuns.output, outputBytes),
       isItem: sql<boolean>`${taskRuns.parentTaskRunId} is not null`,
     })
     .from(taskRuns)
     .where(and(eq(taskRuns.flowRunId, input.runId), eq(taskRuns.nodeId, input.nodeId)));
   if (!task) throw new NotFoundError('Task', `${input.nodeId} of run ${input.runId}`);
   const { isItem, ...own } = task;
-  const received = await getTaskInputs(db, { ...input, id: task.id, isItem });
-  const attempts = await db
-    .select({
-      attempt: taskAttempts.attempt,
-      state: taskAttempts.state,
-      workerId: taskAttempts.workerId,
-      startedAt: taskAttempts.startedAt,
-      endedAt: taskAttempts.endedAt,
-      error: taskAttempts.error,
-    })
-    .from(taskAttempts)
-    .where(eq(taskAttempts.taskRunId, task.id))
-    .orderBy(asc(taskAttempts.attempt));
-  const deferred = (bytes: number | null) => bytes !== null && bytes > LAZY_VALUE_BYTES;
+  const [received, attempts] = await Promise.all([
+    getTaskInputs(db, { ...input, id: task.id, isItem }),
+    db
+      .select({
+        attempt: taskAttempts.attempt,
+        state: taskAttempts.state,
+        workerId: taskAttempts.workerId,
+        startedAt: taskAttempts.startedAt,
+        endedAt: taskAttempts.endedAt,
+        error: taskAttempts.error,
+      })
+      .from(taskAttempts)
+      .where(eq(taskAttempts.taskRunId, task.id))
+      .orderBy(asc(taskAttempts.attempt)),
+  ]);
   return {
     ...own,
     /** Null in the database (not yet resolved / no output) vs. too big to send here. */
-    configDeferred: deferred(task.configBytes),
-    outputDeferred: deferred(task.outputBytes),
+    configDeferred: isDeferred(task.configBytes),
+    outputDeferred: isDeferred(task.outputBytes),
     attempts,
     /** What it received: its direct upstream's outputs and, for an item, its item. */
     inputs: received.inputs,

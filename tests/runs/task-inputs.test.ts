@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TRPCError } from '@trpc/server';
-import { LAZY_VALUE_BYTES } from '@/server/runs/task-detail';
+import { LAZY_VALUE_BYTES } from '@/server/runs/lazy-value';
 import { SECRET_MASK } from '@/server/secrets/redactor';
 import { startTestEngine, type TestEngine } from '../helpers/engine';
 import { leakForms, leaksIn } from '../secrets/leak-check';
