@@ -605,6 +605,17 @@ function jobExpirySeconds(timeoutSeconds: number | null): number {
   );
 }
 
+/**
+ * A pool's queue exists before its first job, and (`wake`) its workers are
+ * woken: callers NOTIFY the default queue themselves, workers of other pools
+ * LISTEN for their own.
+ */
+async function readyPoolQueue({ tx, client }: Transaction, queue: string, wake: boolean) {
+  if (queue === TASK_QUEUE) return;
+  await ensureTaskQueue({ tx, client }, queue);
+  if (wake) await client.query('select pg_notify($1, $2)', [WAKE_CHANNEL, queue]);
+}
+
 /** sendTaskJob for many jobs due now, in one INSERT (a fan-out's dispatch). */
 async function sendTaskJobs(
   { tx, client }: Transaction,
@@ -617,11 +628,8 @@ async function sendTaskJobs(
   }[],
 ) {
   if (jobs.length === 0) return;
-  const queues = new Set(jobs.map((j) => taskQueueFor(j.pool)));
-  for (const queue of queues) {
-    if (queue === TASK_QUEUE) continue;
-    await ensureTaskQueue({ tx, client }, queue);
-    await client.query('select pg_notify($1, $2)', [WAKE_CHANNEL, queue]);
+  for (const queue of new Set(jobs.map((j) => taskQueueFor(j.pool)))) {
+    await readyPoolQueue({ tx, client }, queue, true);
   }
   await deps.boss.insert(
     jobs.map((j) => ({
@@ -648,11 +656,7 @@ export async function sendTaskJob(
 ) {
   const expireInSeconds = jobExpirySeconds(timeoutSeconds);
   const queue = taskQueueFor(pool);
-  if (queue !== TASK_QUEUE) {
-    await ensureTaskQueue({ tx, client }, queue);
-    // Callers NOTIFY the default queue; workers of other pools LISTEN for their own.
-    if (!startAfter) await client.query('select pg_notify($1, $2)', [WAKE_CHANNEL, queue]);
-  }
+  await readyPoolQueue({ tx, client }, queue, !startAfter);
   const id = await deps.boss.send(queue, payload, {
     id: jobId,
     db: bossDb(client),
