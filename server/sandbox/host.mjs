@@ -561,7 +561,9 @@ process.on('message', (message) => {
   prepared = null;
   const { result, poisoned } = runExecution(message, sandbox);
   finished.push(sandbox);
-  process.send(result, () => {
+  // A poisoned host says so with its result (`retiring`), so the pool sends
+  // it no more work before it exits.
+  process.send(poisoned ? { ...result, retiring: true } : result, () => {
     if (poisoned) process.exit(1);
   });
   if (!poisoned) setImmediate(tidyUp);

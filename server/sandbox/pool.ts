@@ -82,6 +82,8 @@ const hostMessageSchema = z.discriminatedUnion('type', [
     kind: z.enum(CODE_ERROR_KINDS).optional(),
     message: z.string().optional(),
     userStack: z.string().optional(),
+    /** The host's engine can no longer be trusted: it exits after this result. */
+    retiring: z.boolean().optional(),
   }),
 ]);
 type HostResult = Extract<z.infer<typeof hostMessageSchema>, { type: 'result' }>;
@@ -336,6 +338,9 @@ export class SandboxPool {
     clearTimeout(host.killTimer);
     host.running = undefined;
     this.settle(pending, outcomeOf(message, pending));
+    // Replaced now, not when it exits: work dispatched to it in between was
+    // lost, and failed as if its own code had crashed the host.
+    if (message.retiring) this.killHost(host);
     this.dispatch();
   }
 
@@ -372,12 +377,13 @@ export class SandboxPool {
   }
 
   /** Stops a host now, failing its execution with `reason`, and starts a replacement. */
-  private killHost(host: SandboxHost, reason: CodeError): void {
+  /** Kills a host and starts its replacement; `reason` fails what it was running. */
+  private killHost(host: SandboxHost, reason?: CodeError): void {
     if (host.gone) return;
     host.gone = true;
     clearTimeout(host.killTimer);
     this.hosts = this.hosts.filter((candidate) => candidate !== host);
-    if (host.running) this.settle(host.running, reason);
+    if (host.running && reason) this.settle(host.running, reason);
     host.running = undefined;
     host.child.kill('SIGKILL');
     this.fillHosts();

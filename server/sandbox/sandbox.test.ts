@@ -297,6 +297,35 @@ describe('containment', () => {
     await assertPoolStillWorks();
   });
 
+  test('code that overflows V8 inside the engine retires its host; work queued behind it runs', async () => {
+    // Deep nesting overflows V8's own stack inside QuickJS's WebAssembly: the
+    // host reports it, then exits. The execution queued behind it on a
+    // one-host pool must wait for the replacement, not be handed to the
+    // dying host and lost ("the sandbox process stopped", 15 times in 40).
+    const single = new SandboxPool({ size: 1 });
+    try {
+      for (let round = 0; round < 5; round++) {
+        const poison = single.run({
+          source: "return eval('('.repeat(100000) + '1' + ')'.repeat(100000));",
+          inputs: {},
+          params: {},
+          timeoutMs: 10_000,
+        });
+        const next = single.run({
+          source: 'return 42;',
+          inputs: {},
+          params: {},
+          timeoutMs: 10_000,
+        });
+        const error = await codeError(poison, 'error');
+        assert.match(error.message, /stack overflow/);
+        assert.equal((await next).output, 42, `round ${round}`);
+      }
+    } finally {
+      await single.close();
+    }
+  });
+
   test('a host killed mid-execution fails that execution as crashed', async () => {
     const killed = new Set<number>();
     const execution = runUntilStarted("log.info('started'); while (true) {}", () => {
