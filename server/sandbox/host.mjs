@@ -15,25 +15,141 @@ const PRELUDE_FILENAME = 'sandbox-prelude.js';
 const quickjs = await newQuickJSWASMModuleFromVariant(releaseSyncVariant);
 
 /**
- * Runs inside QuickJS, never in Node: its source text is evaluated in each fresh context.
- * It must not refer to anything outside itself. It builds `log`, parses the inputs, and
- * captures the built-ins it relies on before user code can replace them.
+ * Runs inside QuickJS, never in Node: its source text is compiled in each fresh context, so it
+ * is kept small (compiling is most of an execution's cost). It must not refer to anything
+ * outside itself. It captures the built-ins the sandbox relies on before user code can replace
+ * them, parses the inputs and builds `log`. The log formatter and the output checker's slow
+ * path are compiled into the same context only when first needed (`loadHelper`); they get the
+ * captured built-ins as their argument and look up no global, since user code ran before them.
  */
-function sandboxPrelude(emit, inputsJson, paramsJson) {
+function sandboxPrelude(emit, loadHelper, inputsJson, paramsJson) {
   const { parse, stringify } = JSON;
-  const { getOwnPropertyDescriptor, getPrototypeOf, keys: ownKeys } = Object;
-  const { isArray } = Array;
-  const isView = ArrayBuffer.isView;
-  const NativeError = Error;
+  const { getPrototypeOf } = Object;
+  const ObjectPrototype = Object.prototype;
+  const ArrayPrototype = Array.prototype;
   const NativeInternalError = InternalError;
-  const NativePromise = Promise;
-  const NativeMap = Map;
-  const NativeSet = Set;
-  const NativeWeakMap = WeakMap;
-  const NativeWeakSet = WeakSet;
-  const NativeArrayBuffer = ArrayBuffer;
-  const NativeDate = Date;
-  const NativeRegExp = RegExp;
+  const constructorName = (value) => {
+    const prototype = getPrototypeOf(value);
+    if (prototype === null) return null;
+    const maker = prototype.constructor;
+    return typeof maker === 'function' && typeof maker.name === 'string' ? maker.name : '';
+  };
+  // What the helpers get. A null prototype: a name missing here cannot be found on an
+  // Object.prototype the user code changed.
+  const captured = {
+    __proto__: null,
+    parse,
+    stringify,
+    getPrototypeOf,
+    getOwnPropertyDescriptor: Object.getOwnPropertyDescriptor,
+    ownKeys: Object.keys,
+    sameValue: Object.is,
+    isArray: Array.isArray,
+    isView: ArrayBuffer.isView,
+    toNumber: Number,
+    toText: String,
+    isFiniteNumber: Number.isFinite,
+    isNaNNumber: Number.isNaN,
+    trunc: Math.trunc,
+    functionSource: Function.prototype.call.bind(Function.prototype.toString),
+    NativeError: Error,
+    NativeInternalError,
+    NativePromise: Promise,
+    NativeMap: Map,
+    NativeSet: Set,
+    NativeWeakMap: WeakMap,
+    NativeWeakSet: WeakSet,
+    NativeArrayBuffer: ArrayBuffer,
+    NativeDate: Date,
+    NativeRegExp: RegExp,
+    ObjectPrototype,
+    ArrayPrototype,
+    constructorName,
+  };
+  const helpers = { __proto__: null };
+  const helper = (name) => {
+    helpers[name] ??= loadHelper(name)(captured);
+    return helpers[name];
+  };
+
+  // Strings alone, without a format specifier, print as they are: most logs never need the
+  // formatter, so never compile it.
+  const isPlainText = (args) => {
+    for (let i = 0; i < args.length; i++) if (typeof args[i] !== 'string') return false;
+    return args.length < 2 || !args[0].includes('%');
+  };
+  const logAt =
+    (level) =>
+    (...args) => {
+      emit(level, isPlainText(args) ? args.join(' ') : helper('formatter')(args));
+    };
+  const log = Object.freeze({
+    debug: logAt('debug'),
+    info: logAt('info'),
+    warn: logAt('warn'),
+    error: logAt('error'),
+  });
+  const inputs = parse(inputsJson);
+  const params = parse(paramsJson);
+
+  // A JSON.stringify replacer, called with each holder as `this`, after toJSON. Plain values
+  // pass here; anything else is for the checker to judge.
+  const FOUND_PROBLEM = {};
+  function checkQuickly(_key, item) {
+    const type = typeof item;
+    if (type === 'string' || type === 'boolean' || type === 'undefined' || item === null) {
+      return item;
+    }
+    if (type === 'number' && item - item === 0) return item;
+    if (type === 'object') {
+      const prototype = getPrototypeOf(item);
+      if (prototype === ObjectPrototype || prototype === ArrayPrototype || prototype === null) {
+        return item;
+      }
+    }
+    if (helper('checker').notJson(item) === null) return item;
+    throw FOUND_PROBLEM;
+  }
+
+  /** The JSON text of the return value; anything JSON would silently drop or mangle fails loudly. */
+  function serialize(value) {
+    let json;
+    try {
+      json = stringify(value, checkQuickly);
+    } catch (error) {
+      // Out of memory or stack: there may be no room to compile the checker.
+      if (error instanceof NativeInternalError) throw error;
+      helper('checker').rejectOutput(value, error, error === FOUND_PROBLEM);
+    }
+    return json === undefined ? 'null' : json;
+  }
+
+  const invoke = (userFunction) => userFunction(inputs, params, log);
+  return { invoke, serialize };
+}
+
+/** Compiled on the first log call that needs it: util.format and a small util.inspect. */
+function sandboxLogFormatter(captured) {
+  const {
+    getOwnPropertyDescriptor,
+    ownKeys,
+    sameValue,
+    isArray,
+    isView,
+    stringify,
+    toNumber,
+    toText,
+    isNaNNumber,
+    trunc,
+    functionSource,
+    NativeError,
+    NativePromise,
+    NativeMap,
+    NativeSet,
+    NativeDate,
+    NativeRegExp,
+    constructorName,
+  } = captured;
   const MAX_DEPTH = 2;
   const MAX_ENTRIES = 100;
   const MAX_NESTED_STRING = 10000;
@@ -44,12 +160,6 @@ function sandboxPrelude(emit, inputsJson, paramsJson) {
     return `'${shown.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
   };
   const propertyName = (key) => (IDENTIFIER.test(key) ? key : quote(key));
-  const constructorName = (value) => {
-    const prototype = getPrototypeOf(value);
-    if (prototype === null) return null;
-    const maker = prototype.constructor;
-    return typeof maker === 'function' && typeof maker.name === 'string' ? maker.name : '';
-  };
   const listed = (open, items, close, total) => {
     const more = total > items.length ? [`... ${total - items.length} more items`] : [];
     const all = items.concat(more);
@@ -62,15 +172,15 @@ function sandboxPrelude(emit, inputsJson, paramsJson) {
       case 'string':
         return level === 0 ? value : quote(value);
       case 'number':
-        return Object.is(value, -0) ? '-0' : String(value);
+        return sameValue(value, -0) ? '-0' : toText(value);
       case 'bigint':
         return `${value}n`;
       case 'symbol':
       case 'boolean':
       case 'undefined':
-        return String(value);
+        return toText(value);
       case 'function': {
-        const source = Function.prototype.toString.call(value);
+        const source = functionSource(value);
         if (source.startsWith('class')) return `[class ${value.name || '(anonymous)'}]`;
         return value.name ? `[Function: ${value.name}]` : '[Function (anonymous)]';
       }
@@ -83,9 +193,9 @@ function sandboxPrelude(emit, inputsJson, paramsJson) {
       return typeof value.stack === 'string' && value.stack ? `${header}\n${value.stack}` : header;
     }
     if (value instanceof NativeDate) {
-      return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+      return isNaNNumber(value.getTime()) ? 'Invalid Date' : value.toISOString();
     }
-    if (value instanceof NativeRegExp) return String(value);
+    if (value instanceof NativeRegExp) return toText(value);
     if (value instanceof NativePromise) return 'Promise {}';
     const name = constructorName(value);
     if (level > MAX_DEPTH) return isArray(value) ? '[Array]' : `[${name || 'Object'}]`;
@@ -147,12 +257,12 @@ function sandboxPrelude(emit, inputsJson, paramsJson) {
           case 'f': {
             if (typeof arg === 'bigint') return `${arg}n`;
             if (typeof arg === 'symbol') return 'NaN';
-            const number = Number(arg);
-            return String(specifier === 'i' ? Math.trunc(number) : number);
+            const number = toNumber(arg);
+            return toText(specifier === 'i' ? trunc(number) : number);
           }
           case 'j':
             try {
-              return String(stringify(arg));
+              return toText(stringify(arg));
             } catch {
               return '[Circular]';
             }
@@ -167,25 +277,39 @@ function sandboxPrelude(emit, inputsJson, paramsJson) {
     return next === 0 ? rest.join(' ') : [text].concat(rest).join(' ');
   }
 
-  const logAt =
-    (level) =>
-    (...args) => {
-      emit(level, formatLogArguments(args));
-    };
-  const log = Object.freeze({
-    debug: logAt('debug'),
-    info: logAt('info'),
-    warn: logAt('warn'),
-    error: logAt('error'),
-  });
-  const inputs = parse(inputsJson);
-  const params = parse(paramsJson);
+  return formatLogArguments;
+}
+
+/**
+ * Compiled when the return value holds anything but plain objects, arrays and primitives:
+ * says whether a value can be JSON, and which path of the output cannot.
+ */
+function sandboxOutputChecker(captured) {
+  const {
+    stringify,
+    getPrototypeOf,
+    isArray,
+    isView,
+    isFiniteNumber,
+    toText,
+    NativeError,
+    NativeInternalError,
+    NativePromise,
+    NativeMap,
+    NativeSet,
+    NativeWeakMap,
+    NativeWeakSet,
+    NativeArrayBuffer,
+    NativeRegExp,
+    ObjectPrototype,
+    ArrayPrototype,
+    constructorName,
+  } = captured;
+  const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
   class SandboxOutputError extends NativeError {}
   SandboxOutputError.prototype.name = 'SandboxOutputError';
 
-  const ObjectPrototype = Object.prototype;
-  const ArrayPrototype = Array.prototype;
   const notJson = (value) => {
     switch (typeof value) {
       case 'function':
@@ -195,7 +319,7 @@ function sandboxPrelude(emit, inputsJson, paramsJson) {
       case 'bigint':
         return 'is a BigInt (convert it with String() or Number())';
       case 'number':
-        return Number.isFinite(value) ? null : `is ${value}, which JSON cannot represent`;
+        return isFiniteNumber(value) ? null : `is ${value}, which JSON cannot represent`;
       case 'object': {
         if (value === null) return null;
         const prototype = getPrototypeOf(value);
@@ -219,19 +343,6 @@ function sandboxPrelude(emit, inputsJson, paramsJson) {
         return null;
     }
   };
-
-  // JSON.stringify replacers: called with each holder as `this`, after toJSON.
-  const FOUND_PROBLEM = {};
-  function checkQuickly(_key, item) {
-    const type = typeof item;
-    // Most values are strings, booleans, null and finite numbers: let them through cheaply.
-    if (type === 'string' || type === 'boolean' || type === 'undefined' || item === null) {
-      return item;
-    }
-    if (type === 'number' && item - item === 0) return item;
-    if (notJson(item) === null) return item;
-    throw FOUND_PROBLEM;
-  }
 
   /** Serialises again, slowly, noting where each object sits, to name the offending path. */
   function explainProblem(value) {
@@ -265,30 +376,28 @@ function sandboxPrelude(emit, inputsJson, paramsJson) {
     throw new SandboxOutputError('The return value is not JSON-serialisable');
   }
 
-  /** The JSON text of the return value; anything JSON would silently drop or mangle fails loudly. */
-  function serialize(value) {
-    let json;
+  /** Throws the error that fails the execution, given what serialising the value threw. */
+  function rejectOutput(value, error, foundProblem) {
     try {
-      json = stringify(value, checkQuickly);
-    } catch (error) {
-      try {
-        if (error === FOUND_PROBLEM) explainProblem(value);
-        throw error;
-      } catch (problem) {
-        if (problem instanceof SandboxOutputError || problem instanceof NativeInternalError) {
-          throw problem;
-        }
-        const reason = problem instanceof NativeError ? problem.message : String(problem);
-        throw new SandboxOutputError(`The return value is not JSON-serialisable: ${reason}`);
+      if (foundProblem) explainProblem(value);
+      throw error;
+    } catch (problem) {
+      if (problem instanceof SandboxOutputError || problem instanceof NativeInternalError) {
+        throw problem;
       }
+      const reason = problem instanceof NativeError ? problem.message : toText(problem);
+      throw new SandboxOutputError(`The return value is not JSON-serialisable: ${reason}`);
     }
-    return json === undefined ? 'null' : json;
   }
 
-  const invoke = (userFunction) => userFunction(inputs, params, log);
-  return { invoke, serialize };
+  return { notJson, rejectOutput };
 }
 
+/** Sources of the helpers the prelude compiles on first use, by the name it asks for. */
+const HELPER_SOURCES = new Map([
+  ['formatter', `(${sandboxLogFormatter.toString()})`],
+  ['checker', `(${sandboxOutputChecker.toString()})`],
+]);
 const PRELUDE_SOURCE = `(${sandboxPrelude.toString()})`;
 const MAX_STACK_LINES = 25;
 
@@ -379,7 +488,14 @@ function prepareSandbox() {
     deliverLog(context.getString(levelHandle), context.getString(messageHandle));
   });
   handles.push(emit);
-  return { runtime, context, handles, prelude, emit };
+  // Compiles a helper into this context for the prelude, once, when it first needs it.
+  const loadHelper = context.newFunction('loadHelper', (nameHandle) => {
+    const source = HELPER_SOURCES.get(context.getString(nameHandle));
+    if (source === undefined) throw new Error('The sandbox prelude asked for an unknown helper');
+    return context.evalCode(source, PRELUDE_FILENAME);
+  });
+  handles.push(loadHelper);
+  return { runtime, context, handles, prelude, emit, loadHelper };
 }
 
 function releaseSandbox(sandbox) {
@@ -455,6 +571,7 @@ function runExecution(request, sandbox, post = sendToPool) {
         sandbox.prelude,
         context.undefined,
         sandbox.emit,
+        sandbox.loadHelper,
         inputsJson,
         paramsJson,
       );
