@@ -476,7 +476,8 @@ function describeThrown(context, handle) {
 
 /**
  * A fresh QuickJS runtime and context with the prelude compiled, made while the host is idle:
- * compiling the prelude is most of the cost of an execution. No user code has touched it.
+ * with making the context, compiling the prelude is most of the cost of an execution. No user
+ * code has touched it.
  */
 function prepareSandbox() {
   const runtime = quickjs.newRuntime();

@@ -167,6 +167,23 @@ describe('the lazily compiled log formatter', () => {
     );
   });
 
+  test('a first log at the bottom of the stack still works, a frame or two up', async () => {
+    // Compiling the formatter there overflows the stack; the failure must not stick.
+    const source = `
+      function down(n) {
+        try {
+          return down(n + 1);
+        } catch {
+          log.info('bottom', { n });
+          return n;
+        }
+      }
+      return down(0);`;
+    const { output, messages } = await runLogging(source);
+    assert.equal(typeof output, 'number');
+    assert.deepEqual(messages, [`bottom { n: ${output} }`]);
+  });
+
   test('an error thrown while formatting shows only the user frames', async () => {
     const source = `class Odd { static get name() { throw new Error('no name'); } }
 log.info('value', Odd);`;
