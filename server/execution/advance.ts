@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, isNull, sql } from 'drizzle-orm';
 import { bossDb, type Transaction } from '@/db/client';
 import { concurrencyLimits, flowRuns, taskRuns } from '@/db/schema';
 import type { FlowDocument, FlowNode } from '@/server/engine/document';
@@ -14,8 +14,8 @@ import {
   anyItemActive,
   cancelWaitingItems,
   forEachConcurrency,
+  type ItemProgress,
   itemProgress,
-  nextWaitingItems,
   waitingForEachTasks,
 } from './for-each-items';
 import { handoffIn, type TaskJob } from './handoff';
@@ -46,12 +46,56 @@ export type TaskRow = Pick<
  * attempts) take a key-share lock that must not wait for a finishing task.
  */
 export async function lockFlowRun(
-  { tx }: Transaction,
+  t: Transaction,
   flowRunId: string,
   mode: 'wait' | 'skip' = 'wait',
 ): Promise<FlowRunRow | undefined> {
-  const [run] = await lockStatements(tx)[mode].execute({ id: flowRunId });
+  const opened = mode === 'wait' ? takeOpeningLock(t, flowRunId) : null;
+  if (opened) return opened.run;
+  const [run] = await lockStatements(t.tx)[mode].execute({ id: flowRunId });
   return run;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The run lock as the statement a transaction sends with its BEGIN
+ * (inTransaction's `withBegin`): the engine's transactions start by locking
+ * a run, and sending both as one simple query saves a round trip per task.
+ * The id is inlined, so only a well-formed uuid gets this form.
+ */
+export function lockOnBegin(flowRunId: string | undefined) {
+  if (!flowRunId || !UUID.test(flowRunId)) return undefined;
+  return {
+    key: `lock ${flowRunId}`,
+    text: `select * from flow_runs where id = '${flowRunId}' for no key update`,
+  };
+}
+
+/** Each FlowRunRow key and its column as the database names it (snake_case, as the schema is cased). */
+const flowRunColumns = Object.entries(getTableColumns(flowRuns)).map(
+  ([key, column]) =>
+    [
+      key,
+      column.keyAsName ? key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : column.name,
+    ] as const,
+);
+
+/**
+ * The run locked with BEGIN, if this transaction opened with that run's lock
+ * (taken once, by the transaction's first lockFlowRun). `run` is undefined
+ * when the run does not exist.
+ */
+function takeOpeningLock(t: Transaction, flowRunId: string): { run?: FlowRunRow } | null {
+  if (t.opening?.key !== `lock ${flowRunId}`) return null;
+  const [raw] = t.opening.rows;
+  t.opening = undefined;
+  if (!raw) return {};
+  return {
+    run: Object.fromEntries(
+      flowRunColumns.map(([key, name]) => [key, raw[name]]),
+    ) as unknown as FlowRunRow,
+  };
 }
 
 type LockStatements = ReturnType<typeof prepareLockStatements>;
@@ -243,8 +287,8 @@ export async function advanceFlowRun(
     const task = byNode.get(id);
     if (task && !task.readyAt) task.readyAt = now;
   }
-  const itemSlotsInUse = await settleForEachTasks(t, deps, nodes, tasks);
-  if (await dispatchReadyTasks(t, deps, run, doc, nodes, tasks, itemSlotsInUse)) {
+  const items = await settleForEachTasks(t, deps, nodes, tasks);
+  if (await dispatchReadyTasks(t, deps, run, doc, nodes, tasks, items)) {
     notifications.push([WAKE_CHANNEL, TASK_QUEUE]);
   }
 
@@ -357,20 +401,19 @@ export async function dispatchReadyTasks(
   doc: FlowDocument,
   nodes: Map<string, FlowNode>,
   tasks: TaskRow[],
-  /** Slots in use by each waiting for-each's items (from settleForEachTasks). */
-  itemSlotsInUse: Map<string, number>,
+  /** Each waiting for-each's items in use and next to start (from settleForEachTasks). */
+  items: Map<string, ItemProgress>,
 ): Promise<number> {
   const waiting = tasks
     .filter((task) => task.state === 'pending' && task.readyAt && !task.queuedAt)
     .sort((a, b) => a.readyAt!.getTime() - b.readyAt!.getTime());
   // Items of a for-each count against the for-each's own limit, not the
   // flow's: the for-each node itself holds one of the flow's slots. Only as
-  // many waiting items are read as there are slots free.
-  const itemsRunning = new Map(itemSlotsInUse);
-  for (const [parentId, busy] of itemSlotsInUse) {
-    const parent = tasks.find((task) => task.id === parentId)!;
-    const free = forEachConcurrency(nodes.get(parent.nodeId)) - busy;
-    waiting.push(...(await nextWaitingItems(t, parentId, free)));
+  // many waiting items were read as there are slots free.
+  const itemsRunning = new Map<string, number>();
+  for (const [parentId, { busy, next }] of items) {
+    itemsRunning.set(parentId, busy);
+    waiting.push(...next);
   }
   if (waiting.length === 0) return 0;
 
@@ -507,34 +550,35 @@ async function setWaitReason({ tx }: Transaction, task: TaskRow, reason: string)
  * For-each tasks waiting on their items: when an item failed and the
  * for-each does not continue on error, its waiting items are cancelled;
  * when every item is done, the for-each is resumed to collect the results.
- * Returns the slots in use by the items of each for-each still waiting.
+ * Returns, for each for-each still waiting, its items in use and the next to start.
  */
 async function settleForEachTasks(
   t: Transaction,
   deps: EngineDeps,
   nodes: Map<string, FlowNode>,
   tasks: TaskRow[],
-): Promise<Map<string, number>> {
-  const slots = new Map<string, number>();
+): Promise<Map<string, ItemProgress>> {
+  const waiting = new Map<string, ItemProgress>();
   for (const parent of waitingForEachTasks(tasks)) {
     if (parent.notBefore) continue;
     const node = nodes.get(parent.nodeId);
     const continueOnError = Boolean(
       (node?.config as { continueOnError?: boolean } | undefined)?.continueOnError,
     );
-    let progress = await itemProgress(t, parent.id);
+    const concurrency = forEachConcurrency(node);
+    let progress = await itemProgress(t, parent.id, concurrency);
     if (progress.failed && progress.open && !continueOnError) {
       await cancelWaitingItems(t, [parent.id], `another item of "${parent.nodeId}" failed`);
-      progress = await itemProgress(t, parent.id);
+      progress = await itemProgress(t, parent.id, concurrency);
     }
     if (!progress.open) {
       await resumeTask(t, deps, parent.id);
       parent.notBefore = new Date();
     } else {
-      slots.set(parent.id, progress.busy);
+      waiting.set(parent.id, progress);
     }
   }
-  return slots;
+  return waiting;
 }
 
 /**

@@ -6,7 +6,7 @@ import { cacheKey } from '@/server/engine/cache-key';
 import type { FlowDocument, FlowNode } from '@/server/engine/document';
 import { type NodeSettings, nodeSettings, retryDelayMs, shouldRetry } from '@/server/engine/retry';
 import { isTerminalFlowState } from '@/server/engine/states';
-import { resolveTemplates, TemplateError } from '@/server/engine/template';
+import { resolveTemplates, TemplateError, templateReferences } from '@/server/engine/template';
 import { noSecrets, type SecretRedactor } from '@/server/secrets/redactor';
 import { loadRunSettings, RunSettingsError } from '@/server/secrets/run-scope';
 import {
@@ -22,6 +22,7 @@ import {
   type FlowRunRow,
   lockFlowRun,
   lockFlowRunOfTask,
+  lockOnBegin,
   PLANNING_COLUMNS,
   type TaskRow as PlanningTaskRow,
   type RawTaskRow,
@@ -35,6 +36,7 @@ import { type EngineDeps, RUN_CHANNEL, TASK_QUEUE, type WorkerDeps, wakeLocalAt 
 import { inputNodesOf, itemNodeId, loadVersionDocument, nodeForTask } from './documents';
 import { faultPoint } from './faults';
 import { type HandedOffJob, type Handoff, offerHandoff, type TaskJob } from './handoff';
+import { KeyedBatcher } from './keyed-batcher';
 import { AttemptLog } from './logs';
 import {
   type Notification,
@@ -89,10 +91,12 @@ export async function runTaskAttempt(
   deps: WorkerDeps,
   job: TaskJob,
   onStart: TrackAttempt = () => () => {},
-  newHandoff?: () => Handoff,
+  newHandoff?: (ownSlots: number) => Handoff,
 ): Promise<void> {
   faultPoint('before-claim');
-  const claimed = await inTransaction(deps.db, (t) => claimAttempt(t, deps, job));
+  const claimed = await inTransaction(deps.db, (t) => claimAttempt(t, deps, job), {
+    withBegin: lockOnBegin(job.flowRunId),
+  });
   if (!claimed) return;
   faultPoint('after-claim');
   await runClaimedAttempt(deps, claimed, job, onStart, newHandoff);
@@ -104,7 +108,7 @@ async function runClaimedAttempt(
   claimed: ClaimedAttempt,
   job: TaskJob,
   onStart: TrackAttempt,
-  newHandoff: (() => Handoff) | undefined,
+  newHandoff: ((ownSlots: number) => Handoff) | undefined,
 ): Promise<void> {
   const { task, run } = claimed;
   const log = new AttemptLog(
@@ -176,14 +180,67 @@ async function runClaimedAttempt(
 
   await log.settle();
   faultPoint('before-finish');
-  const handoff = newHandoff?.();
+  await finishing(deps).submit(run.id, {
+    claimed,
+    job,
+    log,
+    result,
+    failure,
+    onStart,
+    newHandoff,
+  });
+}
+
+interface Finish {
+  claimed: ClaimedAttempt;
+  job: TaskJob;
+  log: AttemptLog;
+  result: TaskRunResult | undefined;
+  failure: unknown;
+  onStart: TrackAttempt;
+  newHandoff: ((ownSlots: number) => Handoff) | undefined;
+}
+
+/**
+ * Attempts of one run finishing on this worker at about the same time (a
+ * fan-out's branches, a for-each's items) commit together: each would wait
+ * for the run's row lock anyway, and one transaction takes it once and
+ * syncs one commit for all of them.
+ */
+const batchers = new WeakMap<WorkerDeps, KeyedBatcher<Finish>>();
+function finishing(deps: WorkerDeps): KeyedBatcher<Finish> {
+  let batcher = batchers.get(deps);
+  if (!batcher) {
+    batcher = new KeyedBatcher((finishes) => commitFinishes(deps, finishes));
+    batchers.set(deps, batcher);
+  }
+  return batcher;
+}
+
+/**
+ * Records the outcomes of attempts of one run in one transaction, with the
+ * tasks they hand off to this worker claimed in it too; starts those once it
+ * has committed.
+ */
+async function commitFinishes(deps: WorkerDeps, finishes: Finish[]): Promise<void> {
+  const { onStart, newHandoff } = finishes[0]!;
+  const handoff = newHandoff?.(finishes.length);
   let next: { claimed: ClaimedAttempt; job: TaskJob }[];
   try {
-    next = await inTransaction(deps.db, async (t) => {
-      if (handoff) offerHandoff(t, handoff);
-      await finishAttempt(t, deps, claimed, job, log, result, failure);
-      return handoff ? await claimHandedOff(t, deps, handoff) : [];
-    });
+    next = await inTransaction(
+      deps.db,
+      async (t) => {
+        if (handoff) offerHandoff(t, handoff);
+        if (finishes.length === 1) {
+          const [f] = finishes as [Finish];
+          await finishAttempt(t, deps, f.claimed, f.job, f.log, f.result, f.failure);
+        } else {
+          await finishTogether(t, deps, finishes);
+        }
+        return handoff ? await claimHandedOff(t, deps, handoff) : [];
+      },
+      { withBegin: lockOnBegin(finishes[0]!.claimed.run.id) },
+    );
   } catch (err) {
     handoff?.abandon();
     throw err;
@@ -202,8 +259,9 @@ async function runClaimedAttempt(
  */
 async function claimHandedOff(t: Transaction, deps: WorkerDeps, handoff: Handoff) {
   const claimed: { claimed: ClaimedAttempt; job: TaskJob }[] = [];
+  const prefetched = await prefetchClaimRows(t, deps, handoff.jobs);
   for (let job = handoff.jobs.shift(); job; job = handoff.jobs.shift()) {
-    const started = await claimAttempt(t, deps, job);
+    const started = await claimAttempt(t, deps, job, prefetched);
     if (!started) {
       handoff.giveBack();
       continue;
@@ -216,10 +274,43 @@ async function claimHandedOff(t: Transaction, deps: WorkerDeps, handoff: Handoff
   return claimed;
 }
 
+/**
+ * The rows several handed-off claims read (each task, and the outputs each
+ * reads), in one query instead of one per claim: the items of a for-each or
+ * the branches of a fan-out handed to this worker together. Outputs of
+ * completed tasks never change, and each claim's own statement is guarded,
+ * so rows read here before the first claim are as good as rows read by each.
+ */
+async function prefetchClaimRows(
+  t: Transaction,
+  deps: WorkerDeps,
+  handedOff: HandedOffJob[],
+): Promise<TaskRow[] | undefined> {
+  const first = handedOff[0];
+  if (!first || handedOff.length < 2 || handedOff.some((job) => job.run.id !== first.run.id)) {
+    return;
+  }
+  const { doc, nodes } = await loadVersionDocument(t.tx, first.run.flowVersionId);
+  // Blind claims read nothing first.
+  const jobs = handedOff.filter((job) => !blindClaimNode(deps, job, doc, nodes));
+  if (jobs.length < 2) return;
+  const upstream = new Set<string>();
+  for (const job of jobs)
+    for (const id of inputNodesOf(doc, nodes, job.nodeId) ?? []) upstream.add(id);
+  return loadClaimRows(
+    t,
+    first.run.id,
+    jobs.map((job) => job.taskRunId),
+    [...upstream],
+  );
+}
+
 async function claimAttempt(
   t: Transaction,
   deps: WorkerDeps,
   job: TaskJob | HandedOffJob,
+  /** Rows prefetchClaimRows read for this claim and its siblings. */
+  prefetched?: TaskRow[],
 ): Promise<ClaimedAttempt | null> {
   const { tx } = t;
   const handedOff = 'dispatch' in job ? job : null;
@@ -232,10 +323,16 @@ async function claimAttempt(
       : await lockFlowRunOfTask(t, job.taskRunId));
   if (!run) return null;
   const { doc, nodes } = await loadVersionDocument(tx, run.flowVersionId);
+  if (handedOff) {
+    const blind = await claimBlind(t, deps, handedOff, doc, nodes);
+    if (blind !== undefined) return blind;
+  }
   // One query for the task and, when the job names its node, the outputs it
   // reads (its inputs and the nodes its templates name).
   const upstream = job.nodeId ? inputNodesOf(doc, nodes, job.nodeId) : null;
-  const rows = await loadClaimRows(t, run.id, job.taskRunId, upstream ?? []);
+  const rows =
+    (upstream && prefetched && claimRowsFrom(prefetched, job.taskRunId, upstream)) ||
+    (await loadClaimRows(t, run.id, [job.taskRunId], upstream ?? []));
   const task = rows.find((row) => row.id === job.taskRunId);
   if (!task) return null;
   if (handedOff) {
@@ -399,17 +496,170 @@ async function claimAttempt(
     }
   }
 
-  // One round trip: the task becomes Running, its attempt row and its
-  // transition are written together.
+  const started = await writeClaim(t, deps, {
+    run,
+    job,
+    handedOff,
+    fromState: task.state,
+    config,
+    redactor,
+    key,
+    now,
+  });
+  if (!started) return null;
+  await recordTransitions(tx, await markRunRunning(t, run));
+  return {
+    run,
+    task: { ...task, state: 'running' },
+    node,
+    doc,
+    settings,
+    config,
+    inputs,
+    cacheKey: key,
+    deadline,
+    redactor,
+  };
+}
+
+/**
+ * A handed-off claim whose task needs no row read first: its node is not
+ * cached and its fields name no upstream node and no item, so its config and
+ * deadline follow from the document and the run alone. The claim statement
+ * itself returns the task row and the outputs it reads: one round trip per
+ * claim instead of two. `undefined`: not such a claim (or its templates
+ * fail), take the general path.
+ */
+async function claimBlind(
+  t: Transaction,
+  deps: WorkerDeps,
+  job: HandedOffJob,
+  doc: FlowDocument,
+  nodes: ReadonlyMap<string, FlowNode>,
+): Promise<ClaimedAttempt | null | undefined> {
+  const { run } = job;
+  const blind = blindClaimNode(deps, job, doc, nodes);
+  if (!blind) return undefined;
+  const { node, graphNodeId, settings, templated } = blind;
+  let config: Record<string, unknown>;
+  let redactor = noSecrets;
+  try {
+    const runSettings = await loadRunSettings(t.tx, job.nodeId, templated);
+    redactor = runSettings.redactor;
+    config = {
+      ...(node.config ?? {}),
+      ...(resolveTemplates(templated, {
+        params: run.params,
+        nodes: {},
+        vars: runSettings.vars,
+        secrets: runSettings.secrets,
+      }) as Record<string, unknown>),
+    };
+  } catch (err) {
+    if (err instanceof TemplateError || err instanceof RunSettingsError) return undefined;
+    throw err;
+  }
+  const now = new Date();
+  const upstream = inputNodesOf(doc, nodes, job.nodeId) ?? [];
+  const row = await writeClaim(t, deps, {
+    run,
+    job,
+    handedOff: job,
+    fromState: 'pending',
+    config,
+    redactor,
+    key: null,
+    now,
+    returnRow: { upstream },
+  });
+  if (!row) return null;
+  await recordTransitions(t.tx, await markRunRunning(t, run));
+  const direct = new Set(doc.edges.filter((e) => e.target === graphNodeId).map((e) => e.source));
+  const inputs: Record<string, unknown> = {};
+  for (const o of row.outputs) if (direct.has(o.nodeId)) inputs[o.nodeId] = o.output;
+  const timeouts = [
+    settings.timeoutSeconds === null ? null : now.getTime() + settings.timeoutSeconds * 1000,
+    run.deadlineAt?.getTime() ?? null,
+  ].filter((d): d is number => d !== null);
+  return {
+    run,
+    task: row.task,
+    node,
+    doc,
+    settings,
+    config,
+    inputs,
+    cacheKey: null,
+    deadline: timeouts.length > 0 ? Math.min(...timeouts) : null,
+    redactor,
+  };
+}
+
+/** The node of a handed-off job that can be claimed blind (see claimBlind), with what it needs. */
+function blindClaimNode(
+  deps: WorkerDeps,
+  job: HandedOffJob,
+  doc: FlowDocument,
+  nodes: ReadonlyMap<string, FlowNode>,
+) {
+  if (job.run.state !== 'pending' && job.run.state !== 'running') return undefined;
+  const resolvedNode = nodeForTask(nodes, job.nodeId);
+  if (!resolvedNode) return undefined;
+  const { node, graphNodeId } = resolvedNode;
+  const settings = nodeSettings(node, doc);
+  if (settings.cache.enabled) return undefined;
+  const raw = deps.catalog.get(node.type)?.rawFields ?? [];
+  const templated = Object.fromEntries(
+    Object.entries(node.config ?? {}).filter(([k]) => !raw.includes(k)),
+  );
+  if (templateReferences(templated).some((ref) => !BLIND_ROOTS.has(ref.root))) return undefined;
+  return { node, graphNodeId, settings, templated };
+}
+
+/** Template roots a blind claim can resolve without reading the task row or upstream outputs. */
+const BLIND_ROOTS = new Set(['params', 'vars', 'secrets']);
+
+interface ClaimWrite {
+  run: FlowRunRow;
+  job: TaskJob;
+  handedOff: HandedOffJob | null;
+  fromState: TaskRow['state'];
+  config: Record<string, unknown>;
+  redactor: SecretRedactor;
+  key: string | null;
+  now: Date;
+  /** Return the task row as claimed, and the completed outputs of these nodes. */
+  returnRow?: { upstream: string[] };
+}
+
+/**
+ * The claim's one statement: the task becomes Running, its attempt row and
+ * its transition are written together (with a hand-off's dispatch and the
+ * finishing transaction's held transitions and NOTIFYs). Returns whether it
+ * claimed, or with `returnRow` the claimed row and its upstream outputs.
+ */
+async function writeClaim(
+  t: Transaction,
+  deps: WorkerDeps,
+  claim: ClaimWrite & { returnRow: { upstream: string[] } },
+): Promise<{ task: TaskRow; outputs: { nodeId: string; output: unknown }[] } | null>;
+async function writeClaim(t: Transaction, deps: WorkerDeps, claim: ClaimWrite): Promise<boolean>;
+async function writeClaim(
+  t: Transaction,
+  deps: WorkerDeps,
+  { run, job, handedOff, fromState, config, redactor, key, now, returnRow }: ClaimWrite,
+): Promise<{ task: TaskRow; outputs: { nodeId: string; output: unknown }[] } | boolean | null> {
   const lease = new Date(now.getTime() + deps.limits.leaseMs);
   // A handed-off task's dispatch is written here too, guarded as dispatch
-  // guards it (still Pending, not queued).
+  // guards it (still Pending, not queued, at the attempt before this one).
   const dispatch = handedOff
     ? sql`, ready_at = ${handedOff.dispatch.readyAt}, queued_at = ${now}, job_id = null,
         holds_slot = true, attempt = ${job.attempt},
         concurrency_tag = ${handedOff.dispatch.concurrencyTag}, pool = ${handedOff.dispatch.pool}`
     : sql``;
-  const guard = handedOff ? sql` and state = 'pending' and queued_at is null` : sql``;
+  const guard = handedOff
+    ? sql` and state = 'pending' and queued_at is null and attempt = ${job.attempt - 1}`
+    : sql``;
   // The finishing transaction's transitions and NOTIFYs, written here in order
   // before this task's own (see Handoff.hold).
   const held = handedOff?.handoff.takeHeld();
@@ -430,7 +680,19 @@ async function claimAttempt(
           sql`, `,
         )}) as n(channel, payload))`
       : sql``;
-  const started = await queryPrepared<{ started: number }>(
+  const notifiedCount =
+    announced.length > 0 ? sql`, (select count(*) from notified)::int as notified` : sql``;
+  // One row whether or not it claimed, so the NOTIFYs are always sent.
+  const result = returnRow
+    ? sql`select started.*, (select coalesce(json_agg(json_build_object('nodeId', o.node_id, 'output', o.output)), '[]'::json)
+          from task_runs o where o.flow_run_id = ${run.id}
+            and o.node_id = any(${sql.param(returnRow.upstream)}::text[])
+            and o.state in ('completed', 'cached')) as pw_upstream_outputs${notifiedCount},
+        pg_notify(${RUN_CHANNEL}, ${JSON.stringify({ runId: run.id })})
+      from (select 1) as one left join started on true`
+    : sql`select (select count(*) from started)::int as started${notifiedCount},
+        pg_notify(${RUN_CHANNEL}, ${JSON.stringify({ runId: run.id })})`;
+  const { rows } = await queryPrepared<Record<string, unknown>>(
     t.client,
     sql`
     with started as (
@@ -438,32 +700,24 @@ async function claimAttempt(
         resolved_config = ${JSON.stringify(redactConfigForDisplay(redactor.value(config)))}::jsonb, cache_key = ${key},
         worker_id = ${deps.workerId}, started_at = coalesce(started_at, ${now}),
         lease_expires_at = ${lease}, not_before = null${dispatch}
-      where id = ${task.id}${guard}
-      returning id, flow_run_id
+      where id = ${job.taskRunId}${guard}
+      returning ${returnRow ? sql`*` : sql`id, flow_run_id`}
     ), attempt_row as (
       insert into task_attempts (task_run_id, attempt, state, worker_id, started_at)
       select id, ${job.attempt}, 'running', ${deps.workerId}, ${now} from started
       on conflict do nothing
     ), transition as (
       insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, reason, at)
-      ${heldTransitions}select flow_run_id, id, ${task.state}, 'running', ${job.attempt}::int, null, ${now}::timestamptz from started
+      ${heldTransitions}select flow_run_id, id, ${fromState}, 'running', ${job.attempt}::int, null, ${now}::timestamptz from started
     )${heldNotifications}
-    select (select count(*) from started)::int as started${announced.length > 0 ? sql`, (select count(*) from notified)::int as notified` : sql``},
-      pg_notify(${RUN_CHANNEL}, ${JSON.stringify({ runId: run.id })})`,
+    ${result}`,
   );
-  if (started.rows[0]?.started !== 1) return null;
-  await recordTransitions(tx, await markRunRunning(t, run));
+  const row = rows[0];
+  if (!returnRow) return row?.started === 1;
+  if (!row || row.id === null) return null;
   return {
-    run,
-    task: { ...task, state: 'running' },
-    node,
-    doc,
-    settings,
-    config,
-    inputs,
-    cacheKey: key,
-    deadline,
-    redactor,
+    task: toFullTaskRow(row),
+    outputs: row.pw_upstream_outputs as { nodeId: string; output: unknown }[],
   };
 }
 
@@ -477,17 +731,37 @@ const snakeCase = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCas
 async function loadClaimRows(
   { client }: Transaction,
   flowRunId: string,
-  taskRunId: string,
+  taskRunIds: string[],
   upstream: string[],
 ): Promise<TaskRow[]> {
   const result = await queryPrepared<Record<string, unknown>>(
     client,
-    sql`select * from task_runs where flow_run_id = ${flowRunId} and (id = ${taskRunId}
+    sql`select * from task_runs where flow_run_id = ${flowRunId}
+      and (id = any(${sql.param(taskRunIds)}::uuid[])
       or (node_id = any(${sql.param(upstream)}::text[]) and state in ('completed', 'cached')))`,
   );
-  return result.rows.map(
-    (raw) => Object.fromEntries(taskRunColumns.map((key) => [key, raw[snakeCase(key)]])) as TaskRow,
-  );
+  return result.rows.map(toFullTaskRow);
+}
+
+/** A task_runs row as raw SQL returns it (`select *`), keyed as drizzle keys it. */
+function toFullTaskRow(raw: Record<string, unknown>): TaskRow {
+  return Object.fromEntries(taskRunColumns.map((key) => [key, raw[snakeCase(key)]])) as TaskRow;
+}
+
+/** One claim's rows out of prefetched ones: its task and the outputs it reads (null: not there). */
+function claimRowsFrom(rows: TaskRow[], taskRunId: string, upstream: string[]): TaskRow[] | null {
+  const task = rows.find((row) => row.id === taskRunId);
+  if (!task) return null;
+  const reads = new Set(upstream);
+  return [
+    task,
+    ...rows.filter(
+      (row) =>
+        row.id !== taskRunId &&
+        reads.has(row.nodeId) &&
+        (row.state === 'completed' || row.state === 'cached'),
+    ),
+  ];
 }
 
 /** A handed-off task's dispatch, written on its own (the claim did not start it). */
@@ -881,6 +1155,95 @@ async function completeFast(
     tasks,
   );
   return true;
+}
+
+/**
+ * Several attempts of one run finishing together (a fan-out's branches, a
+ * for-each's items): those that returned an output within the cap are
+ * completed by one statement and the run is planned once for all of them,
+ * instead of once each. The rest (failures, suspensions, branches, outputs
+ * over the cap, claims lost meanwhile) take the general path one by one.
+ */
+async function finishTogether(t: Transaction, deps: WorkerDeps, finishes: Finish[]) {
+  const run = await lockFlowRun(t, finishes[0]!.claimed.run.id);
+  if (!run) return;
+  const now = new Date();
+  const fast: { finish: Finish; json: string; bytes: number; expires: Date | null }[] = [];
+  const general: Finish[] = [];
+  for (const finish of finishes) {
+    const result = redactResult(finish.claimed.redactor, finish.result);
+    const json =
+      result && 'output' in result && !result.branch
+        ? (JSON.stringify(result.output === undefined ? null : result.output) ?? 'null')
+        : undefined;
+    const bytes = json === undefined ? 0 : Buffer.byteLength(json);
+    if (json === undefined || bytes > deps.limits.maxOutputBytes) {
+      general.push(finish);
+      continue;
+    }
+    const ttl = finish.claimed.settings.cache.ttlSeconds;
+    const expires = finish.claimed.cacheKey && ttl ? new Date(now.getTime() + ttl * 1000) : null;
+    fast.push({ finish, json, bytes, expires });
+  }
+  if (fast.length > 0) {
+    const done = await queryPrepared<RawTaskRow & { done_ids: string[] }>(
+      t.client,
+      sql`
+      with v as (
+        select * from unnest(${sql.param(fast.map((f) => f.finish.claimed.task.id))}::uuid[],
+          ${sql.param(fast.map((f) => f.finish.job.attempt))}::int[],
+          ${sql.param(fast.map((f) => f.json))}::text[],
+          ${sql.param(fast.map((f) => f.bytes))}::int[],
+          ${sql.param(fast.map((f) => f.expires))}::timestamptz[])
+          as v(id, attempt, output, bytes, cache_expires_at)
+      ), done as (
+        update task_runs tr set state = 'completed', output = v.output::jsonb,
+          output_bytes = v.bytes, branch = null, ended_at = ${now}, holds_slot = false,
+          lease_expires_at = null, state_reason = null, suspended_state = null,
+          cache_expires_at = v.cache_expires_at
+        from v
+        where tr.id = v.id and tr.attempt = v.attempt and tr.state = 'running'
+          and tr.flow_run_id = ${run.id}
+        returning tr.id, tr.attempt
+      ), attempt_rows as (
+        update task_attempts a set state = 'completed', ended_at = ${now}
+        from done where a.task_run_id = done.id and a.attempt = done.attempt
+      )
+      -- As in completeFast: the run's graph tasks as they were before this
+      -- statement, for planning; the completed ones are patched below.
+      select (select coalesce(array_agg(id), '{}') from done) as done_ids, ${PLANNING_COLUMNS}
+      from task_runs where flow_run_id = ${run.id} and parent_task_run_id is null`,
+    );
+    // Every finishing task is a graph task of the run or an item of one.
+    if (done.rows.length === 0) throw new Error(`run ${run.id} has no graph tasks to plan`);
+    const completed = new Set(done.rows[0]!.done_ids);
+    const transitions: TransitionRecord[] = [];
+    for (const { finish } of fast) {
+      if (!completed.has(finish.claimed.task.id)) {
+        // Its claim was lost meanwhile: the general path fences it.
+        general.push(finish);
+        continue;
+      }
+      await finish.log.finish(t.tx);
+      transitions.push({
+        flowRunId: run.id,
+        taskRunId: finish.claimed.task.id,
+        fromState: 'running',
+        toState: 'completed',
+        attempt: finish.job.attempt,
+      });
+    }
+    const tasks = done.rows.map((r): PlanningTaskRow => {
+      const row = toTaskRow(r);
+      return completed.has(r.id)
+        ? { ...row, state: 'completed', branch: null, holdsSlot: false }
+        : row;
+    });
+    if (transitions.length > 0) await advanceFlowRun(t, deps, run, transitions, tasks);
+  }
+  for (const f of general) {
+    await finishAttempt(t, deps, f.claimed, f.job, f.log, f.result, f.failure);
+  }
 }
 
 export async function scheduleRetry(

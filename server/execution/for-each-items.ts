@@ -37,20 +37,42 @@ export interface ItemProgress {
   failed: boolean;
   /** Items holding one of the for-each's slots (queued or running). */
   busy: number;
+  /** Items not started yet, in order, as many as there are slots free: the next to dispatch. */
+  next: TaskRow[];
 }
 
-export async function itemProgress({ client }: Transaction, parentId: string) {
-  const { rows } = await queryPrepared<ItemProgress>(
+/**
+ * Where a for-each's items stand, and the next ones to dispatch into its
+ * free slots (`concurrency` minus those busy), in one round trip.
+ */
+export async function itemProgress(
+  { client }: Transaction,
+  parentId: string,
+  concurrency: number,
+): Promise<ItemProgress> {
+  const { rows } = await queryPrepared<
+    Omit<ItemProgress, 'next'> & { [K in keyof RawTaskRow]: RawTaskRow[K] | null }
+  >(
     client,
-    sql`select
-      exists(select 1 from task_runs where parent_task_run_id = ${parentId}
-        and state in ('pending', 'running', 'retrying')) as open,
-      exists(select 1 from task_runs where parent_task_run_id = ${parentId}
-        and state in ('failed', 'timedout', 'cancelled')) as failed,
-      (select count(*) from task_runs where parent_task_run_id = ${parentId}
-        and parent_task_run_id is not null and holds_slot)::int as busy`,
+    sql`with progress as (
+      select
+        exists(select 1 from task_runs where parent_task_run_id = ${parentId}
+          and state in ('pending', 'running', 'retrying')) as open,
+        exists(select 1 from task_runs where parent_task_run_id = ${parentId}
+          and state in ('failed', 'timedout', 'cancelled')) as failed,
+        (select count(*) from task_runs where parent_task_run_id = ${parentId}
+          and parent_task_run_id is not null and holds_slot)::int as busy
+    )
+    select progress.*, next.* from progress left join lateral (
+      select ${PLANNING_COLUMNS} from task_runs
+      where parent_task_run_id = ${parentId} and parent_task_run_id is not null
+        and state = 'pending' and queued_at is null
+      order by item_index limit greatest(0, ${concurrency}::int - progress.busy)
+    ) next on true`,
   );
-  return rows[0]!;
+  const { open, failed, busy } = rows[0]!;
+  const next = rows.filter((row) => row.id !== null).map((row) => toTaskRow(row as RawTaskRow));
+  return { open, failed, busy, next };
 }
 
 /** Some item of these for-each tasks still has an attempt out (running or retrying). */
@@ -62,26 +84,6 @@ export async function anyItemActive({ client }: Transaction, parentIds: string[]
       and state in ('running', 'retrying')) as active`,
   );
   return rows[0]!.active;
-}
-
-/**
- * Items not started yet, in order, at most `limit`: the next to dispatch.
- * Shaped like planning's task rows.
- */
-export async function nextWaitingItems(
-  { client }: Transaction,
-  parentId: string,
-  limit: number,
-): Promise<TaskRow[]> {
-  if (limit <= 0) return [];
-  const { rows } = await queryPrepared<RawTaskRow>(
-    client,
-    sql`select ${PLANNING_COLUMNS} from task_runs
-    where parent_task_run_id = ${parentId} and parent_task_run_id is not null
-      and state = 'pending' and queued_at is null
-    order by item_index limit ${limit}`,
-  );
-  return rows.map(toTaskRow);
 }
 
 /**

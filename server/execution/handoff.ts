@@ -69,20 +69,22 @@ export class Handoff {
    */
   private readonly heldTransitions: TransitionRecord[] = [];
   private readonly heldNotifications: Notification[] = [];
-  private transferred = false;
+  private transferred = 0;
   private reserved = 0;
 
   constructor(
     private readonly slots: AttemptSlots,
     /** Whether this worker takes tasks of this pool and type. */
     private readonly accepts: (pool: string, nodeType: string) => boolean,
+    /** Slots of the finishing attempts, each free to pass on once. */
+    private readonly ownSlots = 1,
   ) {}
 
   /** Reserves a slot for a task about to be dispatched, if this worker can run it now. */
   take(pool: string, nodeType: string): boolean {
     if (!this.accepts(pool, nodeType)) return false;
-    if (!this.slots.reserve(!this.transferred)) return false;
-    this.transferred = true;
+    if (!this.slots.reserve(this.transferred < this.ownSlots)) return false;
+    this.transferred++;
     this.reserved++;
     return true;
   }

@@ -139,8 +139,8 @@ export async function startWorker(
 
   // Tasks made ready by an attempt finishing here are handed to this worker
   // when it serves their pool, can run their type and has a slot free.
-  const newHandoff = () =>
-    new Handoff(tasks, (pool, type) => pools.includes(pool) && deps.runners.has(type));
+  const newHandoff = (ownSlots: number) =>
+    new Handoff(tasks, (pool, type) => pools.includes(pool) && deps.runners.has(type), ownSlots);
   const tasks: QueueConsumer<TaskJob> = new QueueConsumer<TaskJob>(
     boss,
     taskQueues,

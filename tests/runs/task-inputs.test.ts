@@ -229,9 +229,11 @@ describe('task inputs', () => {
       await engine.api.runs.taskValue({ runId: id, nodeId: 'a', field: 'output', share }),
       'from a',
     );
+    // Each read starts when it is awaited: two started together, the second's
+    // rejection would be unhandled while the first is checked.
     for (const read of [
-      detail(otherId, 'b', share),
-      engine.api.runs.taskValue({ runId: otherId, nodeId: 'a', field: 'output', share }),
+      () => detail(otherId, 'b', share),
+      () => engine.api.runs.taskValue({ runId: otherId, nodeId: 'a', field: 'output', share }),
     ]) {
       await assert.rejects(
         read,
