@@ -22,9 +22,9 @@ const quickjs = await newQuickJSWASMModuleFromVariant(releaseSyncVariant);
  * path are compiled into the same context only when first needed (`loadHelper`); they get the
  * captured built-ins as their argument and look up no global, since user code ran before them.
  */
-function sandboxPrelude(emit, loadHelper, inputsJson, paramsJson) {
+function sandboxPrelude(emit, loadHelper, inputsJson, inputsByKey, paramsJson) {
   const { parse, stringify } = JSON;
-  const { getPrototypeOf } = Object;
+  const { getPrototypeOf, defineProperty, keys } = Object;
   const ObjectPrototype = Object.prototype;
   const ArrayPrototype = Array.prototype;
   const NativeInternalError = InternalError;
@@ -89,7 +89,28 @@ function sandboxPrelude(emit, loadHelper, inputsJson, paramsJson) {
     warn: logAt('warn'),
     error: logAt('error'),
   });
-  const inputs = parse(inputsJson);
+  // Inputs by name are parsed when first read (and are plain data properties from then on):
+  // code that never touches a large input never pays for parsing it.
+  const lazyInputs = (texts) => {
+    const record = {};
+    const settle = (key, value) =>
+      defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+    for (const key of keys(texts)) {
+      const text = texts[key];
+      defineProperty(record, key, {
+        enumerable: true,
+        configurable: true,
+        get: () => {
+          const value = parse(text);
+          settle(key, value);
+          return value;
+        },
+        set: (value) => settle(key, value),
+      });
+    }
+    return record;
+  };
+  const inputs = inputsByKey ? lazyInputs(parse(inputsJson)) : parse(inputsJson);
   const params = parse(paramsJson);
 
   // A JSON.stringify replacer, called with each holder as `this`, after toJSON. Plain values
@@ -574,6 +595,7 @@ function runExecution(request, sandbox, post = sendToPool) {
         sandbox.emit,
         sandbox.loadHelper,
         inputsJson,
+        request.inputsByKey ? context.true : context.false,
         paramsJson,
       );
       if (api.error) return classify(keep(api.error), 'setup');
@@ -643,7 +665,8 @@ function warmUp() {
     id: 0,
     code: '(async function (inputs, params, log) { log.info("warm", inputs, [1, { a: 2 }]); return { n: [1, "x", null] }; })',
     filename: 'warm-up.js',
-    inputsJson: '{"a":{"b":[1,2,3]}}',
+    inputsJson: JSON.stringify({ a: '{"b":[1,2,3]}' }),
+    inputsByKey: true,
     paramsJson: '{}',
     timeoutMs: 5000,
     memoryLimitBytes: 16 * 1024 * 1024,

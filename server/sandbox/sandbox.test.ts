@@ -88,6 +88,54 @@ describe('running code', () => {
     assert.equal(typeof result.durationMs, 'number');
   });
 
+  test('inputs, parsed as they are read, behave as a plain object', async () => {
+    const inputs = {
+      list: [1, 2, 3],
+      nested: { a: { b: 'c' } },
+      text: 'hi',
+      nothing: null,
+      dropped: undefined,
+      'odd:key"': 1,
+      at: new Date('2026-01-02T03:04:05.000Z'),
+    };
+    const source = `
+      const keys = Object.keys(inputs);
+      const whole = JSON.stringify(inputs);
+      JSON.parse = () => 'replaced';
+      const list = inputs.list;
+      list.push(4);
+      inputs.text = 'changed';
+      delete inputs.nothing;
+      const copy = { ...inputs };
+      return { keys, whole, list: inputs.list, same: list === inputs.list, text: inputs.text,
+        hasNothing: 'nothing' in inputs, hasDropped: 'dropped' in inputs, copy,
+        descriptor: Object.getOwnPropertyDescriptor(inputs, 'list') };`;
+    const { output } = await run(source, { inputs });
+    assert.deepEqual(output, {
+      keys: ['list', 'nested', 'text', 'nothing', 'odd:key"', 'at'],
+      whole: JSON.stringify(inputs),
+      list: [1, 2, 3, 4],
+      same: true,
+      text: 'changed',
+      hasNothing: false,
+      hasDropped: false,
+      copy: {
+        list: [1, 2, 3, 4],
+        nested: { a: { b: 'c' } },
+        text: 'changed',
+        'odd:key"': 1,
+        at: '2026-01-02T03:04:05.000Z',
+      },
+      descriptor: { value: [1, 2, 3, 4], writable: true, enumerable: true, configurable: true },
+    });
+    // Inputs that are not a plain record arrive whole, as before.
+    assert.deepEqual((await run('return inputs;', { inputs: [1, { a: 2 }] })).output, [
+      1,
+      { a: 2 },
+    ]);
+    assert.equal((await run('return inputs;', { inputs: 'text' })).output, 'text');
+  });
+
   test('awaits promises created in the sandbox', async () => {
     const source = `
       const double = async (x) => x * 2;
