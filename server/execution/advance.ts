@@ -37,6 +37,7 @@ export type TaskRow = Pick<
   | 'suspendedState'
   | 'parentTaskRunId'
   | 'notBefore'
+  | 'jobId'
 >;
 
 /**
@@ -155,6 +156,7 @@ const taskRowColumns = {
   suspendedState: taskRuns.suspendedState,
   parentTaskRunId: taskRuns.parentTaskRunId,
   notBefore: taskRuns.notBefore,
+  jobId: taskRuns.jobId,
 };
 
 /** A planning row as raw SQL returns it: the columns of PLANNING_COLUMNS. */
@@ -171,11 +173,12 @@ export interface RawTaskRow {
   suspended_state: unknown;
   parent_task_run_id: string | null;
   not_before: Date | null;
+  job_id: string | null;
 }
 
 /** The columns of a planning row, for statements that read them in raw SQL. */
 export const PLANNING_COLUMNS = sql.raw(
-  'id, node_id, state, branch, attempt, ready_at, queued_at, holds_slot, concurrency_tag, suspended_state, parent_task_run_id, not_before',
+  'id, node_id, state, branch, attempt, ready_at, queued_at, holds_slot, concurrency_tag, suspended_state, parent_task_run_id, not_before, job_id',
 );
 
 export function toTaskRow(r: RawTaskRow): TaskRow {
@@ -192,6 +195,7 @@ export function toTaskRow(r: RawTaskRow): TaskRow {
     suspendedState: r.suspended_state,
     parentTaskRunId: r.parent_task_run_id,
     notBefore: r.not_before,
+    jobId: r.job_id,
   };
 }
 
@@ -304,9 +308,18 @@ export async function advanceFlowRun(
       notifications,
     );
   }
+  const handoff = handoffIn(t);
+  // Tasks queued earlier and not fetched yet: the finishing worker may take
+  // them over if it has slots left (claimHandedOff).
+  handoff?.offerQueued(
+    run,
+    tasks.filter(
+      (task) => task.state === 'pending' && task.queuedAt && task.jobId && !task.parentTaskRunId,
+    ),
+  );
   // A task handed off here is claimed next, in this transaction: its
   // statement writes these too.
-  if (handoffIn(t)?.hold(transitions, notifications)) return;
+  if (handoff?.hold(transitions, notifications)) return;
   await flushTransitions(tx, transitions, notifications);
 }
 

@@ -17,6 +17,7 @@ import {
 } from '@/server/tasks/runner';
 import type { ForEachState } from '@/server/tasks/runners/for-each';
 import { redactConfigForDisplay } from '@/server/tasks/runners/redact';
+import { BOSS_SCHEMA } from '@/server/worker/boss';
 import {
   advanceFlowRun,
   type FlowRunRow,
@@ -38,6 +39,7 @@ import { faultPoint } from './faults';
 import { type HandedOffJob, type Handoff, offerHandoff, type TaskJob } from './handoff';
 import { KeyedBatcher } from './keyed-batcher';
 import { AttemptLog } from './logs';
+import { poolOf, taskQueueFor } from './pools';
 import {
   type Notification,
   recordTransitions,
@@ -270,8 +272,55 @@ async function claimHandedOff(t: Transaction, deps: WorkerDeps, handoff: Handoff
     const { taskRunId, attempt, flowRunId, nodeId } = job;
     claimed.push({ claimed: started, job: { taskRunId, attempt, flowRunId, nodeId } });
   }
+  claimed.push(...(await takeOverQueued(t, deps, handoff)));
   await handoff.flushHeld(t);
   return claimed;
+}
+
+/**
+ * With slots left, takes over tasks of the run still waiting in pg-boss
+ * (offered by advanceFlowRun): each claim cancels the task's job, if no
+ * worker fetched it yet, in the claim's own statement. Only tasks that can
+ * be claimed blind are taken, one statement each.
+ */
+async function takeOverQueued(t: Transaction, deps: WorkerDeps, handoff: Handoff) {
+  const taken: { claimed: ClaimedAttempt; job: TaskJob }[] = [];
+  const waiting = handoff.takeQueued();
+  const run = handoff.run;
+  if (waiting.length === 0 || !run) return taken;
+  const { doc, nodes } = await loadVersionDocument(t.tx, run.flowVersionId);
+  for (const task of waiting) {
+    const job = {
+      taskRunId: task.id,
+      attempt: task.attempt,
+      flowRunId: run.id,
+      nodeId: task.nodeId,
+    };
+    const blind = blindClaimNode(deps, job, run, doc, nodes);
+    if (!blind) continue;
+    const pool = poolOf(blind.settings.pool);
+    if (!handoff.take(pool, blind.node.type)) break;
+    const started = await claimBlind(
+      t,
+      deps,
+      {
+        ...job,
+        run,
+        handoff,
+        dispatch: { readyAt: task.readyAt!, concurrencyTag: task.concurrencyTag, pool },
+        stolen: { jobId: task.jobId!, queue: taskQueueFor(pool) },
+      },
+      run,
+      doc,
+      nodes,
+    );
+    if (!started) {
+      handoff.giveBack();
+      continue;
+    }
+    taken.push({ claimed: started, job });
+  }
+  return taken;
 }
 
 /**
@@ -292,7 +341,7 @@ async function prefetchClaimRows(
   }
   const { doc, nodes } = await loadVersionDocument(t.tx, first.run.flowVersionId);
   // Blind claims read nothing first.
-  const jobs = handedOff.filter((job) => !blindClaimNode(deps, job, doc, nodes));
+  const jobs = handedOff.filter((job) => !blindClaimNode(deps, job, job.run, doc, nodes));
   if (jobs.length < 2) return;
   const upstream = new Set<string>();
   for (const job of jobs)
@@ -323,9 +372,12 @@ async function claimAttempt(
       : await lockFlowRunOfTask(t, job.taskRunId));
   if (!run) return null;
   const { doc, nodes } = await loadVersionDocument(tx, run.flowVersionId);
-  if (handedOff) {
-    const blind = await claimBlind(t, deps, handedOff, doc, nodes);
-    if (blind !== undefined) return blind;
+  if (job.nodeId) {
+    const blind = await claimBlind(t, deps, { ...job, nodeId: job.nodeId }, run, doc, nodes);
+    // Not claimed blind: a hand-off's guard failed (nothing to claim), or a
+    // queued job's task is not a plain Pending one (retrying, resuming,
+    // stale): the general path decides.
+    if (blind || (blind === null && handedOff)) return blind;
   }
   // One query for the task and, when the job names its node, the outputs it
   // reads (its inputs and the nodes its templates name).
@@ -533,12 +585,13 @@ async function claimAttempt(
 async function claimBlind(
   t: Transaction,
   deps: WorkerDeps,
-  job: HandedOffJob,
+  job: (TaskJob | HandedOffJob) & { nodeId: string },
+  run: FlowRunRow,
   doc: FlowDocument,
   nodes: ReadonlyMap<string, FlowNode>,
 ): Promise<ClaimedAttempt | null | undefined> {
-  const { run } = job;
-  const blind = blindClaimNode(deps, job, doc, nodes);
+  const handedOff = 'dispatch' in job ? job : null;
+  const blind = blindClaimNode(deps, job, run, doc, nodes);
   if (!blind) return undefined;
   const { node, graphNodeId, settings, templated } = blind;
   let config: Record<string, unknown>;
@@ -564,7 +617,7 @@ async function claimBlind(
   const row = await writeClaim(t, deps, {
     run,
     job,
-    handedOff: job,
+    handedOff,
     fromState: 'pending',
     config,
     redactor,
@@ -598,11 +651,12 @@ async function claimBlind(
 /** The node of a handed-off job that can be claimed blind (see claimBlind), with what it needs. */
 function blindClaimNode(
   deps: WorkerDeps,
-  job: HandedOffJob,
+  job: TaskJob & { nodeId: string },
+  run: FlowRunRow,
   doc: FlowDocument,
   nodes: ReadonlyMap<string, FlowNode>,
 ) {
-  if (job.run.state !== 'pending' && job.run.state !== 'running') return undefined;
+  if (run.state !== 'pending' && run.state !== 'running') return undefined;
   const resolvedNode = nodeForTask(nodes, job.nodeId);
   if (!resolvedNode) return undefined;
   const { node, graphNodeId } = resolvedNode;
@@ -652,14 +706,24 @@ async function writeClaim(
   const lease = new Date(now.getTime() + deps.limits.leaseMs);
   // A handed-off task's dispatch is written here too, guarded as dispatch
   // guards it (still Pending, not queued, at the attempt before this one).
-  const dispatch = handedOff
-    ? sql`, ready_at = ${handedOff.dispatch.readyAt}, queued_at = ${now}, job_id = null,
+  const stolen = handedOff?.stolen;
+  const dispatch = stolen
+    ? sql`, job_id = null`
+    : handedOff
+      ? sql`, ready_at = ${handedOff.dispatch.readyAt}, queued_at = ${now}, job_id = null,
         holds_slot = true, attempt = ${job.attempt},
         concurrency_tag = ${handedOff.dispatch.concurrencyTag}, pool = ${handedOff.dispatch.pool}`
-    : sql``;
-  const guard = handedOff
-    ? sql` and state = 'pending' and queued_at is null and attempt = ${job.attempt - 1}`
-    : sql``;
+      : sql``;
+  // A queued job's blind claim (returnRow) takes only a plain Pending task
+  // at the job's attempt; the general path checked the row already.
+  const guard = stolen
+    ? sql` and state = 'pending' and attempt = ${job.attempt} and job_id = ${stolen.jobId}
+        and exists (select 1 from stolen)`
+    : handedOff
+      ? sql` and state = 'pending' and queued_at is null and attempt = ${job.attempt - 1}`
+      : returnRow
+        ? sql` and state = 'pending' and attempt = ${job.attempt}`
+        : sql``;
   // The finishing transaction's transitions and NOTIFYs, written here in order
   // before this task's own (see Handoff.hold).
   const held = handedOff?.handoff.takeHeld();
@@ -695,7 +759,15 @@ async function writeClaim(
   const { rows } = await queryPrepared<Record<string, unknown>>(
     t.client,
     sql`
-    with started as (
+    with ${
+      stolen
+        ? sql`stolen as (
+      update ${sql.raw(BOSS_SCHEMA)}.job set state = 'cancelled', completed_on = now()
+      where name = ${stolen.queue} and id = ${stolen.jobId} and state = 'created'
+      returning id
+    ), `
+        : sql``
+    }started as (
       update task_runs set state = 'running', state_reason = null,
         resolved_config = ${JSON.stringify(redactConfigForDisplay(redactor.value(config)))}::jsonb, cache_key = ${key},
         worker_id = ${deps.workerId}, started_at = coalesce(started_at, ${now}),

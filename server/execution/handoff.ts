@@ -1,5 +1,5 @@
 import type { Transaction } from '@/db/client';
-import type { FlowRunRow } from './advance';
+import type { FlowRunRow, TaskRow } from './advance';
 import { flushTransitions, type Notification, type TransitionRecord } from './transitions';
 
 /** What a task-attempt job names: the task run and the attempt it may claim. */
@@ -25,6 +25,12 @@ export interface HandedOffJob extends TaskJob {
   dispatch: { readyAt: Date; concurrencyTag: string | null; pool: string };
   /** The hand-off it belongs to (its claim writes what the hand-off holds). */
   handoff: Handoff;
+  /**
+   * Set when the task was queued already and its pg-boss job not fetched
+   * yet: the claim cancels that job, in the same statement, and claims the
+   * task only if it did (a worker that fetched the job first keeps it).
+   */
+  stolen?: { jobId: string; queue: string };
 }
 
 /**
@@ -67,6 +73,8 @@ export class Handoff {
    * claim's statement writes them (one round trip fewer per task). Kept in
    * order: once something is held, everything after it is held too.
    */
+  /** Queued tasks of the run whose jobs no worker has fetched yet (see offerQueued). */
+  private queuedSiblings: TaskRow[] = [];
   private readonly heldTransitions: TransitionRecord[] = [];
   private readonly heldNotifications: Notification[] = [];
   private transferred = 0;
@@ -87,6 +95,24 @@ export class Handoff {
     this.transferred++;
     this.reserved++;
     return true;
+  }
+
+  /**
+   * Tasks of the run that wait in pg-boss for a worker: with slots left
+   * after its hand-offs, the finishing worker takes them over instead of
+   * fetching (a wide fan-out goes on in finishing transactions, as a chain
+   * does, rather than a claim transaction per task).
+   */
+  offerQueued(run: FlowRunRow, tasks: TaskRow[]): void {
+    this.run = run;
+    this.queuedSiblings = tasks;
+  }
+
+  /** The run whose queued tasks were offered. */
+  run: FlowRunRow | undefined;
+
+  takeQueued(): TaskRow[] {
+    return this.queuedSiblings.splice(0);
   }
 
   /** Holds them back if a claim is still to come in this transaction; false to write them now. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { asc, eq } from 'drizzle-orm';
-import { runTransitions, taskRuns } from '@/db/schema';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { runTransitions, taskAttempts, taskRuns } from '@/db/schema';
 import { startWorker } from '@/server/worker';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
 import { maxOverlap } from '../helpers/overlap';
@@ -26,6 +26,15 @@ const code = (id: string, source: string, extra: Record<string, unknown> = {}) =
   config: { source },
   ...extra,
 });
+
+/** The pg-boss jobs sent for these task runs, with their state. */
+async function jobsOf(taskRunIds: string[]) {
+  const { rows } = await engine.tdb.db.execute<{ state: string; task: string }>(
+    sql`select state::text as state, data->>'taskRunId' as task from pgboss.job
+      where data->>'taskRunId' = any(${sql.param(taskRunIds)}::text[])`,
+  );
+  return rows;
+}
 
 async function tasksOf(runId: string) {
   return engine.tdb.db
@@ -124,11 +133,75 @@ describe('hand-off between tasks', () => {
       );
       assert.ok(overlap <= 2, `${overlap} tasks ran at once on a worker of concurrency 2`);
       assert.ok(overlap === 2, 'both slots were used');
-      const handedOff = tasks.filter((t) => t.jobId === null).length;
-      assert.ok(handedOff >= 1, 'the root handed a branch to its own slot');
-      assert.ok(handedOff < 8, 'branches beyond the free slots went through the queue');
+      // Branches beyond the free slots were queued; as slots freed, the
+      // worker took them over from the queue (their jobs cancelled) rather
+      // than fetching them.
+      const jobs = await jobsOf(tasks.map((t) => t.id));
+      assert.ok(jobs.length >= 1, 'branches beyond the free slots went through the queue');
+      assert.ok(
+        jobs.every((j) => j.state === 'cancelled' || j.state === 'completed'),
+        JSON.stringify(jobs),
+      );
+      assert.ok(
+        jobs.some((j) => j.state === 'cancelled'),
+        'a queued branch was taken over by the worker finishing its sibling',
+      );
     } finally {
       await worker.stop();
+    }
+  });
+
+  test('queued tasks taken over by finishing workers still run exactly once, across two workers', async () => {
+    const workers = [
+      await startWorker(engine.booted.runtime, () => {}, { concurrency: 2 }),
+      await startWorker(engine.booted.runtime, () => {}, { concurrency: 2 }),
+    ];
+    try {
+      const branches = Array.from({ length: 30 }, (_, i) => `w${i}`);
+      const id = await engine.run({
+        version: 1,
+        name: 'Wide fan-out on two workers',
+        nodes: [
+          code('root', 'return 0;'),
+          ...branches.map((b, i) => code(b, `return ${i + 1};`)),
+          code('join', 'return Object.values(inputs).reduce((a, b) => a + b, 0);'),
+        ],
+        edges: [
+          ...branches.map((b) => ({ source: 'root', target: b })),
+          ...branches.map((b) => ({ source: b, target: 'join' })),
+        ],
+      });
+      const run = await engine.waitForRun(id, 30_000);
+      assert.equal(run.state, 'completed');
+      assert.equal(taskOf(run, 'join').output, (30 * 31) / 2);
+      const tasks = (await tasksOf(id)).filter((t) => branches.includes(t.nodeId));
+      const attempts = await engine.tdb.db
+        .select({ taskRunId: taskAttempts.taskRunId, state: taskAttempts.state })
+        .from(taskAttempts)
+        .where(
+          inArray(
+            taskAttempts.taskRunId,
+            tasks.map((t) => t.id),
+          ),
+        );
+      for (const task of tasks) {
+        assert.deepEqual(
+          attempts.filter((a) => a.taskRunId === task.id).map((a) => a.state),
+          ['completed'],
+          `${task.nodeId} ran exactly once`,
+        );
+      }
+      const jobs = await jobsOf(tasks.map((t) => t.id));
+      const fetched = new Set(jobs.filter((j) => j.state === 'completed').map((j) => j.task));
+      const takenOver = new Set(jobs.filter((j) => j.state === 'cancelled').map((j) => j.task));
+      for (const task of tasks) {
+        assert.ok(
+          !(fetched.has(task.id) && takenOver.has(task.id)),
+          `${task.nodeId} was both fetched and taken over`,
+        );
+      }
+    } finally {
+      for (const worker of workers) await worker.stop();
     }
   });
 
