@@ -36,6 +36,8 @@ const nodeTypes = { task: EditorTaskNode, note: StickyNoteNode } satisfies NodeT
 const VISIBLE_ONLY_THRESHOLD = 1500;
 export const SNAP_GRID: [number, number] = [20, 20];
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
+const FIT_VIEW_OPTIONS = { padding: 0.15, maxZoom: 1.1 };
+const MINI_MAP_STYLE = { width: 168, height: 112 };
 /** Below this zoom text is unreadable: nodes are drawn as plain blocks (see globals.css). */
 const DETAIL_ZOOM = 0.45;
 
@@ -74,7 +76,18 @@ function withRunState(
   });
 }
 
-/** The editable graph: drag, connect, select; edits go through the editor store. */
+/**
+ * The editable graph: drag, connect, select; edits go through the editor store.
+ *
+ * Every prop handed to React Flow must keep its identity between renders
+ * (module constants or `useCallback`): this component re-renders on each
+ * frame of a drag (the `nodes` prop changes), and React Flow copies each prop
+ * that changed into its store, one update per prop — and every update of
+ * that store re-runs the selectors of every node, edge and handle (on a
+ * 500-node flow, most of a drag frame's script time).
+ * `tests/browser/editor-drag-updates.test.ts` holds a drag to one store
+ * update per position change.
+ */
 export function EditorCanvas({ snapToGrid }: { snapToGrid: boolean }) {
   const store = useEditorStoreApi();
   const dom = useCanvasDom();
@@ -109,6 +122,17 @@ export function EditorCanvas({ snapToGrid }: { snapToGrid: boolean }) {
         sourceHandle: edge.sourceHandle ?? null,
         targetHandle: null,
       }).ok,
+    [store],
+  );
+
+  const onNodeDragStart = useCallback(
+    (_event: unknown, _node: EditorNode, dragged: EditorNode[]) =>
+      store.getState().checkpoint(dragged.map((n) => n.id)),
+    [store],
+  );
+  const onSelectionDragStart = useCallback(
+    (_event: unknown, dragged: EditorNode[]) =>
+      store.getState().checkpoint(dragged.map((n) => n.id)),
     [store],
   );
 
@@ -160,19 +184,15 @@ export function EditorCanvas({ snapToGrid }: { snapToGrid: boolean }) {
         onConnect={onConnect}
         onConnectEnd={onConnectEnd}
         isValidConnection={isValidConnection}
-        onNodeDragStart={(_event, _node, dragged) =>
-          store.getState().checkpoint(dragged.map((n) => n.id))
-        }
-        onSelectionDragStart={(_event, dragged) =>
-          store.getState().checkpoint(dragged.map((n) => n.id))
-        }
+        onNodeDragStart={onNodeDragStart}
+        onSelectionDragStart={onSelectionDragStart}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={MULTI_SELECT_KEYS}
         snapToGrid={snapToGrid}
         snapGrid={SNAP_GRID}
         fitView
-        fitViewOptions={{ padding: 0.15, maxZoom: 1.1 }}
+        fitViewOptions={FIT_VIEW_OPTIONS}
         minZoom={0.1}
         maxZoom={2}
         onlyRenderVisibleElements={nodes.length > VISIBLE_ONLY_THRESHOLD}
@@ -195,7 +215,7 @@ export function EditorCanvas({ snapToGrid }: { snapToGrid: boolean }) {
           zoomable
           ariaLabel="Mini map of the flow"
           position="bottom-right"
-          style={{ width: 168, height: 112 }}
+          style={MINI_MAP_STYLE}
         />
       </ReactFlow>
     </div>

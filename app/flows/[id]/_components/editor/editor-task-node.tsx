@@ -22,6 +22,7 @@ import { useCatalog } from './catalog-context';
 import type { TaskCanvasNode } from './editor-graph';
 import { type TaskRunView, useEditorOverlay, useEditorStore } from './editor-store';
 import { runStateStyles } from './run-state-style';
+import { sameNodePropsButPosition } from './same-node-props';
 
 const NO_HANDLES: readonly string[] = [];
 
@@ -107,7 +108,8 @@ function IssueBadge({ issues }: { issues: readonly DocumentIssue[] }) {
  * last validation found problems and the task's state while a run is shown.
  * Memoized; it reads only its own entry of the overlay store (not the graph
  * store, which changes on every drag frame), so a 500-node canvas
- * re-renders only the nodes whose data, issues or run state changed.
+ * re-renders only the nodes whose data, issues or run state changed — and
+ * not the dragged one for its new position.
  */
 export const EditorTaskNode = memo(function EditorTaskNode({
   id,
@@ -127,7 +129,7 @@ export const EditorTaskNode = memo(function EditorTaskNode({
   ) : (
     <UnknownTypeTaskNode id={id} node={data.node} selected={selected} />
   );
-});
+}, sameNodePropsButPosition);
 
 /** A type this server does not know still shows the handles its edges use. */
 function UnknownTypeTaskNode({

@@ -4,6 +4,7 @@ import { type NodeProps, NodeResizer } from '@xyflow/react';
 import { memo, useState } from 'react';
 import type { NoteCanvasNode } from './editor-graph';
 import { useEditorStoreApi } from './editor-store';
+import { sameNodePropsButPosition } from './same-node-props';
 
 /** A sticky note: double-click to write; resizable when selected. */
 export const StickyNoteNode = memo(function StickyNoteNode({
@@ -46,4 +47,4 @@ export const StickyNoteNode = memo(function StickyNoteNode({
       </div>
     </>
   );
-});
+}, sameNodePropsButPosition);

@@ -1,0 +1,130 @@
+/**
+ * Dragging a node on a big canvas does the least work per frame, in real
+ * Chromium against the production build: counted, not timed (the frame
+ * times are `npm run bench:canvas`'s business). For each position change
+ * of a drag there is exactly one update of React Flow's store (its `nodes`)
+ * and one of the editor store; no task card re-renders (the dragged card is
+ * moved by its wrapper, not redrawn); React Flow re-renders only the dragged
+ * node's wrapper and the edges that touch it.
+ *
+ * Why it matters: every React Flow store update re-runs the selectors of
+ * every node, edge and handle. A prop handed to <ReactFlow> that is a new
+ * object or function on each render is copied into that store on each drag
+ * frame, one more update per such prop (issue #9: three of them made a
+ * drag drop a frame in twenty on a 500-node flow).
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { BrowserContext } from 'playwright-core';
+import { type RunningApp, startApp } from '../helpers/app';
+import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
+import { launchBrowser } from '../helpers/browser';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { layeredFlow } from '../helpers/layered-flow';
+import { installRenderProbe, startCounting, stopCounting } from '../helpers/render-probe';
+
+let tdb: TestDatabase;
+let app: RunningApp;
+let owner: Session;
+let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let context: BrowserContext;
+
+before(async () => {
+  tdb = await createTestDatabase();
+  app = await startApp({ DATABASE_URL: tdb.url, PIPEWRIGHT_WORKER: '0' });
+  owner = await signUpOwner(app);
+  browser = await launchBrowser();
+  context = await signedInContext(browser, app, owner, { viewport: { width: 1440, height: 900 } });
+  await installRenderProbe(context);
+});
+
+after(async () => {
+  await context?.close().catch(() => {});
+  await browser?.cleanup();
+  await app?.stop();
+  await tdb?.drop();
+});
+
+test('dragging one node of 200: one store update per move, only its wrapper and edges re-render', async () => {
+  const flowDocument = layeredFlow({ layers: 10, perLayer: 20, name: 'Drag me' });
+  const dragged = 'l5_10';
+  const touching = flowDocument.edges.filter((e) => e.source === dragged || e.target === dragged);
+  assert.ok(touching.length >= 2, 'the dragged node has edges');
+  const { flow } = await sessionClient(app, owner).flows.import.mutate({ document: flowDocument });
+
+  const page = await context.newPage();
+  const pageErrors: Error[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error));
+  await page.goto(`${app.url}/flows/${flow.id}`);
+  const target = page.locator(`.react-flow__node[data-id="${dragged}"]`);
+  await target.waitFor();
+  await page.getByTestId('palette-code').waitFor();
+
+  const box = await target.boundingBox();
+  assert.ok(box, 'the node is on screen');
+  const from = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  const transformBefore = await target.evaluate((el) => (el as HTMLElement).style.transform);
+
+  // Start the drag (the undo checkpoint, the selection, the validation
+  // that follows an edit), then count only while it moves.
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  for (let i = 1; i <= 4; i++) await page.mouse.move(from.x + i * 4, from.y);
+  await page.waitForTimeout(600);
+  await startCounting(page);
+  for (let i = 0; i < 40; i++) {
+    const t = i / 8;
+    await page.mouse.move(from.x + 16 + Math.sin(t) * 90, from.y + Math.sin(t * 0.7) * 60);
+    await page.waitForTimeout(16);
+  }
+  const counts = await stopCounting(page);
+  await page.mouse.up();
+
+  assert.deepEqual(
+    counts.storesFound,
+    { reactFlow: true, editor: true },
+    'the probe sees both stores',
+  );
+  const moves = counts.reactFlowNodesUpdates;
+  assert.ok(moves >= 10, `the drag moved the node (${moves} position updates)`);
+  assert.notEqual(
+    await target.evaluate((el) => (el as HTMLElement).style.transform),
+    transformBefore,
+    'the node is somewhere else',
+  );
+  const report = JSON.stringify(counts);
+
+  // One React Flow store update per move: its nodes, nothing else.
+  assert.deepEqual(
+    counts.reactFlowOtherFields,
+    [],
+    `only nodes change in React Flow's store: ${report}`,
+  );
+  assert.equal(counts.reactFlowUpdates, moves, `one React Flow store update per move: ${report}`);
+  // One editor store update per move (the new positions).
+  assert.ok(counts.editorStoreUpdates <= moves, `one editor store update per move: ${report}`);
+  // The dragged node's wrapper moves it; no node component or card redraws.
+  assert.ok(counts.nodeWrappers <= moves, `only the dragged node's wrapper re-renders: ${report}`);
+  assert.equal(counts.nodeComponents, 0, `no node component re-renders for a move: ${report}`);
+  assert.equal(counts.taskCards, 0, `no task card re-renders for a move: ${report}`);
+  // The edges touching it follow; no other edge re-renders.
+  assert.ok(counts.edgeWrappers >= moves, `the edges of the dragged node follow it: ${report}`);
+  assert.ok(
+    counts.edgeWrappers <= moves * touching.length,
+    `only the ${touching.length} edges of the dragged node re-render: ${report}`,
+  );
+
+  // The drag is one undoable edit, and it is undone as one.
+  await page.getByTestId('undo').click();
+  await page.waitForFunction(
+    ({ id, transform }) =>
+      (document.querySelector(`.react-flow__node[data-id="${id}"]`) as HTMLElement | null)?.style
+        .transform === transform,
+    { id: dragged, transform: transformBefore },
+  );
+  assert.deepEqual(
+    pageErrors.map((e) => e.message),
+    [],
+    'no uncaught errors in the page',
+  );
+});
