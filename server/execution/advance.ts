@@ -292,9 +292,8 @@ export async function advanceFlowRun(
     if (task && !task.readyAt) task.readyAt = now;
   }
   const items = await settleForEachTasks(t, deps, nodes, tasks);
-  if (await dispatchReadyTasks(t, deps, run, doc, nodes, tasks, items)) {
-    notifications.push([WAKE_CHANNEL, TASK_QUEUE]);
-  }
+  // The statement that queues the tasks also wakes the workers (queueTaskJobs).
+  await dispatchReadyTasks(t, deps, run, doc, nodes, tasks, items);
 
   const outcome = flowOutcome(doc, states);
   if (outcome.done && outcome.state) {
@@ -514,14 +513,25 @@ async function queueTaskJobs(
   queued: QueuedDispatch[],
 ): Promise<number> {
   if (queued.length === 0) return 0;
-  const { rows } = await t.client.query<{ id: string }>(
-    `update task_runs tr set ready_at = v.ready_at, queued_at = now(), job_id = v.job_id,
-       holds_slot = true, attempt = v.attempt, state_reason = null,
-       concurrency_tag = v.tag, pool = v.pool
-     from unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::int[], $5::text[], $6::text[])
-       as v(id, ready_at, job_id, attempt, tag, pool)
-     where tr.id = v.id and tr.state = 'pending' and tr.queued_at is null
-     returning tr.id`,
+  // One statement marks them queued and, if any was, wakes the default
+  // queue's workers (NOTIFY, delivered at commit, when the jobs are
+  // visible; other pools' workers are woken in sendTaskJobs): no round
+  // trip of its own for the wake-up. Not a named statement: its best join
+  // depends on the arrays' size, which a cached generic plan cannot see
+  // (named, a 200-task dispatch took 6-19 ms instead of 1-3).
+  const { rows } = await t.client.query<{ ids: string[] }>(
+    `with marked as (
+       update task_runs tr set ready_at = v.ready_at, queued_at = now(), job_id = v.job_id,
+         holds_slot = true, attempt = v.attempt, state_reason = null,
+         concurrency_tag = v.tag, pool = v.pool
+       from unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::int[], $5::text[], $6::text[])
+         as v(id, ready_at, job_id, attempt, tag, pool)
+       where tr.id = v.id and tr.state = 'pending' and tr.queued_at is null
+       returning tr.id
+     )
+     select coalesce(array_agg(id), '{}') as ids,
+       case when count(*) > 0 then pg_notify($7, $8) end as woken
+     from marked`,
     [
       queued.map((q) => q.task.id),
       queued.map((q) => q.task.readyAt),
@@ -529,9 +539,11 @@ async function queueTaskJobs(
       queued.map((q) => q.job.attempt),
       queued.map((q) => q.tag),
       queued.map((q) => poolOf(q.settings.pool)),
+      WAKE_CHANNEL,
+      TASK_QUEUE,
     ],
   );
-  const done = new Set(rows.map((r) => r.id));
+  const done = new Set(rows[0]?.ids ?? []);
   const sending = queued.filter((q) => done.has(q.task.id));
   await sendTaskJobs(
     t,

@@ -158,7 +158,7 @@ export async function fireScheduledRun(
     }
     let source: Awaited<ReturnType<typeof resolveRunSource>>;
     try {
-      source = await resolveRunSource(tx, {
+      source = await resolveRunSource(t, {
         flowId: run.flowId,
         version: schedule ? schedule.pinnedVersion : null,
         params: run.params,

@@ -1,6 +1,5 @@
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import { type DbOrTx, inTransaction, type Transaction } from '@/db/client';
-import { flowRuns, flows, flowVersions, type RunTrigger, taskRuns } from '@/db/schema';
+import { inTransaction, type Transaction } from '@/db/client';
+import type { RunTrigger } from '@/db/schema';
 import type { FlowDocument } from '@/server/engine/document';
 import { ParamsError, resolveParams } from '@/server/engine/params';
 import type { FlowRunState } from '@/server/engine/states';
@@ -9,7 +8,7 @@ import { advanceFlowRun, type FlowRunRow } from './advance';
 import type { EngineDeps } from './deps';
 import { TASK_QUEUE } from './deps';
 import { loadVersionDocument } from './documents';
-import { recordTransitions } from './transitions';
+import { findRunSource, insertFlowRun, insertLaunchRows } from './start-statements';
 
 export interface StartFlowRunInput {
   flowId: string;
@@ -29,26 +28,20 @@ export interface StartFlowRunInput {
  */
 export async function startFlowRun(deps: EngineDeps, input: StartFlowRunInput) {
   const runId = await inTransaction(deps.db, async (t) => {
-    const { tx } = t;
-    const { flow, version, doc, params } = await resolveRunSource(tx, input);
-    const now = new Date();
+    const { flow, version, doc, params } = await resolveRunSource(t, input);
     const timeout = doc.settings?.timeoutSeconds;
-    const [run] = await tx
-      .insert(flowRuns)
-      .values({
-        flowId: flow.id,
-        flowVersionId: version.id,
-        state: 'pending',
-        params,
-        trigger: input.trigger,
-        triggeredBy: input.triggeredBy ?? null,
-        refreshCache: input.refreshCache ?? false,
-        parentTaskRunId: input.parentTaskRunId ?? null,
-        deadlineAt: timeout ? new Date(now.getTime() + timeout * 1000) : null,
-      })
-      .returning();
-    await launchFlowRun(t, deps, run!, doc, null, `started by ${input.trigger}`);
-    return run!.id;
+    const run = await insertFlowRun(t, {
+      flowId: flow.id,
+      flowVersionId: version.id,
+      params,
+      trigger: input.trigger,
+      triggeredBy: input.triggeredBy ?? null,
+      refreshCache: input.refreshCache ?? false,
+      parentTaskRunId: input.parentTaskRunId ?? null,
+      deadlineAt: timeout ? new Date(Date.now() + timeout * 1000) : null,
+    });
+    await launchFlowRun(t, deps, run, doc, null, `started by ${input.trigger}`);
+    return run.id;
   });
   deps.wakeLocal(TASK_QUEUE);
   return { id: runId };
@@ -60,28 +53,18 @@ export async function startFlowRun(deps: EngineDeps, input: StartFlowRunInput) {
  * NotFoundError / InvalidInputError naming what is wrong.
  */
 export async function resolveRunSource(
-  tx: DbOrTx,
+  t: Transaction,
   input: { flowId: string; version?: number | null; params?: Record<string, unknown> },
 ) {
-  const [flow] = await tx
-    .select()
-    .from(flows)
-    .where(and(eq(flows.id, input.flowId), isNull(flows.deletedAt)));
-  if (!flow) throw new NotFoundError('Flow', input.flowId);
   const pinned = input.version ?? undefined;
-  const [version] = await tx
-    .select({ id: flowVersions.id, version: flowVersions.version })
-    .from(flowVersions)
-    .where(
-      and(
-        eq(flowVersions.flowId, flow.id),
-        pinned === undefined ? undefined : eq(flowVersions.version, pinned),
-      ),
-    )
-    .orderBy(desc(flowVersions.version))
-    .limit(1);
-  if (!version) throw new NotFoundError('Version', `${pinned} of flow "${flow.name}"`);
-  const { doc } = await loadVersionDocument(tx, version.id);
+  const source = await findRunSource(t, input.flowId, pinned);
+  if (!source) throw new NotFoundError('Flow', input.flowId);
+  const flow = { id: source.flowId, name: source.flowName };
+  if (source.versionId === null || source.version === null) {
+    throw new NotFoundError('Version', `${pinned} of flow "${flow.name}"`);
+  }
+  const version = { id: source.versionId, version: source.version };
+  const { doc } = await loadVersionDocument(t.tx, version.id);
   if (doc.nodes.length === 0) {
     throw new InvalidInputError(`"${flow.name}" has no tasks to run; add a task and save first`);
   }
@@ -114,29 +97,6 @@ export async function launchFlowRun(
   fromState: FlowRunState | null,
   reason: string,
 ): Promise<void> {
-  const { tx } = t;
-  const inserted = await tx
-    .insert(taskRuns)
-    .values(
-      doc.nodes.map((node) => ({
-        flowRunId: run.id,
-        nodeId: node.id,
-        nodeType: node.type,
-        state: 'pending' as const,
-      })),
-    )
-    .returning({ id: taskRuns.id });
-  await recordTransitions(tx, [
-    { flowRunId: run.id, fromState, toState: 'pending', reason },
-    ...inserted.map((task) => ({
-      flowRunId: run.id,
-      taskRunId: task.id,
-      fromState: null,
-      toState: 'pending',
-    })),
-  ]);
-  await advanceFlowRun(t, deps, run);
-  await tx.execute(
-    sql`select pg_notify('pipewright_run', ${JSON.stringify({ runId: run.id, state: 'pending' })})`,
-  );
+  const tasks = await insertLaunchRows(t, run.id, doc.nodes, fromState, reason);
+  await advanceFlowRun(t, deps, run, [], tasks);
 }
