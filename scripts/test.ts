@@ -9,7 +9,7 @@
  *   npm test -- --only unit     skip lint, types, and tests that start the built app
  *   npm test -- tests/flows     only files whose path contains the words
  */
-import { spawnSync } from 'node:child_process';
+import { type SpawnOptions, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -93,7 +93,11 @@ async function main() {
 
     const concurrency = Math.max(2, os.availableParallelism());
     process.stdout.write(`\n▶ ${files.length} test files\n`);
-    const r = spawnSync(
+    // Asynchronously, not spawnSync: the embedded PostgreSQL is this
+    // process's child, and its log pipe is drained by this event loop. Blocked
+    // for the whole suite, the pipe filled (the fuzzers make the server log
+    // many errors), PostgreSQL blocked on its next log line and the run hung.
+    const status = await runToEnd(
       process.execPath,
       [
         '--import',
@@ -120,7 +124,7 @@ async function main() {
         },
       },
     );
-    await exit(r.status ?? 1);
+    await exit(status);
   } catch (err) {
     console.error(err);
     await exit(1);
@@ -128,3 +132,12 @@ async function main() {
 }
 
 void main();
+
+/** Runs a command with this terminal, resolving with its exit status (1 if killed). */
+function runToEnd(command: string, args: string[], options: SpawnOptions): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, options);
+    child.on('error', () => resolve(1));
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
