@@ -84,8 +84,9 @@ export async function findRunSource(
   pinned: number | undefined,
 ): Promise<RunSourceRow | undefined> {
   // Two texts (pinned or latest), each a plain index lookup on
-  // flow_versions (flow_id, version).
-  const which = pinned === undefined ? sql`` : sql` and v.version = ${sql.param(pinned)}::int`;
+  // flow_versions (flow_id, version). bigint: a pinned number past int4
+  // matches no version (NOT_FOUND), it does not fail the cast (a 500).
+  const which = pinned === undefined ? sql`` : sql` and v.version = ${sql.param(pinned)}::bigint`;
   const { rows } = await queryPrepared<{
     flow_id: string;
     flow_name: string;
