@@ -84,8 +84,8 @@ export async function findRunSource(
   pinned: number | undefined,
 ): Promise<RunSourceRow | undefined> {
   // Two texts (pinned or latest), each a plain index lookup on
-  // flow_versions (flow_id, version). The pin as bigint: a version past
-  // int4's range is not found, not a cast error (the fuzzer's 2147483660).
+  // flow_versions (flow_id, version). bigint: a pinned number past int4
+  // matches no version (NOT_FOUND), it does not fail the cast (a 500).
   const which = pinned === undefined ? sql`` : sql` and v.version = ${sql.param(pinned)}::bigint`;
   const { rows } = await queryPrepared<{
     flow_id: string;

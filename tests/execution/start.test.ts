@@ -236,6 +236,13 @@ describe('a start that is refused leaves nothing behind', () => {
     assert.equal((await runsOf(flowId)).length, 0);
     const { id } = await engine.api.runs.start({ flowId, version: 1 });
     assert.equal((await tasksOf(id)).size, 3);
+    // Past the int4 column's range: not found, not a failed cast.
+    const huge = await rejection(engine.api.runs.start({ flowId, version: 2 ** 31 }));
+    assert.equal(huge.code, 'NOT_FOUND');
+    assert.equal(huge.message, `Version ${2 ** 31} of flow "${document.name}" was not found`);
+    const unknown = randomUUID();
+    const flowFirst = await rejection(engine.api.runs.start({ flowId: unknown, version: 2 ** 31 }));
+    assert.equal(flowFirst.message, `Flow ${unknown} was not found`);
   });
 
   test('a flow without tasks', async () => {
