@@ -39,6 +39,7 @@ import { faultPoint } from './faults';
 import { type HandedOffJob, type Handoff, offerHandoff, type TaskJob } from './handoff';
 import { KeyedBatcher } from './keyed-batcher';
 import { AttemptLog } from './logs';
+import { OutputCache } from './output-cache';
 import { poolOf, taskQueueFor } from './pools';
 import {
   type Notification,
@@ -614,6 +615,10 @@ async function claimBlind(
   }
   const now = new Date();
   const upstream = inputNodesOf(doc, nodes, job.nodeId) ?? [];
+  // Code runs in the sandbox, which gets a serialised copy of its inputs: it
+  // may share the outputs this worker keeps (frozen) instead of reading them.
+  const cache = node.type === 'code' ? outputCache(deps) : undefined;
+  const kept = cache?.outputsOf(run.id) ?? new Map<string, unknown>();
   const row = await writeClaim(t, deps, {
     run,
     job,
@@ -623,13 +628,18 @@ async function claimBlind(
     redactor,
     key: null,
     now,
-    returnRow: { upstream },
+    returnRow: { upstream, kept: [...kept.keys()] },
   });
   if (!row) return null;
   await recordTransitions(t.tx, await markRunRunning(t, run));
   const direct = new Set(doc.edges.filter((e) => e.target === graphNodeId).map((e) => e.source));
   const inputs: Record<string, unknown> = {};
-  for (const o of row.outputs) if (direct.has(o.nodeId)) inputs[o.nodeId] = o.output;
+  for (const o of row.outputs) {
+    if (!direct.has(o.nodeId)) continue;
+    inputs[o.nodeId] = kept.has(o.id)
+      ? kept.get(o.id)
+      : (cache?.offer(run.id, o.id, o.output, o.bytes ?? 0) ?? o.output);
+  }
   const timeouts = [
     settings.timeoutSeconds === null ? null : now.getTime() + settings.timeoutSeconds * 1000,
     run.deadlineAt?.getTime() ?? null,
@@ -682,8 +692,11 @@ interface ClaimWrite {
   redactor: SecretRedactor;
   key: string | null;
   now: Date;
-  /** Return the task row as claimed, and the completed outputs of these nodes. */
-  returnRow?: { upstream: string[] };
+  /**
+   * Return the task row as claimed, and the completed outputs of these
+   * nodes (without the output of task runs in `kept`: the worker has those).
+   */
+  returnRow?: { upstream: string[]; kept: string[] };
 }
 
 /**
@@ -695,14 +708,14 @@ interface ClaimWrite {
 async function writeClaim(
   t: Transaction,
   deps: WorkerDeps,
-  claim: ClaimWrite & { returnRow: { upstream: string[] } },
-): Promise<{ task: TaskRow; outputs: { nodeId: string; output: unknown }[] } | null>;
+  claim: ClaimWrite & { returnRow: NonNullable<ClaimWrite['returnRow']> },
+): Promise<{ task: TaskRow; outputs: UpstreamOutput[] } | null>;
 async function writeClaim(t: Transaction, deps: WorkerDeps, claim: ClaimWrite): Promise<boolean>;
 async function writeClaim(
   t: Transaction,
   deps: WorkerDeps,
   { run, job, handedOff, fromState, config, redactor, key, now, returnRow }: ClaimWrite,
-): Promise<{ task: TaskRow; outputs: { nodeId: string; output: unknown }[] } | boolean | null> {
+): Promise<{ task: TaskRow; outputs: UpstreamOutput[] } | boolean | null> {
   const lease = new Date(now.getTime() + deps.limits.leaseMs);
   // A handed-off task's dispatch is written here too, guarded as dispatch
   // guards it (still Pending, not queued, at the attempt before this one).
@@ -748,7 +761,9 @@ async function writeClaim(
     announced.length > 0 ? sql`, (select count(*) from notified)::int as notified` : sql``;
   // One row whether or not it claimed, so the NOTIFYs are always sent.
   const result = returnRow
-    ? sql`select started.*, (select coalesce(json_agg(json_build_object('nodeId', o.node_id, 'output', o.output)), '[]'::json)
+    ? sql`select started.*, (select coalesce(json_agg(json_build_object('id', o.id, 'nodeId', o.node_id,
+            'bytes', o.output_bytes,
+            'output', case when o.id = any(${sql.param(returnRow.kept)}::uuid[]) then null else o.output end)), '[]'::json)
           from task_runs o where o.flow_run_id = ${run.id}
             and o.node_id = any(${sql.param(returnRow.upstream)}::text[])
             and o.state in ('completed', 'cached')) as pw_upstream_outputs${notifiedCount},
@@ -789,8 +804,25 @@ async function writeClaim(
   if (!row || row.id === null) return null;
   return {
     task: toFullTaskRow(row),
-    outputs: row.pw_upstream_outputs as { nodeId: string; output: unknown }[],
+    outputs: row.pw_upstream_outputs as UpstreamOutput[],
   };
+}
+
+interface UpstreamOutput {
+  id: string;
+  nodeId: string;
+  bytes: number | null;
+  output: unknown;
+}
+
+const outputCaches = new WeakMap<WorkerDeps, OutputCache>();
+function outputCache(deps: WorkerDeps): OutputCache {
+  let cache = outputCaches.get(deps);
+  if (!cache) {
+    cache = new OutputCache();
+    outputCaches.set(deps, cache);
+  }
+  return cache;
 }
 
 const taskRunColumns = Object.keys(getTableColumns(taskRuns)) as (keyof TaskRow)[];

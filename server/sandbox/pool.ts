@@ -10,6 +10,7 @@ import {
   compileFunctionBody,
 } from './compile';
 import { sandboxHostCommand } from './host-command';
+import { immutableValues } from './immutable-values';
 
 export interface CodeExecution {
   /** A function body: `return` gives the output; `await` is allowed. */
@@ -502,6 +503,11 @@ function inputsText(inputs: unknown): { inputsJson: string; inputsByKey: boolean
         // Wrapped, so the value serialises as it would inside the whole
         // (toJSON gets its key); what JSON leaves out of an object
         // (undefined, functions) is left out here too.
+        const shared = typeof value === 'object' && value !== null && immutableValues.has(value);
+        if (shared) {
+          texts[key] = sharedJson(value);
+          continue;
+        }
         const text = JSON.stringify({ [key]: value });
         if (text !== '{}') texts[key] = text.slice(JSON.stringify(key).length + 2, -1);
       }
@@ -512,6 +518,18 @@ function inputsText(inputs: unknown): { inputsJson: string; inputsByKey: boolean
     return { inputsJson: JSON.stringify(texts), inputsByKey: true };
   }
   return { inputsJson: jsonText(inputs, 'inputs'), inputsByKey: false };
+}
+
+const sharedTexts = new WeakMap<object, string>();
+
+/** The JSON of a value in immutableValues, made once (plain data: no toJSON to ask). */
+function sharedJson(value: object): string {
+  let text = sharedTexts.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    sharedTexts.set(value, text);
+  }
+  return text;
 }
 
 function jsonText(value: unknown, what: string): string {

@@ -209,6 +209,49 @@ describe('for-each', () => {
     assert.deepEqual(taskOf(tolerant, 'each').output, [10, 20, null, 40]);
   });
 
+  test('items share a large upstream output, each with its own copy to change', async () => {
+    // ~40 KB of padding: large enough for the worker to keep the output and
+    // share it between the items, which all receive it as an input.
+    const run = await engine.waitForRun(
+      await engine.run({
+        version: 1,
+        name: 'Items of a large output',
+        nodes: [
+          {
+            id: 'list',
+            type: 'code',
+            config: {
+              source:
+                'return { items: Array.from({ length: 30 }, (_, i) => i), pad: Array.from({ length: 8000 }, (_, i) => i) };',
+            },
+          },
+          {
+            id: 'each',
+            type: 'for-each',
+            config: {
+              items: '{{ nodes.list.output.items }}',
+              concurrency: 4,
+              task: {
+                type: 'code',
+                config: {
+                  source:
+                    'const { items, pad } = inputs.list; pad.push(-1); const was = items[item]; items[item] = -1; return [pad.length, was, items[item]];',
+                },
+              },
+            },
+          },
+        ],
+        edges: [{ source: 'list', target: 'each' }],
+      }),
+    );
+    assert.equal(run.state, 'completed');
+    assert.deepEqual(
+      taskOf(run, 'each').output,
+      Array.from({ length: 30 }, (_, i) => [8001, i, -1]),
+      'each item changed its own copy and saw the output as it was made',
+    );
+  });
+
   test('a failing item cancels the items not started yet; none is left holding a slot', async () => {
     const run = await engine.waitForRun(
       await engine.run({
