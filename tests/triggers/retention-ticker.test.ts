@@ -85,6 +85,13 @@ test('a worker deletes runs older than PIPEWRIGHT_RETENTION_DAYS on its ticks, a
   overrideEnv({ PIPEWRIGHT_RETENTION_DAYS: '1' });
   await waitFor('the next cleanup', async () => (await existing([middle])).length === 0, 15_000);
   assert.deepEqual(await existing([fresh]), [fresh]);
+  // The tick reports after its commit: wait for that report, or it would
+  // be counted below as a deletion made with retention off.
+  await waitFor(
+    "the next cleanup's report",
+    async () => lines.filter((l) => l.startsWith('retention: deleted')).length >= 2,
+    15_000,
+  );
 
   // 0 keeps everything forever.
   overrideEnv({ PIPEWRIGHT_RETENTION_DAYS: '0' });
