@@ -8,6 +8,7 @@ import type { TaskRunner } from '@/server/tasks/runner';
 import { builtinRunners } from '@/server/tasks/runners';
 import { startWorker } from '@/server/worker';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
+import { codeNode, fanOutDocument } from '../helpers/flows';
 
 /**
  * Attempts of one run finishing on a worker at the same moment commit
@@ -52,30 +53,15 @@ function barrierRunners() {
   return new Map([...builtinRunners, ['code', gated]]) as typeof builtinRunners;
 }
 
-const code = (id: string, source: string, extra: Record<string, unknown> = {}) => ({
-  id,
-  type: 'code',
-  position: { x: 0, y: 0 },
-  config: { source },
-  ...extra,
-});
-
 /** root → w0…w3 (each returns its number, or what `branch` says) → join (their sum). */
 function fanOut(name: string, branch: (i: number) => string = (i) => `return ${i + 1};`) {
-  const ids = Array.from({ length: WIDTH }, (_, i) => `w${i}`);
-  return {
-    version: 1,
+  const branches = Array.from({ length: WIDTH }, (_, i) => `w${i}`);
+  return fanOutDocument({
     name,
-    nodes: [
-      code('root', 'return 0;'),
-      ...ids.map((id, i) => code(id, branch(i))),
-      code('join', `return ${ids.map((id) => `inputs.${id}`).join(' + ')};`),
-    ],
-    edges: [
-      ...ids.map((id) => ({ source: 'root', target: id })),
-      ...ids.map((id) => ({ source: id, target: 'join' })),
-    ],
-  };
+    branches,
+    branch,
+    join: `return ${branches.map((id) => `inputs.${id}`).join(' + ')};`,
+  });
 }
 
 async function historyOf(runId: string) {
@@ -172,7 +158,7 @@ describe('attempts of one run finishing together', () => {
     const id = await engine.run({
       version: 1,
       name: 'Lock on begin',
-      nodes: [code('only', 'return 1;')],
+      nodes: [codeNode('only', 'return 1;')],
       edges: [],
     });
     const { db } = engine.tdb;

@@ -4,6 +4,7 @@ import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { runTransitions, taskAttempts, taskRuns } from '@/db/schema';
 import { startWorker } from '@/server/worker';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
+import { codeNode, fanOutDocument } from '../helpers/flows';
 import { maxOverlap } from '../helpers/overlap';
 
 /**
@@ -17,14 +18,6 @@ before(async () => {
 });
 after(async () => {
   await engine?.close();
-});
-
-const code = (id: string, source: string, extra: Record<string, unknown> = {}) => ({
-  id,
-  type: 'code',
-  position: { x: 0, y: 0 },
-  config: { source },
-  ...extra,
 });
 
 /** The pg-boss jobs sent for these task runs, with their state. */
@@ -59,7 +52,7 @@ describe('hand-off between tasks', () => {
         version: 1,
         name: 'Counting chain',
         nodes: ids.map((n, i) =>
-          code(n, i === 0 ? 'return 1;' : `return inputs.${ids[i - 1]} + 1;`),
+          codeNode(n, i === 0 ? 'return 1;' : `return inputs.${ids[i - 1]} + 1;`),
         ),
         edges: ids.slice(1).map((n, i) => ({ source: ids[i]!, target: n })),
       });
@@ -110,19 +103,14 @@ describe('hand-off between tasks', () => {
     try {
       const branches = Array.from({ length: 8 }, (_, i) => `w${i}`);
       const busy = 'const t = Date.now(); while (Date.now() - t < 150) {} return 1;';
-      const id = await engine.run({
-        version: 1,
-        name: 'Fan-out under a small worker',
-        nodes: [
-          code('root', 'return 0;'),
-          ...branches.map((b) => code(b, busy)),
-          code('join', 'return Object.values(inputs).reduce((a, b) => a + b, 0);'),
-        ],
-        edges: [
-          ...branches.map((b) => ({ source: 'root', target: b })),
-          ...branches.map((b) => ({ source: b, target: 'join' })),
-        ],
-      });
+      const id = await engine.run(
+        fanOutDocument({
+          name: 'Fan-out under a small worker',
+          branches,
+          branch: () => busy,
+          join: 'return Object.values(inputs).reduce((a, b) => a + b, 0);',
+        }),
+      );
       const run = await engine.waitForRun(id, 30_000);
       assert.equal(run.state, 'completed');
       assert.equal(taskOf(run, 'join').output, 8);
@@ -158,19 +146,14 @@ describe('hand-off between tasks', () => {
     ];
     try {
       const branches = Array.from({ length: 30 }, (_, i) => `w${i}`);
-      const id = await engine.run({
-        version: 1,
-        name: 'Wide fan-out on two workers',
-        nodes: [
-          code('root', 'return 0;'),
-          ...branches.map((b, i) => code(b, `return ${i + 1};`)),
-          code('join', 'return Object.values(inputs).reduce((a, b) => a + b, 0);'),
-        ],
-        edges: [
-          ...branches.map((b) => ({ source: 'root', target: b })),
-          ...branches.map((b) => ({ source: b, target: 'join' })),
-        ],
-      });
+      const id = await engine.run(
+        fanOutDocument({
+          name: 'Wide fan-out on two workers',
+          branches,
+          branch: (i) => `return ${i + 1};`,
+          join: 'return Object.values(inputs).reduce((a, b) => a + b, 0);',
+        }),
+      );
       const run = await engine.waitForRun(id, 30_000);
       assert.equal(run.state, 'completed');
       assert.equal(taskOf(run, 'join').output, (30 * 31) / 2);
@@ -213,8 +196,8 @@ describe('hand-off between tasks', () => {
         version: 1,
         name: 'Prepare then train',
         nodes: [
-          code('prepare', 'return 2;'),
-          code('train', 'return inputs.prepare * 21;', { pool: 'gpu' }),
+          codeNode('prepare', 'return 2;'),
+          codeNode('train', 'return inputs.prepare * 21;', { pool: 'gpu' }),
         ],
         edges: [{ source: 'prepare', target: 'train' }],
       });
