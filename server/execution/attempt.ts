@@ -576,12 +576,14 @@ async function claimAttempt(
 }
 
 /**
- * A handed-off claim whose task needs no row read first: its node is not
- * cached and its fields name no upstream node and no item, so its config and
- * deadline follow from the document and the run alone. The claim statement
- * itself returns the task row and the outputs it reads: one round trip per
- * claim instead of two. `undefined`: not such a claim (or its templates
- * fail), take the general path.
+ * A claim that needs no row read first: its node is not cached and its
+ * fields name no upstream node and no item, so its config and deadline
+ * follow from the document and the run alone. The claim statement itself
+ * returns the task row and the outputs it reads: one round trip per claim
+ * instead of two. Used for hand-offs, take-overs, and queued jobs of plain
+ * Pending tasks (its guard: Pending, at the job's attempt). `undefined`: not
+ * such a claim (or its templates fail), take the general path; `null`: the
+ * guard did not match.
  */
 async function claimBlind(
   t: Transaction,
