@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, getTableColumns, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { bossDb, type Transaction } from '@/db/client';
+import { rawRowReader } from '@/db/raw-rows';
 import { concurrencyLimits, flowRuns, taskRuns } from '@/db/schema';
 import type { FlowDocument, FlowNode } from '@/server/engine/document';
 import { flowOutcome, type PlanTaskState, planNext } from '@/server/engine/planning';
@@ -73,14 +74,7 @@ export function lockOnBegin(flowRunId: string | undefined) {
   };
 }
 
-/** Each FlowRunRow key and its column as the database names it (snake_case, as the schema is cased). */
-const flowRunColumns = Object.entries(getTableColumns(flowRuns)).map(
-  ([key, column]) =>
-    [
-      key,
-      column.keyAsName ? key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : column.name,
-    ] as const,
-);
+const readFlowRun = rawRowReader<FlowRunRow>(flowRuns);
 
 /**
  * The run locked with BEGIN, if this transaction opened with that run's lock
@@ -92,11 +86,7 @@ function takeOpeningLock(t: Transaction, flowRunId: string): { run?: FlowRunRow 
   const [raw] = t.opening.rows;
   t.opening = undefined;
   if (!raw) return {};
-  return {
-    run: Object.fromEntries(
-      flowRunColumns.map(([key, name]) => [key, raw[name]]),
-    ) as unknown as FlowRunRow,
-  };
+  return { run: readFlowRun(raw) };
 }
 
 type LockStatements = ReturnType<typeof prepareLockStatements>;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, getTableColumns, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import { inTransaction, queryPrepared, type Transaction } from '@/db/client';
+import { rawRowReader } from '@/db/raw-rows';
 import { flowRuns, taskAttempts, taskRuns } from '@/db/schema';
 import { cacheKey } from '@/server/engine/cache-key';
 import type { FlowDocument, FlowNode } from '@/server/engine/document';
@@ -420,13 +421,7 @@ async function claimAttempt(
     return null;
   }
 
-  const nodeTimeoutMs = settings.timeoutSeconds === null ? null : settings.timeoutSeconds * 1000;
-  const deadlines = [
-    nodeTimeoutMs === null ? null : now.getTime() + nodeTimeoutMs,
-    run.deadlineAt?.getTime() ?? null,
-  ];
-  const deadline =
-    deadlines.filter((d): d is number => d !== null).sort((a, b) => a - b)[0] ?? null;
+  const deadline = attemptDeadline(settings, run, now);
 
   if (resuming) {
     await tx
@@ -455,7 +450,7 @@ async function claimAttempt(
 
   // Inputs: the outputs of the upstream nodes it reads that produced one
   // (for an item, the for-each's upstream).
-  const direct = new Set(doc.edges.filter((e) => e.target === graphNodeId).map((e) => e.source));
+  const direct = directInputsOf(doc, graphNodeId);
   const outputs = upstream
     ? rows.filter((row) => row.id !== task.id)
     : await loadUpstreamOutputs(t, run.id, inputNodesOf(doc, nodes, task.nodeId) ?? []);
@@ -469,22 +464,17 @@ async function claimAttempt(
   let config: Record<string, unknown>;
   let redactor = noSecrets;
   try {
-    const raw = deps.catalog.get(node.type)?.rawFields ?? [];
-    const templated = Object.fromEntries(
-      Object.entries(node.config ?? {}).filter(([k]) => !raw.includes(k)),
-    );
-    const runSettings = await loadRunSettings(tx, task.nodeId, templated);
-    redactor = runSettings.redactor;
-    config = {
-      ...(node.config ?? {}),
-      ...(resolveTemplates(templated, {
-        params: run.params,
+    ({ config, redactor } = await resolveConfig(
+      t,
+      run,
+      task.nodeId,
+      node,
+      templatedFields(deps, node),
+      {
         nodes: scopeNodes,
-        vars: runSettings.vars,
-        secrets: runSettings.secrets,
         ...(task.parentTaskRunId ? { item: task.item, index: task.itemIndex ?? 0 } : {}),
-      }) as Record<string, unknown>),
-    };
+      },
+    ));
   } catch (err) {
     if (!(err instanceof TemplateError || err instanceof RunSettingsError)) throw err;
     await dispatched();
@@ -600,17 +590,9 @@ async function claimBlind(
   let config: Record<string, unknown>;
   let redactor = noSecrets;
   try {
-    const runSettings = await loadRunSettings(t.tx, job.nodeId, templated);
-    redactor = runSettings.redactor;
-    config = {
-      ...(node.config ?? {}),
-      ...(resolveTemplates(templated, {
-        params: run.params,
-        nodes: {},
-        vars: runSettings.vars,
-        secrets: runSettings.secrets,
-      }) as Record<string, unknown>),
-    };
+    ({ config, redactor } = await resolveConfig(t, run, job.nodeId, node, templated, {
+      nodes: {},
+    }));
   } catch (err) {
     if (err instanceof TemplateError || err instanceof RunSettingsError) return undefined;
     throw err;
@@ -634,7 +616,7 @@ async function claimBlind(
   });
   if (!row) return null;
   await recordTransitions(t.tx, await markRunRunning(t, run));
-  const direct = new Set(doc.edges.filter((e) => e.target === graphNodeId).map((e) => e.source));
+  const direct = directInputsOf(doc, graphNodeId);
   const inputs: Record<string, unknown> = {};
   for (const o of row.outputs) {
     if (!direct.has(o.nodeId)) continue;
@@ -642,10 +624,6 @@ async function claimBlind(
       ? kept.get(o.id)
       : (cache?.offer(run.id, o.id, o.output, o.bytes ?? 0) ?? o.output);
   }
-  const timeouts = [
-    settings.timeoutSeconds === null ? null : now.getTime() + settings.timeoutSeconds * 1000,
-    run.deadlineAt?.getTime() ?? null,
-  ].filter((d): d is number => d !== null);
   return {
     run,
     task: row.task,
@@ -655,7 +633,7 @@ async function claimBlind(
     config,
     inputs,
     cacheKey: null,
-    deadline: timeouts.length > 0 ? Math.min(...timeouts) : null,
+    deadline: attemptDeadline(settings, run, now),
     redactor,
   };
 }
@@ -674,12 +652,58 @@ function blindClaimNode(
   const { node, graphNodeId } = resolvedNode;
   const settings = nodeSettings(node, doc);
   if (settings.cache.enabled) return undefined;
-  const raw = deps.catalog.get(node.type)?.rawFields ?? [];
-  const templated = Object.fromEntries(
-    Object.entries(node.config ?? {}).filter(([k]) => !raw.includes(k)),
-  );
+  const templated = templatedFields(deps, node);
   if (templateReferences(templated).some((ref) => !BLIND_ROOTS.has(ref.root))) return undefined;
   return { node, graphNodeId, settings, templated };
+}
+
+/** A node's config fields that templates apply to (its type's raw fields, such as code, are not). */
+function templatedFields(deps: WorkerDeps, node: FlowNode): Record<string, unknown> {
+  const raw = deps.catalog.get(node.type)?.rawFields ?? [];
+  return Object.fromEntries(Object.entries(node.config ?? {}).filter(([k]) => !raw.includes(k)));
+}
+
+/**
+ * The config an attempt runs with: its templated fields resolved against
+ * the run's parameters, variables and secrets and `scope` (upstream nodes,
+ * an item), and the redactor for the secrets it used. Throws TemplateError
+ * or RunSettingsError naming the field.
+ */
+async function resolveConfig(
+  t: Transaction,
+  run: FlowRunRow,
+  nodeId: string,
+  node: FlowNode,
+  templated: Record<string, unknown>,
+  scope: { nodes: Record<string, { output: unknown }>; item?: unknown; index?: number },
+): Promise<{ config: Record<string, unknown>; redactor: SecretRedactor }> {
+  const runSettings = await loadRunSettings(t.tx, nodeId, templated);
+  return {
+    config: {
+      ...(node.config ?? {}),
+      ...(resolveTemplates(templated, {
+        params: run.params,
+        vars: runSettings.vars,
+        secrets: runSettings.secrets,
+        ...scope,
+      }) as Record<string, unknown>),
+    },
+    redactor: runSettings.redactor,
+  };
+}
+
+/** When an attempt must stop: its node's timeout or its run's deadline, whichever comes first. */
+function attemptDeadline(settings: NodeSettings, run: FlowRunRow, now: Date): number | null {
+  const deadlines = [
+    settings.timeoutSeconds === null ? null : now.getTime() + settings.timeoutSeconds * 1000,
+    run.deadlineAt?.getTime() ?? null,
+  ].filter((d): d is number => d !== null);
+  return deadlines.length > 0 ? Math.min(...deadlines) : null;
+}
+
+/** The nodes whose outputs a graph node receives as `inputs`: its edges' sources. */
+function directInputsOf(doc: FlowDocument, graphNodeId: string): Set<string> {
+  return new Set(doc.edges.filter((e) => e.target === graphNodeId).map((e) => e.source));
 }
 
 /** Template roots a blind claim can resolve without reading the task row or upstream outputs. */
@@ -827,9 +851,6 @@ function outputCache(deps: WorkerDeps): OutputCache {
   return cache;
 }
 
-const taskRunColumns = Object.keys(getTableColumns(taskRuns)) as (keyof TaskRow)[];
-const snakeCase = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
 /**
  * The task to claim and the completed outputs of the nodes it reads, in one
  * prepared statement (a fixed text: the node list is an array parameter).
@@ -850,9 +871,7 @@ async function loadClaimRows(
 }
 
 /** A task_runs row as raw SQL returns it (`select *`), keyed as drizzle keys it. */
-function toFullTaskRow(raw: Record<string, unknown>): TaskRow {
-  return Object.fromEntries(taskRunColumns.map((key) => [key, raw[snakeCase(key)]])) as TaskRow;
-}
+const toFullTaskRow = rawRowReader<TaskRow>(taskRuns);
 
 /** One claim's rows out of prefetched ones: its task and the outputs it reads (null: not there). */
 function claimRowsFrom(rows: TaskRow[], taskRunId: string, upstream: string[]): TaskRow[] | null {
@@ -1203,6 +1222,19 @@ async function startItems(
  * claim), the attempt row, then planning. Returns false to fall back to the
  * general path (stale claim or an output over the cap).
  */
+/**
+ * An output for the fast path: its JSON, size and cache expiry; null when
+ * it is over the cap (the general path fails the task, saying so).
+ */
+function fastOutput(deps: WorkerDeps, claimed: ClaimedAttempt, value: unknown, now: Date) {
+  const json = JSON.stringify(value === undefined ? null : value) ?? 'null';
+  const bytes = Buffer.byteLength(json);
+  if (bytes > deps.limits.maxOutputBytes) return null;
+  const ttl = claimed.settings.cache.ttlSeconds;
+  const expires = claimed.cacheKey && ttl ? new Date(now.getTime() + ttl * 1000) : null;
+  return { json, bytes, expires };
+}
+
 async function completeFast(
   t: Transaction,
   deps: WorkerDeps,
@@ -1212,13 +1244,10 @@ async function completeFast(
   run: FlowRunRow,
   value: unknown,
 ): Promise<boolean> {
-  const output = value === undefined ? null : value;
-  const json = JSON.stringify(output) ?? 'null';
-  const bytes = Buffer.byteLength(json);
-  if (bytes > deps.limits.maxOutputBytes) return false;
   const now = new Date();
-  const ttl = claimed.settings.cache.ttlSeconds;
-  const cacheExpiresAt = claimed.cacheKey && ttl ? new Date(now.getTime() + ttl * 1000) : null;
+  const fast = fastOutput(deps, claimed, value, now);
+  if (!fast) return false;
+  const { json, bytes, expires: cacheExpiresAt } = fast;
   const done = await queryPrepared<RawTaskRow & { done: number }>(
     t.client,
     sql`
@@ -1278,18 +1307,12 @@ async function finishTogether(t: Transaction, deps: WorkerDeps, finishes: Finish
   const general: Finish[] = [];
   for (const finish of finishes) {
     const result = redactResult(finish.claimed.redactor, finish.result);
-    const json =
+    const output =
       result && 'output' in result && !result.branch
-        ? (JSON.stringify(result.output === undefined ? null : result.output) ?? 'null')
-        : undefined;
-    const bytes = json === undefined ? 0 : Buffer.byteLength(json);
-    if (json === undefined || bytes > deps.limits.maxOutputBytes) {
-      general.push(finish);
-      continue;
-    }
-    const ttl = finish.claimed.settings.cache.ttlSeconds;
-    const expires = finish.claimed.cacheKey && ttl ? new Date(now.getTime() + ttl * 1000) : null;
-    fast.push({ finish, json, bytes, expires });
+        ? fastOutput(deps, finish.claimed, result.output, now)
+        : null;
+    if (output) fast.push({ finish, ...output });
+    else general.push(finish);
   }
   if (fast.length > 0) {
     const done = await queryPrepared<RawTaskRow & { done_ids: string[] }>(
