@@ -6,24 +6,20 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import type { BrowserContext, Locator, Page } from 'playwright-core';
-import { type RunningApp, startApp } from '../helpers/app';
+import type { Page } from 'playwright-core';
 import { type Session, sessionClient, signIn, TEST_PASSWORD } from '../helpers/auth';
-import { launchBrowser } from '../helpers/browser';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { expectCount, expectText } from '../helpers/browser';
+import { type BrowserApp, startBrowserAppWithoutAccounts } from '../helpers/browser-app';
 import { startHttpServer, type TestServer } from '../helpers/http-server';
 
-let tdb: TestDatabase;
-let app: RunningApp;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let app: BrowserApp;
 let attacker: TestServer;
-const contexts: BrowserContext[] = [];
-let pageErrors: Error[] = [];
 
 before(async () => {
-  tdb = await createTestDatabase();
-  app = await startApp({ DATABASE_URL: tdb.url, PIPEWRIGHT_WORKER: '0' });
-  browser = await launchBrowser();
+  app = await startBrowserAppWithoutAccounts({
+    env: { PIPEWRIGHT_WORKER: '0' },
+    contextOptions: { viewport: { width: 1280, height: 800 } },
+  });
   // Another origin on the same machine: a page that tries to act with the victim's cookie.
   attacker = await startHttpServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
@@ -39,54 +35,15 @@ fetch(${JSON.stringify(`${app.url}/api/trpc/flows.create`)}, {
 });
 
 after(async () => {
-  for (const context of contexts) await context.close().catch(() => {});
-  await browser?.cleanup();
-  await app?.stop();
-  await tdb?.drop();
+  await app?.close();
   await attacker?.close();
 });
 
-afterEach(() => {
-  const errors = pageErrors;
-  pageErrors = [];
-  assert.deepEqual(
-    errors.map((e) => e.message),
-    [],
-    'no uncaught errors in the page',
-  );
-});
+afterEach(() => app?.assertNoPageErrors());
 
 /** A fresh browser (no cookies): a different person. */
 async function freshPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error));
-  page.setDefaultTimeout(15_000);
-  return page;
-}
-
-async function expectText(locator: Locator, expected: string | RegExp, timeoutMs = 10_000) {
-  await locator.waitFor();
-  const deadline = Date.now() + timeoutMs;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = ((await locator.textContent()) ?? '').trim();
-    if (typeof expected === 'string' ? text === expected : expected.test(text)) return text;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`Expected text ${String(expected)}, got ${JSON.stringify(text)}`);
-}
-
-async function expectCount(locator: Locator, expected: number, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  let count = -1;
-  while (Date.now() < deadline) {
-    count = await locator.count();
-    if (count === expected) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`Expected ${expected} elements, found ${count}`);
+  return app.newPage(await app.newContext());
 }
 
 /** The session of a signed-in page, for calling the API as that person. */

@@ -11,26 +11,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, describe, test } from 'node:test';
-import type { TRPCClient } from '@trpc/client';
 import { eq } from 'drizzle-orm';
-import type { BrowserContext, Page } from 'playwright-core';
 import { flowRuns } from '@/db/schema';
-import type { AppRouter } from '@/server/api/root';
 import type { FlowDocument } from '@/server/engine/document';
-import { type RunningApp, startApp } from '../helpers/app';
-import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
-import { launchBrowser } from '../helpers/browser';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { type OwnerBrowserApp, startBrowserApp } from '../helpers/browser-app';
 import { json, startHttpServer, type TestServer } from '../helpers/http-server';
 
-let tdb: TestDatabase;
-let app: RunningApp;
-let owner: Session;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let context: BrowserContext;
-let api: TRPCClient<AppRouter>;
+let app: OwnerBrowserApp;
 let hooks: TestServer;
-let pageErrors: Error[] = [];
 let badgeFlowId: string;
 
 before(async () => {
@@ -40,39 +28,15 @@ before(async () => {
     if (path.startsWith('/fail')) return json(res, 500, { error: 'down' });
     return json(res, 200, { ok: true });
   });
-  tdb = await createTestDatabase();
-  app = await startApp({ DATABASE_URL: tdb.url });
-  owner = await signUpOwner(app);
-  browser = await launchBrowser();
-  context = await signedInContext(browser, app, owner, { viewport: { width: 1400, height: 900 } });
-  api = sessionClient(app, owner);
+  app = await startBrowserApp();
 });
 
 after(async () => {
-  await context?.close().catch(() => {});
-  await browser?.cleanup();
-  await app?.stop();
-  await tdb?.drop();
+  await app?.close();
   await hooks?.close();
 });
 
-afterEach(() => {
-  const errors = pageErrors;
-  pageErrors = [];
-  assert.deepEqual(
-    errors.map((e) => e.message),
-    [],
-    'no uncaught errors in the page',
-  );
-});
-
-async function openPage(pathname: string): Promise<Page> {
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error));
-  page.setDefaultTimeout(15_000);
-  await page.goto(`${app.url}${pathname}`);
-  return page;
-}
+afterEach(() => app?.assertNoPageErrors());
 
 /** One http node whose path is the `path` parameter. */
 function pathFlow(name: string, extra: Partial<FlowDocument['nodes'][number]> = {}): FlowDocument {
@@ -93,16 +57,6 @@ function pathFlow(name: string, extra: Partial<FlowDocument['nodes'][number]> = 
   } as FlowDocument;
 }
 
-async function waitForRunEnd(id: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const run = await api.runs.get.query({ id });
-    if (['completed', 'failed', 'cancelled', 'crashed'].includes(run.state)) return run;
-    if (Date.now() > deadline) assert.fail(`run ${id} still ${run.state}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function badge(id: string) {
   const res = await fetch(`${app.url}/api/flows/${id}/badge.svg`);
   const body = await res.text();
@@ -120,7 +74,7 @@ async function badge(id: string) {
 
 describe('fresh database', () => {
   test('the dashboard says there is nothing yet, in both charts', async () => {
-    const page = await openPage('/dashboard');
+    const page = await app.openPage('/dashboard');
     await page.getByTestId('runs-chart-empty').waitFor();
     await page.getByTestId('duration-chart-empty').waitFor();
     assert.equal(await page.getByTestId('stat-runs').textContent(), '0');
@@ -135,7 +89,7 @@ describe('fresh database', () => {
 
 describe('status badge', () => {
   test('follows the latest run: no runs → passing → failing → running → cancelled', async () => {
-    const { flow } = await api.flows.import.mutate({ document: pathFlow('Badge flow') });
+    const { flow } = await app.api.flows.import.mutate({ document: pathFlow('Badge flow') });
     badgeFlowId = flow.id;
 
     let b = await badge(flow.id);
@@ -146,29 +100,29 @@ describe('status badge', () => {
     assert.match(b.body, /<title>pipewright: no runs<\/title>/);
     assert.deepEqual([b.message, b.color], ['no runs', '#9f9f9f']);
 
-    const ok = await api.runs.start.mutate({ flowId: flow.id, params: { path: 'ok' } });
-    await waitForRunEnd(ok.id);
+    const ok = await app.api.runs.start.mutate({ flowId: flow.id, params: { path: 'ok' } });
+    await app.waitForRunEnd(ok.id);
     b = await badge(flow.id);
     assert.deepEqual([b.status, b.message, b.color], [200, 'passing', '#4c1']);
 
-    const failed = await api.runs.start.mutate({ flowId: flow.id, params: { path: 'fail' } });
-    assert.equal((await waitForRunEnd(failed.id)).state, 'failed');
+    const failed = await app.api.runs.start.mutate({ flowId: flow.id, params: { path: 'fail' } });
+    assert.equal((await app.waitForRunEnd(failed.id)).state, 'failed');
     b = await badge(flow.id);
     assert.deepEqual([b.message, b.color], ['failing', '#e05d44']);
 
-    const slow = await api.runs.start.mutate({ flowId: flow.id, params: { path: 'slow' } });
+    const slow = await app.api.runs.start.mutate({ flowId: flow.id, params: { path: 'slow' } });
     b = await badge(flow.id);
     assert.deepEqual([b.message, b.color], ['running', '#007ec6']);
 
-    await api.runs.cancel.mutate({ id: slow.id });
-    assert.equal((await waitForRunEnd(slow.id)).state, 'cancelled');
+    await app.api.runs.cancel.mutate({ id: slow.id });
+    assert.equal((await app.waitForRunEnd(slow.id)).state, 'cancelled');
     b = await badge(flow.id);
     assert.deepEqual([b.message, b.color], ['cancelled', '#dfb317']);
 
     // A newer run started by another flow's subflow task does not count.
-    const [latest] = await tdb.db.select().from(flowRuns).where(eq(flowRuns.id, slow.id));
+    const [latest] = await app.tdb.db.select().from(flowRuns).where(eq(flowRuns.id, slow.id));
     const { id: _, ...copy } = latest!;
-    await tdb.db.insert(flowRuns).values({
+    await app.tdb.db.insert(flowRuns).values({
       ...copy,
       state: 'failed',
       trigger: 'subflow',
@@ -186,14 +140,14 @@ describe('status badge', () => {
       assert.equal(b.type, 'image/svg+xml; charset=utf-8');
       assert.equal(b.message, 'not found');
     }
-    const { flow } = await api.flows.import.mutate({ document: pathFlow('Soon deleted') });
+    const { flow } = await app.api.flows.import.mutate({ document: pathFlow('Soon deleted') });
     assert.equal((await badge(flow.id)).status, 200);
-    await api.flows.delete.mutate({ id: flow.id });
+    await app.api.flows.delete.mutate({ id: flow.id });
     assert.equal((await badge(flow.id)).status, 404);
   });
 
   test('the flows list gives the README snippet, with a live preview', async () => {
-    const page = await openPage('/');
+    const page = await app.openPage('/');
     const row = page.locator(`[data-testid="flow-row"][data-flow-id="${badgeFlowId}"]`);
     await row.getByTestId('flow-badge').click();
     const dialog = page.getByTestId('badge-dialog');
@@ -219,20 +173,20 @@ describe('status badge', () => {
 
 describe('dashboard charts', () => {
   test('bars by state and duration points for real runs; tooltips; a bar opens its runs', async () => {
-    const { flow } = await api.flows.import.mutate({ document: pathFlow('Charted flow') });
+    const { flow } = await app.api.flows.import.mutate({ document: pathFlow('Charted flow') });
     const ids: string[] = [];
     for (const path of ['ok', 'ok', 'ok', 'fail']) {
-      ids.push((await api.runs.start.mutate({ flowId: flow.id, params: { path } })).id);
+      ids.push((await app.api.runs.start.mutate({ flowId: flow.id, params: { path } })).id);
     }
-    for (const id of ids) await waitForRunEnd(id);
+    for (const id of ids) await app.waitForRunEnd(id);
 
-    const page = await openPage('/dashboard');
+    const page = await app.openPage('/dashboard');
     const chart = page.getByTestId('runs-chart');
     await chart.waitFor();
     const bars = chart.getByTestId('chart-bar');
     assert.equal(await bars.count(), 24, 'one bar per hour');
     // Everything ran in the last hour or two: the bars hold every run, by state.
-    const counts = await api.runs.list.query({ limit: 200 });
+    const counts = await app.api.runs.list.query({ limit: 200 });
     const totals = await bars.evaluateAll((els) =>
       els.map((e) => Number(e.getAttribute('data-total'))),
     );
@@ -279,7 +233,7 @@ describe('dashboard charts', () => {
     // Duration trend of the busiest flow: a p50 and a p95 point in the last hour.
     const durationChart = page.getByTestId('duration-chart');
     await durationChart.waitFor();
-    const trend = await api.dashboard.durationTrend.query({ range: '24h' });
+    const trend = await app.api.dashboard.durationTrend.query({ range: '24h' });
     assert.equal(
       await page.getByTestId('duration-flow').inputValue(),
       trend.flow?.id,
@@ -294,7 +248,7 @@ describe('dashboard charts', () => {
     );
     // Picking the charted flow shows its own durations.
     await page.getByTestId('duration-flow').selectOption(flow.id);
-    const own = await api.dashboard.durationTrend.query({ range: '24h', flowId: flow.id });
+    const own = await app.api.dashboard.durationTrend.query({ range: '24h', flowId: flow.id });
     const expected = own.buckets.filter((b) => b.p50 !== null).map((b) => Math.round(b.p50!));
     assert.ok(expected.length > 0);
     await page.waitForFunction(
@@ -320,7 +274,7 @@ describe('dashboard charts', () => {
     const from = new Date(url.searchParams.get('from')!);
     const to = new Date(url.searchParams.get('to')!);
     assert.ok(to > new Date() && from < new Date(), 'today');
-    const today = await api.runs.list.query({ from, to, limit: 200 });
+    const today = await app.api.runs.list.query({ from, to, limit: 200 });
     assert.ok(today.runs.length > 0);
     await page.waitForFunction(
       (n) => document.querySelectorAll('[data-testid="run-row"]').length === n,
@@ -333,24 +287,24 @@ describe('dashboard charts', () => {
 
 describe('runs list columns and filters', () => {
   test('version, trigger, log counts; date range; search by run id and parameters', async () => {
-    const { flow } = await api.flows.import.mutate({
+    const { flow } = await app.api.flows.import.mutate({
       document: pathFlow('Listed flow', { retry: { retries: 1, delaySeconds: 0 } }),
     });
     // The failing request is logged as a warning per attempt.
-    const failed = await api.runs.start.mutate({
+    const failed = await app.api.runs.start.mutate({
       flowId: flow.id,
       params: { path: 'fail-listed' },
       trigger: 'manual',
     });
-    await waitForRunEnd(failed.id);
-    const page = await openPage(`/runs?flow=${flow.id}`);
+    await app.waitForRunEnd(failed.id);
+    const page = await app.openPage(`/runs?flow=${flow.id}`);
     const row = page.locator(`[data-testid="run-row"][data-run-id="${failed.id}"]`);
     await row.waitFor();
     assert.equal(await page.getByTestId('run-row').count(), 1, 'the URL filter applies');
     assert.equal(await page.getByTestId('runs-filter-flow').inputValue(), flow.id);
     assert.equal(await row.getByTestId('run-version').textContent(), 'v1');
     assert.equal(await row.getByTestId('run-trigger').textContent(), 'Manual');
-    const listed = (await api.runs.list.query({ flowId: flow.id })).runs[0]!;
+    const listed = (await app.api.runs.list.query({ flowId: flow.id })).runs[0]!;
     assert.ok(listed.warningCount + listed.errorCount > 0, 'the failed attempts logged');
     assert.equal(
       (await row.getByTestId('run-log-counts').textContent())?.replace(/\s/g, ''),

@@ -15,34 +15,22 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { BrowserContext } from 'playwright-core';
-import { type RunningApp, startApp } from '../helpers/app';
-import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
-import { launchBrowser } from '../helpers/browser';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { type OwnerBrowserApp, startBrowserApp } from '../helpers/browser-app';
 import { layeredFlow } from '../helpers/layered-flow';
 import { installRenderProbe, startCounting, stopCounting } from '../helpers/render-probe';
 
-let tdb: TestDatabase;
-let app: RunningApp;
-let owner: Session;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let context: BrowserContext;
+let app: OwnerBrowserApp;
 
 before(async () => {
-  tdb = await createTestDatabase();
-  app = await startApp({ DATABASE_URL: tdb.url, PIPEWRIGHT_WORKER: '0' });
-  owner = await signUpOwner(app);
-  browser = await launchBrowser();
-  context = await signedInContext(browser, app, owner, { viewport: { width: 1440, height: 900 } });
-  await installRenderProbe(context);
+  app = await startBrowserApp({
+    env: { PIPEWRIGHT_WORKER: '0' },
+    contextOptions: { viewport: { width: 1440, height: 900 } },
+  });
+  await installRenderProbe(app.context);
 });
 
 after(async () => {
-  await context?.close().catch(() => {});
-  await browser?.cleanup();
-  await app?.stop();
-  await tdb?.drop();
+  await app?.close();
 });
 
 test('dragging one node of 200: one store update per move, only its wrapper and edges re-render', async () => {
@@ -50,9 +38,9 @@ test('dragging one node of 200: one store update per move, only its wrapper and 
   const dragged = 'l5_10';
   const touching = flowDocument.edges.filter((e) => e.source === dragged || e.target === dragged);
   assert.ok(touching.length >= 2, 'the dragged node has edges');
-  const { flow } = await sessionClient(app, owner).flows.import.mutate({ document: flowDocument });
+  const { flow } = await app.api.flows.import.mutate({ document: flowDocument });
 
-  const page = await context.newPage();
+  const page = await app.context.newPage();
   const pageErrors: Error[] = [];
   page.on('pageerror', (error) => pageErrors.push(error));
   await page.goto(`${app.url}/flows/${flow.id}`);

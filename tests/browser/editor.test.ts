@@ -10,26 +10,16 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import type { TRPCClient } from '@trpc/client';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { flowTemplates } from '@/app/_lib/templates';
-import type { AppRouter } from '@/server/api/root';
 import type { FlowDocument } from '@/server/engine/document';
-import { type RunningApp, repoRoot, startApp } from '../helpers/app';
-import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
-import { launchBrowser } from '../helpers/browser';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { repoRoot } from '../helpers/app';
+import { type OwnerBrowserApp, startBrowserApp } from '../helpers/browser-app';
 import { json, startHttpServer, type TestServer } from '../helpers/http-server';
 
-let tdb: TestDatabase;
-let app: RunningApp;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let api: TRPCClient<AppRouter>;
-let owner: Session;
+let app: OwnerBrowserApp;
 let hooks: TestServer;
 let filesDir: string;
-const contexts: BrowserContext[] = [];
-let pageErrors: Error[] = [];
 
 before(async () => {
   filesDir = mkdtempSync(path.join(os.tmpdir(), 'pipewright-editor-files-'));
@@ -43,51 +33,31 @@ before(async () => {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('ok');
   });
-  tdb = await createTestDatabase();
-  app = await startApp({
-    DATABASE_URL: tdb.url,
-    PIPEWRIGHT_FILES_ROOTS: `${path.join(filesDir, 'data')}:${path.join(filesDir, 'archive')}`,
+  app = await startBrowserApp({
+    env: {
+      PIPEWRIGHT_FILES_ROOTS: `${path.join(filesDir, 'data')}:${path.join(filesDir, 'archive')}`,
+    },
+    contextOptions: { viewport: { width: 1280, height: 800 } },
   });
-  browser = await launchBrowser();
-  // Everything here is done as the workspace owner (auth is tested in tests/auth).
-  owner = await signUpOwner(app);
-  api = sessionClient(app, owner);
 });
 
 after(async () => {
-  for (const context of contexts) await context.close().catch(() => {});
-  await browser?.cleanup();
-  await app?.stop();
-  await tdb?.drop();
+  await app?.close();
   await hooks?.close();
   if (filesDir) rmSync(filesDir, { recursive: true, force: true });
 });
 
-afterEach(() => {
-  const errors = pageErrors;
-  pageErrors = [];
-  assert.deepEqual(
-    errors.map((e) => e.message),
-    [],
-    'no uncaught errors in the page',
-  );
-});
+afterEach(() => app?.assertNoPageErrors());
 
+/** A browser context of the owner's own (each page gets one unless told), with the clipboard. */
 async function newContext(): Promise<BrowserContext> {
-  const context = await signedInContext(browser, app, owner, {
-    viewport: { width: 1280, height: 800 },
-  });
+  const context = await app.newContext(app.owner);
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.url });
-  contexts.push(context);
   return context;
 }
 
 async function openPage(pathname: string, context?: BrowserContext): Promise<Page> {
-  const page = await (context ?? (await newContext())).newPage();
-  page.on('pageerror', (error) => pageErrors.push(error));
-  page.setDefaultTimeout(15_000);
-  await page.goto(`${app.url}${pathname}`);
-  return page;
+  return app.openPage(pathname, context ?? (await newContext()));
 }
 
 /** Opens the editor of a flow once the canvas and the palette are live. */
@@ -97,11 +67,6 @@ async function openEditor(flowId: string, context?: BrowserContext): Promise<Pag
   await page.getByTestId('palette-code').waitFor();
   await page.locator('.react-flow__pane').waitFor();
   return page;
-}
-
-async function importFlow(document: FlowDocument): Promise<string> {
-  const { flow } = await api.flows.import.mutate({ document });
-  return flow.id;
 }
 
 async function waitFor<T>(
@@ -211,8 +176,8 @@ async function expectAllStates(
 
 /** The latest run as the server has it, beside the run bar and node states on the page. */
 async function whatIsShown(page: Page): Promise<string> {
-  const { runs } = await api.runs.list.query({ limit: 1 });
-  const latest = runs[0] ? await api.runs.get.query({ id: runs[0].id }) : undefined;
+  const { runs } = await app.api.runs.list.query({ limit: 1 });
+  const latest = runs[0] ? await app.api.runs.get.query({ id: runs[0].id }) : undefined;
   const server = latest
     ? `server: run ${latest.id} ${latest.state}, ${latest.tasks.map((t) => `${t.nodeId} ${t.state}`).join(', ')}`
     : 'server: no run';
@@ -247,7 +212,7 @@ const chain = (name: string, ids: string[]): FlowDocument => ({
 
 describe('flow editor', () => {
   test('a flow built from the palette, wired and configured, saves and reloads as the same graph', async () => {
-    const created = await api.flows.create.mutate({ name: 'Built in the editor' });
+    const created = await app.api.flows.create.mutate({ name: 'Built in the editor' });
     const page = await openEditor(created.id);
     await page.getByTestId('empty-graph').waitFor();
 
@@ -277,7 +242,7 @@ describe('flow editor', () => {
     await expectText(node(page, 'code'), /Answer[\s\S]*3 retries/);
 
     await save(page, 'First draft from the palette');
-    const saved = await api.flows.export.query({ id: created.id });
+    const saved = await app.api.flows.export.query({ id: created.id });
     assert.deepEqual(withoutPositions(saved), {
       version: 1,
       name: 'Built in the editor',
@@ -308,7 +273,7 @@ describe('flow editor', () => {
     for (const id of ['code', 'code-2', 'code-3']) await node(page, id).waitFor();
     await expectCount(page.locator('.react-flow__edge'), 2);
     await expectText(page.getByTestId('flow-version'), /^v2$/);
-    assert.deepEqual(await api.flows.export.query({ id: created.id }), saved);
+    assert.deepEqual(await app.api.flows.export.query({ id: created.id }), saved);
     await node(page, 'code').click();
     await expectText(page.locator('[data-testid="code-editor"] .cm-content'), /return 40 \+ 2;/);
     assert.equal(await page.getByTestId('retry-retries').inputValue(), '3');
@@ -320,7 +285,7 @@ describe('flow editor', () => {
   });
 
   test('every edit undoes and redoes: move, connect, rename, settings, delete', async () => {
-    const id = await importFlow(chain('Undo me', ['a', 'b']));
+    const id = await app.importFlow(chain('Undo me', ['a', 'b']));
     const page = await openEditor(id);
     const edges = page.locator('.react-flow__edge');
     await expectCount(edges, 1);
@@ -356,7 +321,7 @@ describe('flow editor', () => {
     await expectCount(node(page, 'a'), 0);
     await expectText(node(page, 'b'), /Second[\s\S]*timeout 30 s/);
     await save(page);
-    const saved = await api.flows.export.query({ id });
+    const saved = await app.api.flows.export.query({ id });
     assert.deepEqual(saved.nodes, [
       {
         id: 'b',
@@ -371,7 +336,7 @@ describe('flow editor', () => {
   });
 
   test('connecting a cycle is refused on the spot, with the reason', async () => {
-    const id = await importFlow(chain('No loops', ['fetch', 'parse', 'store']));
+    const id = await app.importFlow(chain('No loops', ['fetch', 'parse', 'store']));
     const page = await openEditor(id);
     await expectCount(page.locator('.react-flow__edge'), 2);
     await connect(page, 'store', 'fetch');
@@ -384,7 +349,7 @@ describe('flow editor', () => {
   });
 
   test('problems show on the node before saving; quick add with "/"; templates complete', async () => {
-    const id = await importFlow({
+    const id = await app.importFlow({
       version: 1,
       name: 'Validated as you type',
       params: { hookBase: { type: 'string', default: 'https://hooks.example.com' } },
@@ -436,8 +401,8 @@ describe('flow editor', () => {
   });
 
   test('copy in one tab, paste into another flow in another tab: ids stay unique', async () => {
-    const sourceId = await importFlow(chain('Copy from', ['load', 'clean']));
-    const targetId = await importFlow(chain('Paste into', ['load']));
+    const sourceId = await app.importFlow(chain('Copy from', ['load', 'clean']));
+    const targetId = await app.importFlow(chain('Paste into', ['load']));
     const context = await newContext();
     const from = await openEditor(sourceId, context);
     await node(from, 'load').click();
@@ -463,7 +428,7 @@ describe('flow editor', () => {
     await node(to, 'clean').waitFor();
     await expectCount(to.locator('.react-flow__edge'), 1);
     await save(to, 'Pasted from another flow');
-    const saved = await api.flows.export.query({ id: targetId });
+    const saved = await app.api.flows.export.query({ id: targetId });
     assert.deepEqual(
       saved.nodes.map((n) => n.id),
       ['load', 'load-2', 'clean'],
@@ -479,8 +444,8 @@ describe('flow editor', () => {
   });
 
   test('notes, tidy layout, the shortcut sheet, the leave guard and Restore', async () => {
-    const id = await importFlow(chain('Tidy me', ['a', 'b', 'c']));
-    await api.flows.update.mutate({
+    const id = await app.importFlow(chain('Tidy me', ['a', 'b', 'c']));
+    await app.api.flows.update.mutate({
       id,
       baseVersion: 1,
       document: { ...chain('Tidy me', ['a', 'b', 'c']), description: 'Second version' },
@@ -518,7 +483,7 @@ describe('flow editor', () => {
     await page.getByTestId('leave-dialog').getByTestId('leave-stay').click();
     assert.match(page.url(), /\/flows\/[0-9a-f-]{36}$/);
     await save(page, 'A note for the team');
-    const saved = await api.flows.export.query({ id });
+    const saved = await app.api.flows.export.query({ id });
     assert.equal(saved.notes?.length, 1);
     assert.equal(saved.notes?.[0]?.text, 'Ask Ana before changing the retry');
 
@@ -529,16 +494,16 @@ describe('flow editor', () => {
     await page.locator('[data-testid="restore-version"][data-version="1"]').click();
     await page.getByTestId('restore-confirm').click();
     await expectText(page.getByTestId('flow-version'), /^v4$/);
-    const restored = await api.flows.export.query({ id });
-    assert.deepEqual(restored, await api.flows.export.query({ id, version: 1 }));
-    const versions = await api.flows.versions.query({ id });
+    const restored = await app.api.flows.export.query({ id });
+    assert.deepEqual(restored, await app.api.flows.export.query({ id, version: 1 }));
+    const versions = await app.api.flows.versions.query({ id });
     assert.equal(versions[0]?.message, 'Restored version 1');
   });
 
   test('a save over someone else’s newer version is refused with a choice', async () => {
-    const id = await importFlow(chain('Shared flow', ['one']));
+    const id = await app.importFlow(chain('Shared flow', ['one']));
     const page = await openEditor(id);
-    await api.flows.update.mutate({
+    await app.api.flows.update.mutate({
       id,
       baseVersion: 1,
       document: chain('Shared flow', ['one', 'two']),
@@ -551,7 +516,7 @@ describe('flow editor', () => {
     await expectText(dialog, /saved by someone else[\s\S]*Nothing was overwritten/);
     await dialog.getByTestId('conflict-keep-editing').click();
     await expectText(page.getByTestId('flow-name'), /Shared flow, mine/);
-    assert.equal((await api.flows.export.query({ id })).name, 'Shared flow');
+    assert.equal((await app.api.flows.export.query({ id })).name, 'Shared flow');
 
     await page.getByTestId('save-flow').click();
     await page.getByTestId('save-confirm').click();
@@ -563,7 +528,7 @@ describe('flow editor', () => {
 
   test('Run shows live task states on the canvas until every node is completed', async () => {
     const ids = ['extract', 'transform', 'load'];
-    const id = await importFlow({
+    const id = await app.importFlow({
       ...chain('Nightly ETL', ids),
       notes: [{ id: 'n1', text: 'Runs every night at 2:00', position: { x: 0, y: 160 } }],
     });
@@ -573,7 +538,7 @@ describe('flow editor', () => {
     await expectText(page.getByTestId('run-bar'), /Run Completed[\s\S]*3\/3 tasks done/);
     const href = await page.getByTestId('open-run-page').getAttribute('href');
     assert.match(href ?? '', /^\/runs\/[0-9a-f-]{36}$/);
-    const run = await api.runs.get.query({ id: href!.split('/').pop()! });
+    const run = await app.api.runs.get.query({ id: href!.split('/').pop()! });
     assert.equal(run.state, 'completed');
     assert.equal(run.version, 1);
 
@@ -590,14 +555,14 @@ describe('flow editor', () => {
     await page.getByTestId('save-and-run').click();
     await expectAllStates(page, [...ids, 'code'], 'completed');
     await expectText(page.getByTestId('run-bar'), /v2 · 4\/4 tasks done/);
-    const saved = await api.flows.export.query({ id });
+    const saved = await app.api.flows.export.query({ id });
     assert.deepEqual(saved.notes, [
       { id: 'n1', text: 'Runs every night at 2:00', position: { x: 0, y: 160 } },
     ]);
   });
 
   test('Run with… builds a form from the parameters and shows the server’s errors on the field', async () => {
-    const id = await importFlow({
+    const id = await app.importFlow({
       version: 1,
       name: 'Parameterised',
       params: {
@@ -629,7 +594,7 @@ describe('flow editor', () => {
 
   for (const template of flowTemplates) {
     test(`a flow from the “${template.title}” template runs green`, async (t) => {
-      const catalog = await api.catalog.list.query();
+      const catalog = await app.api.catalog.list.query();
       const missing = template.document.nodes
         .map((n) => n.type)
         .filter((type) => !catalog.some((t) => t.type === type));

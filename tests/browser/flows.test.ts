@@ -8,64 +8,32 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import type { TRPCClient } from '@trpc/client';
-import type { BrowserContext, Locator, Page } from 'playwright-core';
-import type { AppRouter } from '@/server/api/root';
-import { type RunningApp, startApp } from '../helpers/app';
-import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
-import { launchBrowser } from '../helpers/browser';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import type { Page } from 'playwright-core';
+import { expectCount, expectText } from '../helpers/browser';
+import { type OwnerBrowserApp, startBrowserApp } from '../helpers/browser-app';
 
-let tdb: TestDatabase;
-let app: RunningApp;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let api: TRPCClient<AppRouter>;
-let owner: Session;
+let app: OwnerBrowserApp;
 let tmp: string;
-const contexts: BrowserContext[] = [];
-/** Uncaught exceptions in any page; each test ends by asserting there were none. */
-let pageErrors: Error[] = [];
 
 before(async () => {
-  tdb = await createTestDatabase();
   // No in-process worker: these tests draw flows, they do not run them.
-  app = await startApp({ DATABASE_URL: tdb.url, PIPEWRIGHT_WORKER: '0' });
-  browser = await launchBrowser();
-  // Everything here is done as the workspace owner (auth is tested in tests/auth).
-  owner = await signUpOwner(app);
-  api = sessionClient(app, owner);
+  app = await startBrowserApp({
+    env: { PIPEWRIGHT_WORKER: '0' },
+    contextOptions: { viewport: { width: 1280, height: 800 }, acceptDownloads: true },
+  });
   tmp = mkdtempSync(path.join(os.tmpdir(), 'pipewright-browser-'));
 });
 
 after(async () => {
-  for (const context of contexts) await context.close().catch(() => {});
-  await browser?.cleanup();
-  await app?.stop();
-  await tdb?.drop();
+  await app?.close();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-afterEach(() => {
-  const errors = pageErrors;
-  pageErrors = [];
-  assert.deepEqual(
-    errors.map((e) => e.message),
-    [],
-    'no uncaught errors in the page',
-  );
-});
+afterEach(() => app?.assertNoPageErrors());
 
+/** Opens `pathname` in a browser context of its own, signed in as the owner. */
 async function openPage(pathname = '/'): Promise<Page> {
-  const context = await signedInContext(browser, app, owner, {
-    viewport: { width: 1280, height: 800 },
-    acceptDownloads: true,
-  });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error));
-  page.setDefaultTimeout(15_000);
-  await page.goto(`${app.url}${pathname}`);
-  return page;
+  return app.openPage(pathname, await app.newContext(app.owner));
 }
 
 /** Opens the flows list once it has loaded (and so hydrated: its handlers are live). */
@@ -73,30 +41,6 @@ async function openFlowsList(): Promise<Page> {
   const page = await openPage('/');
   await page.locator('[data-testid="flows-empty"], [data-testid="flow-row"]').first().waitFor();
   return page;
-}
-
-/** Polls until the element's text matches (playwright-core has no `expect`). */
-async function expectText(locator: Locator, expected: string | RegExp, timeoutMs = 10_000) {
-  await locator.waitFor();
-  const deadline = Date.now() + timeoutMs;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = ((await locator.textContent()) ?? '').trim();
-    if (typeof expected === 'string' ? text === expected : expected.test(text)) return text;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`Expected text ${String(expected)}, got ${JSON.stringify(text)}`);
-}
-
-async function expectCount(locator: Locator, expected: number, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  let count = -1;
-  while (Date.now() < deadline) {
-    count = await locator.count();
-    if (count === expected) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`Expected ${expected} elements, found ${count}`);
 }
 
 function writeTempJson(name: string, content: unknown): string {
@@ -223,7 +167,7 @@ describe('flows list and flow page', () => {
       .setInputFiles(writeTempJson('typo.json', '{ "version": 1, "name": "Typo", }'));
     await expectText(error, /typo\.json was not imported[\s\S]*not valid JSON/);
 
-    const names = (await api.flows.list.query()).map((f) => f.name);
+    const names = (await app.api.flows.list.query()).map((f) => f.name);
     for (const refused of ['Loop', 'Broken', 'Typo']) assert.ok(!names.includes(refused), refused);
   });
 
@@ -276,8 +220,11 @@ describe('flows list and flow page', () => {
   });
 
   test('rename, duplicate and delete are reflected in the list', async () => {
-    await api.flows.create.mutate({ name: 'Inventory sync', description: 'Mirrors stock levels' });
-    await api.flows.create.mutate({ name: 'Taken name' });
+    await app.api.flows.create.mutate({
+      name: 'Inventory sync',
+      description: 'Mirrors stock levels',
+    });
+    await app.api.flows.create.mutate({ name: 'Taken name' });
     const page = await openFlowsList();
 
     // Rename: a taken name is refused inline; a free one replaces the old everywhere.
@@ -323,10 +270,10 @@ describe('flows list and flow page', () => {
   });
 
   test('the version history opens an older version read-only', async () => {
-    const { flow } = await api.flows.import.mutate({
+    const { flow } = await app.api.flows.import.mutate({
       document: { ...releaseCheck, name: 'Versioned' },
     });
-    await api.flows.rename.mutate({ id: flow.id, name: 'Versioned, renamed' });
+    await app.api.flows.rename.mutate({ id: flow.id, name: 'Versioned, renamed' });
     const page = await openPage(`/flows/${flow.id}`);
     await expectText(page.getByTestId('flow-name'), 'Versioned, renamed');
     await expectText(page.getByTestId('flow-version'), 'v2');

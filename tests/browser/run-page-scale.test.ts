@@ -9,61 +9,30 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
-import type { TRPCClient } from '@trpc/client';
-import type { BrowserContext, Page } from 'playwright-core';
-import type { AppRouter } from '@/server/api/root';
-import { type RunningApp, startApp } from '../helpers/app';
-import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
-import { launchBrowser } from '../helpers/browser';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { type OwnerBrowserApp, startBrowserApp } from '../helpers/browser-app';
 import { layeredFlow } from '../helpers/layered-flow';
 
-let tdb: TestDatabase;
-let app: RunningApp;
-let owner: Session;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let context: BrowserContext;
-let api: TRPCClient<AppRouter>;
-let pageErrors: Error[] = [];
+let app: OwnerBrowserApp;
 
 before(async () => {
-  tdb = await createTestDatabase();
-  app = await startApp({ DATABASE_URL: tdb.url, PIPEWRIGHT_WORKER: '0' });
-  owner = await signUpOwner(app);
-  browser = await launchBrowser();
-  context = await signedInContext(browser, app, owner, { viewport: { width: 1400, height: 900 } });
-  api = sessionClient(app, owner);
+  app = await startBrowserApp({ env: { PIPEWRIGHT_WORKER: '0' }, pageTimeout: 30_000 });
 });
 
-after(async () => {
-  await context?.close().catch(() => {});
-  await browser?.cleanup();
-  await app?.stop();
-  await tdb?.drop();
-});
+after(() => app?.close());
 
-afterEach(() => {
-  const errors = pageErrors;
-  pageErrors = [];
-  assert.deepEqual(
-    errors.map((e) => e.message),
-    [],
-    'no uncaught errors in the page',
-  );
-});
+afterEach(() => app?.assertNoPageErrors());
 
 const STATES = ['completed', 'failed', 'running', 'pending', 'skipped', 'cached'] as const;
 
 test('a 1,000-node run: nodes drawn with their states, a node opens its panel, a small timeline DOM', async () => {
   const document = layeredFlow({ name: 'Thousand tasks' });
   assert.equal(document.nodes.length, 1000);
-  const { flow } = await api.flows.import.mutate({ document });
-  const { id: runId } = await api.runs.start.mutate({ flowId: flow.id });
+  const runId = await app.startRun(document);
 
   // Each node gets a state by its position, with an attempt (and its
   // timeline bar) for those that ran.
   const expected = new Map(document.nodes.map((n, i) => [n.id, STATES[i % STATES.length]!]));
-  await tdb.db.$client.query(
+  await app.tdb.db.$client.query(
     `update task_runs t
         set state = v.state,
             attempt = case when v.state in ('pending', 'skipped', 'cached') then 0 else 1 end,
@@ -76,21 +45,18 @@ test('a 1,000-node run: nodes drawn with their states, a node opens its panel, a
       where t.flow_run_id = $1 and t.node_id = v.node_id`,
     [runId, [...expected.keys()], [...expected.values()]],
   );
-  await tdb.db.$client.query(
+  await app.tdb.db.$client.query(
     `insert into task_attempts (task_run_id, attempt, state, started_at, ended_at)
      select id, 1, state, started_at, ended_at from task_runs
       where flow_run_id = $1 and state in ('completed', 'failed', 'running')`,
     [runId],
   );
-  await tdb.db.$client.query(
+  await app.tdb.db.$client.query(
     `update flow_runs set state = 'running', started_at = now() - interval '30 seconds' where id = $1`,
     [runId],
   );
 
-  const page: Page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error));
-  page.setDefaultTimeout(30_000);
-  await page.goto(`${app.url}/runs/${runId}`);
+  const page = await app.openPage(`/runs/${runId}`);
   await page.locator('[data-testid="run-page"][data-run-state="running"]').waitFor();
   await page.locator('.react-flow__node[data-state]').first().waitFor();
 

@@ -12,62 +12,24 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, afterEach, before, describe, test } from 'node:test';
-import type { TRPCClient } from '@trpc/client';
 import { sql } from 'drizzle-orm';
-import type { BrowserContext, Page } from 'playwright-core';
-import type { AppRouter } from '@/server/api/root';
+import type { Page } from 'playwright-core';
 import type { FlowDocument } from '@/server/engine/document';
-import { type RunningApp, startApp } from '../helpers/app';
-import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
-import { launchBrowser } from '../helpers/browser';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { type OwnerBrowserApp, startBrowserApp } from '../helpers/browser-app';
 
-let tdb: TestDatabase;
-let app: RunningApp;
-let owner: Session;
+let app: OwnerBrowserApp;
 /** Fetch options for a request as the signed-in owner. */
-const asOwner = () => ({ headers: { cookie: owner.cookie } });
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let context: BrowserContext;
-let api: TRPCClient<AppRouter>;
-let pageErrors: Error[] = [];
+const asOwner = () => ({ headers: { cookie: app.owner.cookie } });
 
 before(async () => {
-  tdb = await createTestDatabase();
-  app = await startApp({ DATABASE_URL: tdb.url });
-  owner = await signUpOwner(app);
-  browser = await launchBrowser();
-  context = await signedInContext(browser, app, owner, {
-    viewport: { width: 1400, height: 900 },
-    acceptDownloads: true,
-  });
-  api = sessionClient(app, owner);
+  app = await startBrowserApp({ contextOptions: { acceptDownloads: true } });
 });
 
 after(async () => {
-  await context?.close().catch(() => {});
-  await browser?.cleanup();
-  await app?.stop();
-  await tdb?.drop();
+  await app?.close();
 });
 
-afterEach(() => {
-  const errors = pageErrors;
-  pageErrors = [];
-  assert.deepEqual(
-    errors.map((e) => e.message),
-    [],
-    'no uncaught errors in the page',
-  );
-});
-
-async function openPage(pathname: string): Promise<Page> {
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error));
-  page.setDefaultTimeout(15_000);
-  await page.goto(`${app.url}${pathname}`);
-  return page;
-}
+afterEach(() => app?.assertNoPageErrors());
 
 type Node = FlowDocument['nodes'][number];
 const code = (id: string, source: string, extra: Partial<Node> = {}): Node => ({
@@ -81,21 +43,11 @@ async function startRun(
   document: Omit<FlowDocument, 'version'>,
   params?: Record<string, unknown>,
 ): Promise<{ flowId: string; runId: string }> {
-  const { flow } = await api.flows.import.mutate({
+  const { flow } = await app.api.flows.import.mutate({
     document: { version: 1, ...document } as FlowDocument,
   });
-  const { id } = await api.runs.start.mutate({ flowId: flow.id, params });
+  const { id } = await app.api.runs.start.mutate({ flowId: flow.id, params });
   return { flowId: flow.id, runId: id };
-}
-
-async function waitForRunEnd(id: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const run = await api.runs.get.query({ id });
-    if (['completed', 'failed', 'cancelled', 'crashed'].includes(run.state)) return run;
-    if (Date.now() > deadline) assert.fail(`run ${id} still ${run.state}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function runState(page: Page, state: string, timeout = 20_000) {
@@ -108,7 +60,7 @@ async function runState(page: Page, state: string, timeout = 20_000) {
       .getByTestId('run-page')
       .getAttribute('data-run-state', { timeout: 1000 })
       .catch(() => 'no run page');
-    const run = await api.runs.get.query({ id }).catch((e: Error) => e.message);
+    const run = await app.api.runs.get.query({ id }).catch((e: Error) => e.message);
     const server =
       typeof run === 'string'
         ? run
@@ -138,8 +90,8 @@ describe('logs tab', () => {
       ],
       edges: [],
     });
-    await waitForRunEnd(runId);
-    const page = await openPage(`/runs/${runId}`);
+    await app.waitForRunEnd(runId);
+    const page = await app.openPage(`/runs/${runId}`);
     await runState(page, 'completed');
     await page.getByTestId('tab-logs').click();
     await logRows(page).nth(4).waitFor();
@@ -196,9 +148,9 @@ describe('logs tab', () => {
       nodes: [code('spam', `log.info('the task itself'); return 1;`)],
       edges: [],
     });
-    await waitForRunEnd(runId);
+    await app.waitForRunEnd(runId);
     // 100,000 more lines of the same run, written straight into its log table.
-    await tdb.db.execute(sql`
+    await app.tdb.db.execute(sql`
       insert into run_logs (flow_run_id, task_run_id, attempt, level, message, at)
       select ${runId}::uuid, t.id, 1,
              case when g % 1000 = 0 then 'error' else 'info' end,
@@ -206,7 +158,7 @@ describe('logs tab', () => {
              now() + g * interval '1 millisecond'
       from generate_series(1, 100000) as g,
            (select id from task_runs where flow_run_id = ${runId}::uuid) as t`);
-    const page = await openPage(`/runs/${runId}`);
+    const page = await app.openPage(`/runs/${runId}`);
     await runState(page, 'completed');
     await page.getByTestId('tab-logs').click();
     const view = page.getByTestId('run-log-lines');
@@ -279,9 +231,9 @@ describe('header', () => {
       nodes: [code('before', 'return 1;', { position: { x: 0, y: 0 } })],
       edges: [],
     });
-    await waitForRunEnd(runId);
+    await app.waitForRunEnd(runId);
     // Edited and saved after the run: version 2 has other nodes.
-    await api.flows.update.mutate({
+    await app.api.flows.update.mutate({
       id: flowId,
       baseVersion: 1,
       document: {
@@ -294,7 +246,7 @@ describe('header', () => {
         edges: [{ source: 'after', target: 'added' }],
       },
     });
-    const page = await openPage(`/runs/${runId}`);
+    const page = await app.openPage(`/runs/${runId}`);
     await runState(page, 'completed');
     await node(page, 'before').waitFor();
     assert.equal(await page.locator('.react-flow__node').count(), 1, 'only the nodes that ran');
@@ -326,9 +278,9 @@ describe('actions', () => {
       ],
       edges: [{ source: 'extract', target: 'load' }],
     });
-    const first = await waitForRunEnd(runId);
+    const first = await app.waitForRunEnd(runId);
     assert.equal(first.state, 'completed');
-    const page = await openPage(`/runs/${runId}?node=load`);
+    const page = await app.openPage(`/runs/${runId}?node=load`);
     await runState(page, 'completed');
     await page.getByTestId('task-panel').waitFor();
     // Its input: what extract produced, under extract's id.
@@ -344,7 +296,7 @@ describe('actions', () => {
     await runState(page, 'completed');
     assert.equal(await node(page, 'extract').getAttribute('data-state'), 'cached');
     assert.equal(await node(page, 'load').getAttribute('data-state'), 'completed');
-    const rerun = await api.runs.get.query({ id: newId });
+    const rerun = await app.api.runs.get.query({ id: newId });
     const extract = rerun.tasks.find((t) => t.nodeId === 'extract')!;
     const load = rerun.tasks.find((t) => t.nodeId === 'load')!;
     assert.equal(extract.attempts.length, 0, 'upstream was not run again');
@@ -374,8 +326,8 @@ describe('actions', () => {
       },
       { who: 'Ada' },
     );
-    await waitForRunEnd(runId);
-    const page = await openPage(`/runs/${runId}`);
+    await app.waitForRunEnd(runId);
+    const page = await app.openPage(`/runs/${runId}`);
     await runState(page, 'completed');
     await page.getByTestId('run-again').click();
     await page.waitForURL(
@@ -383,7 +335,7 @@ describe('actions', () => {
     );
     await runState(page, 'completed');
     const newId = new URL(page.url()).pathname.split('/').at(-1)!;
-    const again = await api.runs.get.query({ id: newId });
+    const again = await app.api.runs.get.query({ id: newId });
     assert.deepEqual(again.params, { who: 'Ada' });
     assert.equal(again.tasks[0]!.output, 'hello Ada');
     assert.equal(again.retryOfRunId, null, 'a fresh run, not a retry');
@@ -401,10 +353,10 @@ describe('actions', () => {
       ],
       edges: [],
     });
-    await waitForRunEnd(producer);
-    const { id: consumer } = await api.runs.start.mutate({ flowId });
-    await waitForRunEnd(consumer);
-    const page = await openPage(`/runs/${consumer}`);
+    await app.waitForRunEnd(producer);
+    const { id: consumer } = await app.api.runs.start.mutate({ flowId });
+    await app.waitForRunEnd(consumer);
+    const page = await app.openPage(`/runs/${consumer}`);
     await runState(page, 'completed');
     assert.equal(await node(page, 'pick').getAttribute('data-state'), 'cached');
     await node(page, 'pick').getByTestId('cached-from-link').click();
@@ -435,8 +387,8 @@ describe('task panel', () => {
       ],
       edges: [{ source: 'list', target: 'square' }],
     });
-    await waitForRunEnd(runId);
-    const page = await openPage(`/runs/${runId}`);
+    await app.waitForRunEnd(runId);
+    const page = await app.openPage(`/runs/${runId}`);
     await runState(page, 'completed');
     assert.equal(await page.locator('.react-flow__node').count(), 2, 'items are not nodes');
     assert.equal(await node(page, 'square').getByTestId('node-items').textContent(), '4/4 items');
@@ -466,8 +418,8 @@ describe('task panel', () => {
       ],
       edges: [{ source: 'big', target: 'count' }],
     });
-    await waitForRunEnd(runId);
-    const page = await openPage(`/runs/${runId}?node=big`);
+    await app.waitForRunEnd(runId);
+    const page = await app.openPage(`/runs/${runId}?node=big`);
     await runState(page, 'completed');
     const output = page.getByTestId('task-output');
     await output.waitFor();
@@ -488,7 +440,7 @@ describe('task panel', () => {
     await page.close();
     // Downstream, the same big value is count's input: sized, loaded when asked
     // (on a fresh page: this one already holds the loaded value).
-    const downstream = await openPage(`/runs/${runId}?node=count`);
+    const downstream = await app.openPage(`/runs/${runId}?node=count`);
     await runState(downstream, 'completed');
     const input = downstream.getByTestId('task-inputs').getByTestId('task-input-big');
     await input.waitFor();
@@ -506,7 +458,7 @@ test('a run that does not exist is a 404 page, not an endless "Loading"', async 
   const res = await fetch(`${app.url}/runs/00000000-0000-4000-8000-000000000000`, asOwner());
   assert.equal(res.status, 404);
   assert.equal((await fetch(`${app.url}/runs/not-a-run`, asOwner())).status, 404);
-  const page = await openPage('/runs/00000000-0000-4000-8000-000000000000');
+  const page = await app.openPage('/runs/00000000-0000-4000-8000-000000000000');
   await page.getByTestId('not-found').waitFor();
   assert.match((await page.getByTestId('not-found').textContent()) ?? '', /Run not found/);
   assert.equal(

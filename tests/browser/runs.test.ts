@@ -7,25 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import type { TRPCClient } from '@trpc/client';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { formatDuration } from '@/app/_lib/format-duration';
-import type { AppRouter } from '@/server/api/root';
 import type { FlowDocument } from '@/server/engine/document';
-import { type RunningApp, startApp } from '../helpers/app';
-import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
-import { launchBrowser } from '../helpers/browser';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { type OwnerBrowserApp, startBrowserApp } from '../helpers/browser-app';
 import { json, startHttpServer, type TestServer } from '../helpers/http-server';
 
-let tdb: TestDatabase;
-let app: RunningApp;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let context: BrowserContext;
-let api: TRPCClient<AppRouter>;
-let owner: Session;
+let app: OwnerBrowserApp;
 let hooks: TestServer;
-let pageErrors: Error[] = [];
 /** Per path: how many requests it has answered. */
 const hits = new Map<string, number>();
 let brokenUntilFixed = true;
@@ -45,40 +34,15 @@ before(async () => {
       return brokenUntilFixed ? json(res, 500, { error: 'down' }) : json(res, 200, { ok: true });
     return json(res, 200, { ok: true });
   });
-  tdb = await createTestDatabase();
-  app = await startApp({ DATABASE_URL: tdb.url });
-  browser = await launchBrowser();
-  // Everything here is done as the workspace owner (auth is tested in tests/auth).
-  owner = await signUpOwner(app);
-  context = await signedInContext(browser, app, owner, { viewport: { width: 1400, height: 900 } });
-  api = sessionClient(app, owner);
+  app = await startBrowserApp();
 });
 
 after(async () => {
-  await context?.close().catch(() => {});
-  await browser?.cleanup();
-  await app?.stop();
-  await tdb?.drop();
+  await app?.close();
   await hooks?.close();
 });
 
-afterEach(() => {
-  const errors = pageErrors;
-  pageErrors = [];
-  assert.deepEqual(
-    errors.map((e) => e.message),
-    [],
-    'no uncaught errors in the page',
-  );
-});
-
-async function openPage(pathname: string): Promise<Page> {
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error));
-  page.setDefaultTimeout(15_000);
-  await page.goto(`${app.url}${pathname}`);
-  return page;
-}
+afterEach(() => app?.assertNoPageErrors());
 
 function httpFlow(name: string, path: string, extra: Partial<FlowDocument['nodes'][number]> = {}) {
   return {
@@ -97,32 +61,17 @@ function httpFlow(name: string, path: string, extra: Partial<FlowDocument['nodes
   } as FlowDocument;
 }
 
-async function importFlow(document: FlowDocument): Promise<string> {
-  const { flow } = await api.flows.import.mutate({ document });
-  return flow.id;
-}
-
-async function waitForRunEnd(id: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const run = await api.runs.get.query({ id });
-    if (['completed', 'failed', 'cancelled', 'crashed'].includes(run.state)) return run;
-    if (Date.now() > deadline) assert.fail(`run ${id} still ${run.state}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const runState = (page: Page, state: string, timeout = 20_000) =>
   page.locator(`[data-testid="run-page"][data-run-state="${state}"]`).waitFor({ timeout });
 
 describe('run page', () => {
   test('follows a run live: running → retrying → completed, attempts, output and logs', async () => {
     // Warm the page bundle so the run page opens while the first attempt runs.
-    const page = await openPage('/runs');
-    const flowId = await importFlow(
+    const page = await app.openPage('/runs');
+    const flowId = await app.importFlow(
       httpFlow('Flaky fetch', '/flaky', { retry: { retries: 2, delaySeconds: 1 } }),
     );
-    const { id } = await api.runs.start.mutate({ flowId });
+    const { id } = await app.api.runs.start.mutate({ flowId });
     const requests: string[] = [];
     page.on('request', (request) => requests.push(new URL(request.url()).pathname));
     await page.goto(`${app.url}/runs/${id}`);
@@ -163,7 +112,7 @@ describe('run page', () => {
     assert.equal(await node.locator('[data-task-card]').count(), 1);
     // The node says it took two tries, and how long the task ran.
     assert.match((await node.getByTestId('node-attempt').textContent()) ?? '', /try 2/);
-    const fetched = (await api.runs.get.query({ id })).tasks[0]!;
+    const fetched = (await app.api.runs.get.query({ id })).tasks[0]!;
     assert.equal(fetched.attempt, 2);
     assert.equal(
       await node.getByTestId('node-duration').textContent(),
@@ -207,14 +156,14 @@ describe('run page', () => {
   });
 
   test('cancel stops a waiting run and the page shows it live', async () => {
-    const flowId = await importFlow({
+    const flowId = await app.importFlow({
       version: 1,
       name: 'Long wait',
       nodes: [{ id: 'wait', type: 'delay', position: { x: 0, y: 0 }, config: { seconds: 600 } }],
       edges: [],
     } as FlowDocument);
-    const { id } = await api.runs.start.mutate({ flowId });
-    const page = await openPage(`/runs/${id}`);
+    const { id } = await app.api.runs.start.mutate({ flowId });
+    const page = await app.openPage(`/runs/${id}`);
     await page.locator('.react-flow__node[data-id="wait"][data-state="running"]').waitFor();
     await page.getByTestId('cancel-run').click();
     await runState(page, 'cancelled', 10_000);
@@ -225,9 +174,9 @@ describe('run page', () => {
 
   test('retry of a failed run lands on the new run, which completes', async () => {
     brokenUntilFixed = true;
-    const flowId = await importFlow(httpFlow('Broken fetch', '/broken'));
-    const { id } = await api.runs.start.mutate({ flowId });
-    const page = await openPage(`/runs/${id}`);
+    const flowId = await app.importFlow(httpFlow('Broken fetch', '/broken'));
+    const { id } = await app.api.runs.start.mutate({ flowId });
+    const page = await app.openPage(`/runs/${id}`);
     await runState(page, 'failed');
     assert.match((await page.getByTestId('run-reason').textContent()) ?? '', /fetch/);
     brokenUntilFixed = false;
@@ -237,22 +186,22 @@ describe('run page', () => {
     assert.ok(newId && newId !== id);
     await runState(page, 'completed');
     assert.equal(await page.getByTestId('run-page').getAttribute('data-run-id'), newId);
-    assert.equal((await api.runs.get.query({ id: newId })).retryOfRunId, id);
+    assert.equal((await app.api.runs.get.query({ id: newId })).retryOfRunId, id);
     await page.close();
   });
 });
 
 describe('runs list', () => {
   test('filters narrow the list; Load more pages through every run exactly once', async () => {
-    const flowId = await importFlow(httpFlow('Paged flow', '/ok'));
+    const flowId = await app.importFlow(httpFlow('Paged flow', '/ok'));
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) {
-      const { id } = await api.runs.start.mutate({ flowId, params: {}, trigger: 'manual' });
+      const { id } = await app.api.runs.start.mutate({ flowId, params: {}, trigger: 'manual' });
       ids.push(id);
     }
-    for (const id of ids) await waitForRunEnd(id);
+    for (const id of ids) await app.waitForRunEnd(id, 20_000);
 
-    const page = await openPage('/runs?limit=3');
+    const page = await app.openPage('/runs?limit=3');
     await page.getByTestId('run-row').first().waitFor();
     await page.getByTestId('runs-filter-flow').selectOption(flowId);
     await page.waitForFunction(
@@ -284,7 +233,7 @@ describe('runs list', () => {
       const rows = [...document.querySelectorAll('[data-testid="run-row"]')];
       return rows.length > 0 && rows.every((r) => r.getAttribute('data-state') === 'failed');
     });
-    const failed = await api.runs.list.query({ state: 'failed' });
+    const failed = await app.api.runs.list.query({ state: 'failed' });
     assert.equal(await page.getByTestId('run-row').count(), Math.min(3, failed.runs.length));
 
     // Text filter on the flow name, and a row opens its run page.

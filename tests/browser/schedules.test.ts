@@ -6,49 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { TRPCClient } from '@trpc/client';
-import type { BrowserContext, Page } from 'playwright-core';
-import type { AppRouter } from '@/server/api/root';
-import { type RunningApp, startApp } from '../helpers/app';
-import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
-import { launchBrowser } from '../helpers/browser';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { type OwnerBrowserApp, startBrowserApp } from '../helpers/browser-app';
 
-let tdb: TestDatabase;
-let app: RunningApp;
-let owner: Session;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let context: BrowserContext;
-let api: TRPCClient<AppRouter>;
-const pageErrors: Error[] = [];
+let app: OwnerBrowserApp;
 
 before(async () => {
-  tdb = await createTestDatabase();
-  app = await startApp({ DATABASE_URL: tdb.url });
-  owner = await signUpOwner(app);
-  browser = await launchBrowser();
   // The viewer is in New York; the schedule is in Madrid: both are shown.
-  context = await signedInContext(browser, app, owner, {
-    viewport: { width: 1400, height: 900 },
-    timezoneId: 'America/New_York',
-  });
-  api = sessionClient(app, owner);
+  app = await startBrowserApp({ contextOptions: { timezoneId: 'America/New_York' } });
 });
 
-after(async () => {
-  await context?.close().catch(() => {});
-  await browser?.cleanup();
-  await app?.stop();
-  await tdb?.drop();
-});
-
-async function openPage(pathname: string): Promise<Page> {
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error));
-  page.setDefaultTimeout(15_000);
-  await page.goto(`${app.url}${pathname}`);
-  return page;
-}
+after(() => app?.close());
 
 const madridClock = (iso: string) =>
   new Intl.DateTimeFormat('en-GB', {
@@ -59,7 +26,7 @@ const madridClock = (iso: string) =>
   }).format(new Date(iso));
 
 test('create a schedule in the editor panel: live description, next 5 times, then list, runs and cancel', async () => {
-  const { flow } = await api.flows.import.mutate({
+  const { flow } = await app.api.flows.import.mutate({
     document: {
       version: 1,
       name: 'Noon report',
@@ -68,7 +35,7 @@ test('create a schedule in the editor panel: live description, next 5 times, the
       edges: [],
     },
   });
-  const page = await openPage(`/flows/${flow.id}`);
+  const page = await app.openPage(`/flows/${flow.id}`);
   await page.getByTestId('open-schedules').click();
   const panel = page.getByTestId('schedules-panel');
   await panel.getByText('No schedules yet').waitFor();
@@ -115,11 +82,11 @@ test('create a schedule in the editor panel: live description, next 5 times, the
   assert.equal(await panel.getByTestId('schedule-param-region').inputValue(), 'us');
   await panel.getByTestId('schedule-cancel').click();
 
-  const [schedule] = await api.schedules.list.query({ flowId: flow.id });
+  const [schedule] = await app.api.schedules.list.query({ flowId: flow.id });
   assert.deepEqual(schedule!.params, { region: 'us' });
 
   // Its next run is materialised: Scheduled in /runs, cancellable from its page.
-  const runs = await openPage(`/runs?flowId=${flow.id}`);
+  const runs = await app.openPage(`/runs?flowId=${flow.id}`);
   const row = runs.locator('[data-testid="run-row"][data-state="scheduled"]').first();
   await row.waitFor();
   assert.equal(await row.getByTestId('run-state-badge').textContent(), 'Scheduled');
@@ -134,14 +101,14 @@ test('create a schedule in the editor panel: live description, next 5 times, the
   await panel.locator('[data-testid="schedule-item"][data-active="false"]').waitFor();
   assert.equal(await page.getByTestId('active-schedules-count').count(), 0);
   assert.deepEqual(
-    pageErrors.map((e) => e.message),
+    app.pageErrors.map((e) => e.message),
     [],
   );
 });
 
 test('a scheduled run past its late threshold shows Late, with why; one within it does not', async () => {
   // Its task is in a pool no worker serves: fired runs wait, Pending, and turn Late.
-  const { flow } = await api.flows.import.mutate({
+  const { flow } = await app.api.flows.import.mutate({
     document: {
       version: 1,
       name: 'Stuck export',
@@ -150,7 +117,7 @@ test('a scheduled run past its late threshold shows Late, with why; one within i
       edges: [],
     },
   });
-  const lateSchedule = await api.schedules.create.mutate({
+  const lateSchedule = await app.api.schedules.create.mutate({
     flowId: flow.id,
     cron: '* * * * * *',
     timezone: 'UTC',
@@ -159,14 +126,14 @@ test('a scheduled run past its late threshold shows Late, with why; one within i
   const deadline = Date.now() + 30_000;
   let lateRun: { id: string } | undefined;
   while (!lateRun) {
-    const { runs } = await api.runs.list.query({ flowId: flow.id });
+    const { runs } = await app.api.runs.list.query({ flowId: flow.id });
     lateRun = runs.find((r) => r.late && r.state === 'pending');
     if (Date.now() > deadline) throw new Error('no run turned late');
     if (!lateRun) await new Promise((r) => setTimeout(r, 200));
   }
-  await api.schedules.pause.mutate({ id: lateSchedule.id });
+  await app.api.schedules.pause.mutate({ id: lateSchedule.id });
 
-  const page = await openPage(`/runs/${lateRun.id}`);
+  const page = await app.openPage(`/runs/${lateRun.id}`);
   const badge = page.getByTestId('run-state-badge');
   await badge.filter({ hasText: 'Late' }).waitFor();
   assert.equal(await badge.getAttribute('data-late'), 'true');
@@ -178,22 +145,22 @@ test('a scheduled run past its late threshold shows Late, with why; one within i
     .waitFor();
 
   // In /runs the row says Late too.
-  const list = await openPage(`/runs?flowId=${flow.id}`);
+  const list = await app.openPage(`/runs?flowId=${flow.id}`);
   const row = list.locator(`[data-testid="run-row"]`).filter({
     has: list.locator(`a[href$="/runs/${lateRun.id}"]`),
   });
   await row.getByTestId('run-state-badge').filter({ hasText: 'Late' }).waitFor();
 
   // A run due later (threshold not passed): Scheduled, not Late, and why says so.
-  const later = await api.schedules.create.mutate({
+  const later = await app.api.schedules.create.mutate({
     flowId: flow.id,
     cron: '0 0 1 1 *',
     timezone: 'UTC',
   });
-  const { runs } = await api.runs.list.query({ flowId: flow.id, state: 'scheduled' });
+  const { runs } = await app.api.runs.list.query({ flowId: flow.id, state: 'scheduled' });
   const ahead = runs.find((r) => r.scheduleId === later.id) ?? runs[0]!;
   assert.equal(ahead.late, false);
-  const aheadPage = await openPage(`/runs/${ahead.id}`);
+  const aheadPage = await app.openPage(`/runs/${ahead.id}`);
   const aheadBadge = aheadPage.getByTestId('run-state-badge');
   await aheadBadge.filter({ hasText: 'Scheduled' }).waitFor();
   assert.equal(await aheadBadge.getAttribute('data-late'), null);
@@ -202,9 +169,9 @@ test('a scheduled run past its late threshold shows Late, with why; one within i
     .filter({ hasText: 'Scheduled to start later.' })
     .first()
     .waitFor();
-  await api.schedules.delete.mutate({ id: later.id });
+  await app.api.schedules.delete.mutate({ id: later.id });
   assert.deepEqual(
-    pageErrors.map((e) => e.message),
+    app.pageErrors.map((e) => e.message),
     [],
   );
 });

@@ -17,25 +17,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import type { TRPCClient } from '@trpc/client';
-import type { BrowserContext, Page } from 'playwright-core';
-import type { AppRouter } from '@/server/api/root';
-import { type RunningApp, startApp } from '../helpers/app';
-import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
-import { launchBrowser } from '../helpers/browser';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import type { Page } from 'playwright-core';
+import { type OwnerBrowserApp, startBrowserApp } from '../helpers/browser-app';
 import { json, startHttpServer, type TestServer } from '../helpers/http-server';
 import { leakForms, leaksIn } from '../secrets/leak-check';
 
-let tdb: TestDatabase;
-let app: RunningApp;
-let owner: Session;
+let app: OwnerBrowserApp;
 let dataDir: string;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let context: BrowserContext;
-let api: TRPCClient<AppRouter>;
 let receiver: TestServer;
-let pageErrors: Error[] = [];
 const seenAuthorization: (string | undefined)[] = [];
 const token = `ghp_${randomBytes(18).toString('hex')}`;
 
@@ -45,41 +34,17 @@ before(async () => {
     json(res, 200, { youSent: req.headers.authorization, body });
   });
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipewright-secrets-'));
-  tdb = await createTestDatabase();
-  app = await startApp({ DATABASE_URL: tdb.url, PIPEWRIGHT_DATA_DIR: dataDir });
-  owner = await signUpOwner(app);
-  browser = await launchBrowser();
-  context = await signedInContext(browser, app, owner, { viewport: { width: 1400, height: 900 } });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.url });
-  api = sessionClient(app, owner);
+  app = await startBrowserApp({ env: { PIPEWRIGHT_DATA_DIR: dataDir } });
+  await app.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.url });
 });
 
 after(async () => {
-  await context?.close().catch(() => {});
-  await browser?.cleanup();
-  await app?.stop();
-  await tdb?.drop();
+  await app?.close();
   await receiver?.close();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-afterEach(() => {
-  const errors = pageErrors;
-  pageErrors = [];
-  assert.deepEqual(
-    errors.map((e) => e.message),
-    [],
-    'no uncaught errors in the page',
-  );
-});
-
-async function openPage(pathname: string): Promise<Page> {
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error));
-  page.setDefaultTimeout(15_000);
-  await page.goto(`${app.url}${pathname}`);
-  return page;
-}
+afterEach(() => app?.assertNoPageErrors());
 
 async function textOf(page: Page, testId: string): Promise<string> {
   return (await page.getByTestId(testId).first().textContent()) ?? '';
@@ -95,7 +60,7 @@ describe('the key', () => {
 
 describe('settings pages', () => {
   test('secrets: create, replace, delete; the value never comes back to the page', async () => {
-    const page = await openPage('/');
+    const page = await app.openPage('/');
     await page.getByTestId('settings-link').click();
     await page.waitForURL('**/settings/secrets');
     await page.getByTestId('secrets-empty').waitFor();
@@ -137,7 +102,7 @@ describe('settings pages', () => {
     await page.getByTestId('confirm-delete-secret').click();
     await oldRow.waitFor({ state: 'detached' });
     assert.deepEqual(
-      (await api.secrets.list.query()).map((s) => s.name),
+      (await app.api.secrets.list.query()).map((s) => s.name),
       ['API_TOKEN'],
     );
 
@@ -149,7 +114,7 @@ describe('settings pages', () => {
   });
 
   test('variables: the JSON editor names the problem; saved values are listed', async () => {
-    const page = await openPage('/settings/variables');
+    const page = await app.openPage('/settings/variables');
     await page.getByTestId('variables-empty').waitFor();
     await page.getByTestId('new-variable').click();
     const dialog = page.getByTestId('variable-dialog');
@@ -177,7 +142,7 @@ describe('settings pages', () => {
       .fill(JSON.stringify({ base: receiver.url, path: '/echo' }, null, 2));
     await dialog.getByTestId('save-variable').click();
     await page.getByText('Updated variable receiver.').waitFor();
-    assert.deepEqual((await api.variables.get.query({ name: 'receiver' })).value, {
+    assert.deepEqual((await app.api.variables.get.query({ name: 'receiver' })).value, {
       base: receiver.url,
       path: '/echo',
     });
@@ -190,7 +155,7 @@ describe('a secret used by an http node', () => {
   let flowId: string;
 
   test('reaches the receiver', async () => {
-    const { flow } = await api.flows.import.mutate({
+    const { flow } = await app.api.flows.import.mutate({
       document: {
         version: 1,
         name: 'Uses a secret',
@@ -220,26 +185,26 @@ describe('a secret used by an http node', () => {
       },
     });
     flowId = flow.id;
-    ({ id: runId } = await api.runs.start.mutate({ flowId }));
+    ({ id: runId } = await app.api.runs.start.mutate({ flowId }));
     // Follow the event stream from the start, as the run page does.
     const stream = await fetch(`${app.url}/api/runs/${runId}/events`, {
-      headers: { cookie: owner.cookie },
+      headers: { cookie: app.owner.cookie },
     });
     const events = await stream.text();
     assert.match(events, /event: snapshot/);
     assert.match(events, /"completed"/);
     assert.deepEqual(leaksIn(events, leakForms(token)), [], 'not in the event stream');
-    const run = await api.runs.get.query({ id: runId });
+    const run = await app.api.runs.get.query({ id: runId });
     assert.equal(run.state, 'completed', JSON.stringify(run.tasks.map((t) => t.stateReason)));
     assert.deepEqual(seenAuthorization, [`Bearer ${token}`]);
   });
 
   test('appears nowhere: run and share pages, tRPC answers, event streams, log downloads, export', async () => {
     const surfaces: Record<string, string> = {};
-    const asOwner = { headers: { cookie: owner.cookie } };
+    const asOwner = { headers: { cookie: app.owner.cookie } };
     surfaces['run page HTML'] = await (await fetch(`${app.url}/runs/${runId}`, asOwner)).text();
     surfaces['runs list HTML'] = await (await fetch(`${app.url}/runs`, asOwner)).text();
-    const share = await api.shares.create.mutate({ runId });
+    const share = await app.api.shares.create.mutate({ runId });
     const sharePage = await fetch(share.url);
     assert.equal(sharePage.status, 200, 'the share page opens');
     surfaces['share page HTML'] = await sharePage.text();
@@ -282,7 +247,7 @@ describe('a secret used by an http node', () => {
     surfaces['runs.get'] = await trpcGet('runs.get', { id: runId });
     surfaces['runs.logs'] = await trpcGet('runs.logs', { runId });
     surfaces['runs.list'] = await trpcGet('runs.list', {});
-    const run = await api.runs.get.query({ id: runId });
+    const run = await app.api.runs.get.query({ id: runId });
     for (const task of run.tasks) {
       surfaces[`runs.taskRun ${task.nodeId}`] = await trpcGet('runs.taskRun', { id: task.id });
       surfaces[`runs.logs ${task.nodeId}`] = await trpcGet('runs.logs', {
@@ -295,7 +260,7 @@ describe('a secret used by an http node', () => {
 
     // The rendered run page with the task panel open: resolved config,
     // output and logs of each task.
-    const page = await openPage(`/runs/${runId}`);
+    const page = await app.openPage(`/runs/${runId}`);
     await page.locator('[data-testid="run-page"][data-run-state="completed"]').waitFor();
     for (const nodeId of ['call', 'show']) {
       await page.locator(`.react-flow__node[data-id="${nodeId}"]`).click();
@@ -317,10 +282,8 @@ describe('a secret used by an http node', () => {
     await page.close();
 
     // The share page as a visitor without an account sees it, the http node's panel open.
-    const guestContext = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    const guest = await guestContext.newPage();
-    guest.on('pageerror', (error) => pageErrors.push(error));
-    guest.setDefaultTimeout(15_000);
+    const guestContext = await app.newContext();
+    const guest = await app.newPage(guestContext);
     await guest.goto(share.url);
     await guest.locator('[data-testid="run-page"][data-run-state="completed"]').waitFor();
     await guest.getByTestId('shared-run-banner').waitFor();
@@ -359,7 +322,7 @@ describe('a secret used by an http node', () => {
   });
 
   test('the editor suggests vars and secrets by name after {{', async () => {
-    const page = await openPage(`/flows/${flowId}`);
+    const page = await app.openPage(`/flows/${flowId}`);
     await page.locator('.react-flow__node[data-id="call"]').click();
     const url = page.getByTestId('config-url');
     await url.fill('');

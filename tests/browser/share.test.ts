@@ -7,26 +7,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
-import type { TRPCClient } from '@trpc/client';
 import { eq } from 'drizzle-orm';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { runShares } from '@/db/schema';
-import type { AppRouter } from '@/server/api/root';
 import type { FlowDocument } from '@/server/engine/document';
-import { type RunningApp, startApp } from '../helpers/app';
-import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
-import { launchBrowser } from '../helpers/browser';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import type { Session } from '../helpers/auth';
+import { type OwnerBrowserApp, startBrowserApp } from '../helpers/browser-app';
 import { json, startHttpServer, type TestServer } from '../helpers/http-server';
 
-let tdb: TestDatabase;
-let app: RunningApp;
-let owner: Session;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let api: TRPCClient<AppRouter>;
+let app: OwnerBrowserApp;
 let hooks: TestServer;
-let pageErrors: Error[] = [];
-const contexts: BrowserContext[] = [];
 
 /** What a link holder must never see: every action and the app's own navigation. */
 const TEAM_ONLY = [
@@ -41,58 +31,19 @@ const TEAM_ONLY = [
 
 before(async () => {
   hooks = await startHttpServer((_req, res) => json(res, 200, { ok: true }));
-  tdb = await createTestDatabase();
-  app = await startApp({ DATABASE_URL: tdb.url });
-  owner = await signUpOwner(app);
-  browser = await launchBrowser();
-  api = sessionClient(app, owner);
+  app = await startBrowserApp();
 });
 
 after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.cleanup();
-  await app?.stop();
-  await tdb?.drop();
+  await app?.close();
   await hooks?.close();
 });
 
-afterEach(() => {
-  const errors = pageErrors;
-  pageErrors = [];
-  assert.deepEqual(
-    errors.map((e) => e.message),
-    [],
-    'no uncaught errors in the page',
-  );
-});
+afterEach(() => app?.assertNoPageErrors());
 
 /** A brand-new browser context: no cookies, storage or cache from any other page. */
 async function freshPage(as?: Session): Promise<Page> {
-  const options = { viewport: { width: 1400, height: 900 } };
-  const context = as
-    ? await signedInContext(browser, app, as, options)
-    : await browser.newContext(options);
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error));
-  page.setDefaultTimeout(15_000);
-  return page;
-}
-
-async function startRun(document: FlowDocument): Promise<string> {
-  const { flow } = await api.flows.import.mutate({ document });
-  const { id } = await api.runs.start.mutate({ flowId: flow.id });
-  return id;
-}
-
-async function waitForRunEnd(id: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const run = await api.runs.get.query({ id });
-    if (['completed', 'failed', 'cancelled', 'crashed'].includes(run.state)) return run;
-    if (Date.now() > deadline) assert.fail(`run ${id} still ${run.state}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return app.newPage(await app.newContext(as));
 }
 
 const runState = (page: Page, state: string, timeout = 20_000) =>
@@ -116,7 +67,7 @@ async function assertReadOnly(page: Page) {
 
 describe('share links', () => {
   test('minted on the run page, opened elsewhere read-only; revoked, a 404', async () => {
-    const id = await startRun({
+    const id = await app.startRun({
       version: 1,
       name: 'Nightly export',
       nodes: [
@@ -135,10 +86,10 @@ describe('share links', () => {
       ],
       edges: [{ source: 'count', target: 'notify' }],
     } as FlowDocument);
-    assert.equal((await waitForRunEnd(id)).state, 'completed');
+    assert.equal((await app.waitForRunEnd(id, 60_000)).state, 'completed');
 
     // A teammate's page: actions exist there (so their absence below means something).
-    const team = await freshPage(owner);
+    const team = await freshPage(app.owner);
     await team.goto(`${app.url}/runs/${id}`);
     await runState(team, 'completed');
     assert.equal(await team.getByTestId('run-again').count(), 1);
@@ -189,13 +140,13 @@ describe('share links', () => {
     const events = await fetch(`${app.url}/api/share/${tokenOf(url)}/events`);
     assert.equal(events.status, 404);
     await events.body?.cancel();
-    await assert.rejects(api.runs.get.query({ id, share: tokenOf(url) }), /share link/);
+    await assert.rejects(app.api.runs.get.query({ id, share: tokenOf(url) }), /share link/);
   });
 
   test('a shared page follows a live run to its end, still without actions', async () => {
     // An approval waits until it is decided, however slow the machine: the
     // page is seen waiting, then follows the decision made elsewhere.
-    const id = await startRun({
+    const id = await app.startRun({
       version: 1,
       name: 'Gated release',
       nodes: [
@@ -209,7 +160,7 @@ describe('share links', () => {
       ],
       edges: [{ source: 'gate', target: 'ship' }],
     } as FlowDocument);
-    const { url } = await api.shares.create.mutate({ runId: id });
+    const { url } = await app.api.shares.create.mutate({ runId: id });
     const guest = await freshPage();
     await guest.goto(url);
     await guest.locator('.react-flow__node[data-id="gate"][data-state="running"]').waitFor();
@@ -226,27 +177,27 @@ describe('share links', () => {
     await guest.getByTestId('task-panel').waitFor();
     await assertReadOnly(guest);
 
-    const gate = (await api.runs.get.query({ id })).tasks.find((t) => t.nodeId === 'gate')!;
-    await api.runs.decide.mutate({ taskRunId: gate.id, decision: 'approve' });
+    const gate = (await app.api.runs.get.query({ id })).tasks.find((t) => t.nodeId === 'gate')!;
+    await app.api.runs.decide.mutate({ taskRunId: gate.id, decision: 'approve' });
     await runState(guest, 'completed');
     await guest.locator('.react-flow__node[data-id="ship"][data-state="completed"]').waitFor();
     await assertReadOnly(guest);
   });
 
   test('a page open when its link is revoked says the link ended', async () => {
-    const id = await startRun({
+    const id = await app.startRun({
       version: 1,
       name: 'Watched wait',
       nodes: [{ id: 'wait', type: 'delay', position: { x: 0, y: 0 }, config: { seconds: 600 } }],
       edges: [],
     } as FlowDocument);
-    const { id: shareId, url } = await api.shares.create.mutate({ runId: id });
+    const { id: shareId, url } = await app.api.shares.create.mutate({ runId: id });
     const guest = await freshPage();
     await guest.goto(url);
     await guest.locator('.react-flow__node[data-id="wait"][data-state="running"]').waitFor();
     await runState(guest, 'running');
     assert.equal(await guest.getByTestId('share-link-ended').count(), 0, 'not while it works');
-    await api.shares.revoke.mutate({ id: shareId });
+    await app.api.shares.revoke.mutate({ id: shareId });
     // The page's own reads now answer 404: it says so, keeping what it showed.
     await guest.getByTestId('share-link-ended').waitFor();
     assert.match(
@@ -255,17 +206,17 @@ describe('share links', () => {
     );
     assert.equal(await guest.getByTestId('run-page').getAttribute('data-run-state'), 'running');
     await assertReadOnly(guest);
-    await api.runs.cancel.mutate({ id });
+    await app.api.runs.cancel.mutate({ id });
   });
 
   test('an open event stream ends when its link is revoked; an expired link is a 404', async () => {
-    const id = await startRun({
+    const id = await app.startRun({
       version: 1,
       name: 'Long wait',
       nodes: [{ id: 'wait', type: 'delay', position: { x: 0, y: 0 }, config: { seconds: 600 } }],
       edges: [],
     } as FlowDocument);
-    const live = await api.shares.create.mutate({ runId: id });
+    const live = await app.api.shares.create.mutate({ runId: id });
     const stream = await fetch(`${app.url}/api/share/${tokenOf(live.url)}/events`);
     assert.equal(stream.status, 200);
     assert.match(stream.headers.get('content-type') ?? '', /text\/event-stream/);
@@ -280,7 +231,7 @@ describe('share links', () => {
     assert.ok(text.includes(id), 'the snapshot is the shared run');
 
     const revokedAt = Date.now();
-    await api.shares.revoke.mutate({ id: live.id });
+    await app.api.shares.revoke.mutate({ id: live.id });
     for (;;) {
       const { done } = await reader.read();
       if (done) break;
@@ -288,8 +239,8 @@ describe('share links', () => {
     }
 
     // Expired: the page and the stream are 404s (the run is still going).
-    const expiring = await api.shares.create.mutate({ runId: id, expiresInHours: 1 });
-    await tdb.db
+    const expiring = await app.api.shares.create.mutate({ runId: id, expiresInHours: 1 });
+    await app.tdb.db
       .update(runShares)
       .set({ expiresAt: new Date(Date.now() - 1000) })
       .where(eq(runShares.id, expiring.id));
@@ -298,6 +249,6 @@ describe('share links', () => {
     const events = await fetch(`${app.url}/api/share/${tokenOf(expiring.url)}/events`);
     assert.equal(events.status, 404);
     await events.body?.cancel();
-    await api.runs.cancel.mutate({ id });
+    await app.api.runs.cancel.mutate({ id });
   });
 });

@@ -8,47 +8,26 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { TRPCClient } from '@trpc/client';
 import type { Page } from 'playwright-core';
-import type { AppRouter } from '@/server/api/root';
-import { type RunningApp, repoRoot, startApp } from '../helpers/app';
-import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
-import { launchBrowser } from '../helpers/browser';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { repoRoot } from '../helpers/app';
+import { type OwnerBrowserApp, startBrowserApp } from '../helpers/browser-app';
 import { json, startHttpServer, type TestServer } from '../helpers/http-server';
 
-let tdb: TestDatabase;
-let app: RunningApp;
-let owner: Session;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let api: TRPCClient<AppRouter>;
+let app: OwnerBrowserApp;
 let receiver: TestServer;
-const pageErrors: Error[] = [];
 
 before(async () => {
   receiver = await startHttpServer((_req, res) => json(res, 200, { ok: true }));
-  tdb = await createTestDatabase();
-  app = await startApp({ DATABASE_URL: tdb.url });
-  owner = await signUpOwner(app);
-  browser = await launchBrowser();
-  api = sessionClient(app, owner);
+  app = await startBrowserApp({ contextOptions: { viewport: { width: 1280, height: 860 } } });
 });
 
 after(async () => {
-  await browser?.cleanup();
-  await app?.stop();
-  await tdb?.drop();
+  await app?.close();
   await receiver?.close();
 });
 
 async function openEditor(flowId: string): Promise<Page> {
-  const context = await signedInContext(browser, app, owner, {
-    viewport: { width: 1280, height: 860 },
-  });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error));
-  page.setDefaultTimeout(15_000);
-  await page.goto(`${app.url}/flows/${flowId}`);
+  const page = await app.openPage(`/flows/${flowId}`);
   await page.getByTestId('flow-editor').waitFor();
   return page;
 }
@@ -75,7 +54,7 @@ async function until<T>(what: string, read: () => Promise<T | undefined>, timeou
 
 describe('triggers panel', () => {
   test('webhook, notification and retention, as a user sets them up', async () => {
-    const { flow } = await api.flows.import.mutate({
+    const { flow } = await app.api.flows.import.mutate({
       document: {
         version: 1,
         name: 'Nightly export',
@@ -115,7 +94,7 @@ describe('triggers panel', () => {
     assert.equal(started.status, 201, JSON.stringify(started.body));
     assert.equal(started.body.runUrl, `${app.url}/runs/${started.body.runId}`);
     const run = await until('the webhook run', async () => {
-      const r = await api.runs.get.query({ id: started.body.runId as string });
+      const r = await app.api.runs.get.query({ id: started.body.runId as string });
       return r.state === 'completed' ? r : undefined;
     });
     assert.equal(run.trigger, 'webhook');
@@ -159,7 +138,7 @@ describe('triggers panel', () => {
     await page.getByTestId('retention-days').fill('7');
     await page.getByTestId('save-retention').click();
     await page.getByTestId('retention-saved').waitFor();
-    assert.equal((await api.flows.retention.get.query({ id: flow.id })).retentionDays, 7);
+    assert.equal((await app.api.flows.retention.get.query({ id: flow.id })).retentionDays, 7);
 
     mkdirSync(path.join(repoRoot, 'test-results'), { recursive: true });
     await page.screenshot({ path: path.join(repoRoot, 'test-results', 'triggers.png') });
@@ -167,9 +146,9 @@ describe('triggers panel', () => {
     // Removing the notification.
     await page.getByTestId('remove-notification').click();
     await page.getByTestId('notifications-empty').waitFor();
-    assert.deepEqual(await api.notifications.list.query({ flowId: flow.id }), []);
+    assert.deepEqual(await app.api.notifications.list.query({ flowId: flow.id }), []);
     assert.deepEqual(
-      pageErrors.map((e) => e.message),
+      app.pageErrors.map((e) => e.message),
       [],
     );
   });

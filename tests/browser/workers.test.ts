@@ -10,57 +10,22 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
-import type { TRPCClient } from '@trpc/client';
-import type { BrowserContext, Page } from 'playwright-core';
-import type { AppRouter } from '@/server/api/root';
-import { type RunningApp, repoRoot, startApp } from '../helpers/app';
-import { type Session, sessionClient, signedInContext, signUpOwner } from '../helpers/auth';
-import { launchBrowser } from '../helpers/browser';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { repoRoot } from '../helpers/app';
+import { type OwnerBrowserApp, startBrowserApp } from '../helpers/browser-app';
 
-let tdb: TestDatabase;
-let app: RunningApp;
-let owner: Session;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
-let context: BrowserContext;
-let api: TRPCClient<AppRouter>;
+let app: OwnerBrowserApp;
 let gpuWorker: (ChildProcess & { output(): string }) | undefined;
-let pageErrors: Error[] = [];
 
 before(async () => {
-  tdb = await createTestDatabase();
-  app = await startApp({ DATABASE_URL: tdb.url });
-  owner = await signUpOwner(app);
-  browser = await launchBrowser();
-  context = await signedInContext(browser, app, owner, { viewport: { width: 1400, height: 900 } });
-  api = sessionClient(app, owner);
+  app = await startBrowserApp({ pageTimeout: 20_000 });
 });
 
 after(async () => {
   if (gpuWorker && gpuWorker.exitCode === null) gpuWorker.kill('SIGKILL');
-  await context?.close().catch(() => {});
-  await browser?.cleanup();
-  await app?.stop();
-  await tdb?.drop();
+  await app?.close();
 });
 
-afterEach(() => {
-  const errors = pageErrors;
-  pageErrors = [];
-  assert.deepEqual(
-    errors.map((e) => e.message),
-    [],
-    'no uncaught errors in the page',
-  );
-});
-
-async function openPage(pathname: string): Promise<Page> {
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error));
-  page.setDefaultTimeout(20_000);
-  await page.goto(`${app.url}${pathname}`);
-  return page;
-}
+afterEach(() => app?.assertNoPageErrors());
 
 function startGpuWorker() {
   const child = spawn(
@@ -68,7 +33,7 @@ function startGpuWorker() {
     [path.join(repoRoot, 'bin/pipewright.mjs'), 'worker', '--pool', 'gpu'],
     {
       cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: tdb.url },
+      env: { ...process.env, DATABASE_URL: app.tdb.url },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -83,7 +48,7 @@ function startGpuWorker() {
 }
 
 test('a task pinned to pool gpu says why it waits until a gpu worker starts, then completes', async () => {
-  const { flow } = await api.flows.import.mutate({
+  const { flow } = await app.api.flows.import.mutate({
     document: {
       version: 1,
       name: 'Train on GPU',
@@ -99,9 +64,9 @@ test('a task pinned to pool gpu says why it waits until a gpu worker starts, the
       edges: [],
     },
   });
-  const { id } = await api.runs.start.mutate({ flowId: flow.id });
+  const { id } = await app.api.runs.start.mutate({ flowId: flow.id });
 
-  const page = await openPage(`/runs/${id}`);
+  const page = await app.openPage(`/runs/${id}`);
   const banner = page.getByTestId('waiting-reason');
   await banner.waitFor();
   assert.equal(await banner.getAttribute('data-kind'), 'no-worker');
@@ -124,7 +89,7 @@ test('a task pinned to pool gpu says why it waits until a gpu worker starts, the
   assert.match((await taskReason.textContent()) ?? '', /No worker is online in pool gpu/);
 
   // The Workers page: only the app's own worker, in the default pool.
-  const workersPage = await openPage('/workers');
+  const workersPage = await app.openPage('/workers');
   const rows = workersPage.getByTestId('worker-row');
   await rows.first().waitFor();
   assert.equal(await rows.count(), 1);
@@ -141,7 +106,7 @@ test('a task pinned to pool gpu says why it waits until a gpu worker starts, the
     });
   await banner.waitFor({ state: 'detached' });
   assert.equal(await page.getByTestId('task-waiting-reason').count(), 0);
-  const run = await api.runs.get.query({ id });
+  const run = await app.api.runs.get.query({ id });
   assert.ok(run.tasks[0]!.attempts[0]!.workerId!.endsWith(`:${gpuWorker.pid}`));
 
   // The Workers page picks the gpu worker up on its own, online.

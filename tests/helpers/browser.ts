@@ -1,10 +1,13 @@
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Locator } from 'playwright-core';
+
+export type TestBrowser = Browser & { cleanup(): Promise<void> };
 
 /** Debian's Chromium driven by playwright-core (no downloaded browsers here). */
-export async function launchBrowser(): Promise<Browser & { cleanup(): Promise<void> }> {
+export async function launchBrowser(): Promise<TestBrowser> {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'pipewright-chromium-'));
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -25,4 +28,29 @@ export async function launchBrowser(): Promise<Browser & { cleanup(): Promise<vo
       rmSync(profile, { recursive: true, force: true });
     },
   });
+}
+
+/** Polls until the element's text matches (playwright-core has no `expect`). */
+export async function expectText(locator: Locator, expected: string | RegExp, timeoutMs = 10_000) {
+  await locator.waitFor();
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = ((await locator.textContent()) ?? '').trim();
+    if (typeof expected === 'string' ? text === expected : expected.test(text)) return text;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`Expected text ${String(expected)}, got ${JSON.stringify(text)}`);
+}
+
+/** Polls until the locator matches `expected` elements. */
+export async function expectCount(locator: Locator, expected: number, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  let count = -1;
+  while (Date.now() < deadline) {
+    count = await locator.count();
+    if (count === expected) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`Expected ${expected} elements, found ${count}`);
 }
