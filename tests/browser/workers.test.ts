@@ -7,14 +7,12 @@
  * lists both workers live, and the gpu worker as offline once it stops.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
-import { repoRoot } from '../helpers/app';
+import { type PipewrightProcess, spawnPipewright } from '../helpers/app';
 import { type OwnerBrowserApp, startBrowserApp } from '../helpers/browser-app';
 
 let app: OwnerBrowserApp;
-let gpuWorker: (ChildProcess & { output(): string }) | undefined;
+let gpuWorker: PipewrightProcess | undefined;
 
 before(async () => {
   app = await startBrowserApp({ pageTimeout: 20_000 });
@@ -27,25 +25,8 @@ after(async () => {
 
 afterEach(() => app?.assertNoPageErrors());
 
-function startGpuWorker() {
-  const child = spawn(
-    process.execPath,
-    [path.join(repoRoot, 'bin/pipewright.mjs'), 'worker', '--pool', 'gpu'],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: app.tdb.url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
-  return Object.assign(child, { output: () => output });
-}
+const startGpuWorker = () =>
+  spawnPipewright(['worker', '--pool', 'gpu'], { DATABASE_URL: app.tdb.url });
 
 test('a task pinned to pool gpu says why it waits until a gpu worker starts, then completes', async () => {
   const { flow } = await app.api.flows.import.mutate({

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { taskRuns } from '@/db/schema';
-import { repoRoot } from '../helpers/app';
+import { spawnPipewright } from '../helpers/app';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
 import { json, startHttpServer, type TestServer } from '../helpers/http-server';
 
@@ -25,21 +23,7 @@ after(async () => {
   await engine.close();
 });
 
-function startWorkerProcess(): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/pipewright.mjs'), 'worker'], {
-    cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: engine.tdb.url },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
-  return Object.assign(child, { output: () => output });
-}
+const startWorkerProcess = () => spawnPipewright(['worker'], { DATABASE_URL: engine.tdb.url });
 
 test('a worker killed mid-task loses nothing: the attempt is retried on another worker', async () => {
   const first = startWorkerProcess();

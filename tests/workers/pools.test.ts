@@ -5,13 +5,11 @@
  * takes nothing from the default pool.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { taskRuns } from '@/db/schema';
 import { listWorkers } from '@/server/worker/list';
-import { repoRoot } from '../helpers/app';
+import { type PipewrightProcess, spawnPipewright } from '../helpers/app';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
 
 let engine: TestEngine;
@@ -27,20 +25,8 @@ after(async () => {
 function startWorkerProcess(
   args: string[],
   extraEnv: Record<string, string> = {},
-): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/pipewright.mjs'), ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: engine.tdb.url, ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
-  return Object.assign(child, { output: () => output });
+): PipewrightProcess {
+  return spawnPipewright(args, { DATABASE_URL: engine.tdb.url, ...extraEnv });
 }
 
 const code = (id: string, extra: Record<string, unknown> = {}) => ({
