@@ -4,7 +4,7 @@ import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { runTransitions, taskAttempts, taskRuns } from '@/db/schema';
 import { startWorker } from '@/server/worker';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
-import { codeNode, fanOutDocument } from '../helpers/flows';
+import { chainEdges, codeNode, fanOutDocument } from '../helpers/flows';
 import { maxOverlap } from '../helpers/overlap';
 
 /**
@@ -54,7 +54,7 @@ describe('hand-off between tasks', () => {
         nodes: ids.map((n, i) =>
           codeNode(n, i === 0 ? 'return 1;' : `return inputs.${ids[i - 1]} + 1;`),
         ),
-        edges: ids.slice(1).map((n, i) => ({ source: ids[i]!, target: n })),
+        edges: chainEdges(...ids),
       });
       const run = await engine.waitForRun(id);
       assert.equal(run.state, 'completed');

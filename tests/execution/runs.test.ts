@@ -4,6 +4,7 @@ import { and, eq } from 'drizzle-orm';
 import { concurrencyLimits, runTransitions, taskAttempts, taskRuns } from '@/db/schema';
 import { TASK_QUEUE } from '@/server/execution/deps';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
+import { codeNode as code, numberedDocuments } from '../helpers/flows';
 import { json, startHttpServer } from '../helpers/http-server';
 import { maxOverlap } from '../helpers/overlap';
 
@@ -13,20 +14,7 @@ before(async () => {
 });
 after(() => engine.close());
 
-const code = (id: string, source: string, extra: Record<string, unknown> = {}) => ({
-  id,
-  type: 'code',
-  config: { source },
-  ...extra,
-});
-let counter = 0;
-const doc = (nodes: unknown[], edges: unknown[] = [], extra: Record<string, unknown> = {}) => ({
-  version: 1,
-  name: `flow ${++counter}`,
-  nodes,
-  edges,
-  ...extra,
-});
+const doc = numberedDocuments('flow');
 
 describe('running flows', () => {
   test('a diamond passes data from each task to the next', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { env } from '@/server/env';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
+import { chainEdges as chain, codeNode as code, numberedDocuments } from '../helpers/flows';
 import { maxOverlap } from '../helpers/overlap';
 
 /**
@@ -17,22 +18,8 @@ before(async () => {
 });
 after(() => engine.close());
 
-const code = (id: string, source: string, extra: Record<string, unknown> = {}) => ({
-  id,
-  type: 'code',
-  config: { source },
-  ...extra,
-});
 const delay = (id: string, seconds: number) => ({ id, type: 'delay', config: { seconds } });
-let counter = 0;
-const doc = (nodes: unknown[], edges: unknown[] = [], extra: Record<string, unknown> = {}) => ({
-  version: 1,
-  name: `timing flow ${++counter}`,
-  nodes,
-  edges,
-  ...extra,
-});
-const chain = (...ids: string[]) => ids.slice(1).map((target, i) => ({ source: ids[i]!, target }));
+const doc = numberedDocuments('timing flow');
 
 type Run = Awaited<ReturnType<TestEngine['waitForRun']>>;
 const summary = (run: Run) =>

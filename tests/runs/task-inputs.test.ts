@@ -13,6 +13,7 @@ import { TRPCError } from '@trpc/server';
 import { LAZY_VALUE_BYTES } from '@/server/runs/lazy-value';
 import { SECRET_MASK } from '@/server/secrets/redactor';
 import { startTestEngine, type TestEngine } from '../helpers/engine';
+import { codeNode as code, numberedDocuments } from '../helpers/flows';
 import { leakForms, leaksIn } from '../secrets/leak-check';
 
 let engine: TestEngine;
@@ -25,15 +26,7 @@ after(async () => {
   await engine?.close();
 });
 
-let counter = 0;
-const code = (id: string, source: string) => ({ id, type: 'code', config: { source } });
-const flow = (nodes: unknown[], edges: unknown[] = [], extra: Record<string, unknown> = {}) => ({
-  version: 1,
-  name: `inputs ${++counter}`,
-  nodes,
-  edges,
-  ...extra,
-});
+const flow = numberedDocuments('inputs');
 
 async function completedRun(document: unknown, params?: Record<string, unknown>) {
   const id = await engine.run(document, params);

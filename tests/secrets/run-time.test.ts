@@ -18,6 +18,7 @@ import { AttemptLog } from '@/server/execution/logs';
 import { runLogTextStream } from '@/server/runs/log-text';
 import { SECRET_MASK, SecretRedactor } from '@/server/secrets/redactor';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
+import { numberedDocuments } from '../helpers/flows';
 import { json, startHttpServer, type TestServer } from '../helpers/http-server';
 import { leakForms, leaksIn, storedRunText } from './leak-check';
 
@@ -59,13 +60,7 @@ async function logDownload(runId: string): Promise<string> {
   return new Response(runLogTextStream(engine.tdb.db, { runId })).text();
 }
 
-let counter = 0;
-const flow = (nodes: unknown[], edges: unknown[] = []) => ({
-  version: 1,
-  name: `secrets ${++counter}`,
-  nodes,
-  edges,
-});
+const flow = numberedDocuments('secrets');
 
 async function assertNoLeak(runId: string, secret: string) {
   const stored = await storedRunText(engine.tdb.db, runId);

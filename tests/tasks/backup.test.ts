@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { overrideEnv } from '@/server/env';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
+import { numberedDocuments } from '../helpers/flows';
 import { startHttpServer, type TestServer } from '../helpers/http-server';
 
 // Two allowed roots (the data and the archive), and a folder beside them that is not allowed.
@@ -37,14 +38,7 @@ after(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-let counter = 0;
-const flow = (nodes: unknown[], edges: unknown[] = [], extra: Record<string, unknown> = {}) => ({
-  version: 1,
-  name: `backup ${++counter}`,
-  nodes,
-  edges,
-  ...extra,
-});
+const flow = numberedDocuments('backup');
 
 describe('the backup flow: list, copy to the archive, notify', () => {
   test('runs green; the copies have the same bytes; the webhook lists what was copied', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
+import { numberedDocuments } from '../helpers/flows';
 
 let engine: TestEngine;
 let password: string;
@@ -10,14 +11,7 @@ before(async () => {
 });
 after(() => engine.close());
 
-let counter = 0;
-const flow = (nodes: unknown[], edges: unknown[] = [], extra: Record<string, unknown> = {}) => ({
-  version: 1,
-  name: `sql ${++counter}`,
-  nodes,
-  edges,
-  ...extra,
-});
+const flow = numberedDocuments('sql');
 
 describe('sql against the test database itself', () => {
   test('a parameterised query feeds its rows to the next task', async () => {
