@@ -15,6 +15,7 @@ import { flowTemplates } from '@/app/_lib/templates';
 import type { FlowDocument } from '@/server/engine/document';
 import { repoRoot } from '../helpers/app';
 import { type OwnerBrowserApp, startBrowserApp } from '../helpers/browser-app';
+import { chainEdges } from '../helpers/flows';
 import { json, startHttpServer, type TestServer } from '../helpers/http-server';
 
 let app: OwnerBrowserApp;
@@ -207,7 +208,7 @@ const chain = (name: string, ids: string[]): FlowDocument => ({
     position: { x: i * 320, y: 0 },
     config: { source: `return ${i + 1};` },
   })),
-  edges: ids.slice(1).map((id, i) => ({ source: ids[i]!, target: id })),
+  edges: chainEdges(...ids),
 });
 
 describe('flow editor', () => {
