@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { bossDb, type Transaction } from '@/db/client';
+import { and, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { bossDb, type Transaction, takeOpened } from '@/db/client';
 import { rawRowReader } from '@/db/raw-rows';
 import { concurrencyLimits, flowRuns, taskRuns } from '@/db/schema';
 import type { FlowDocument, FlowNode } from '@/server/engine/document';
@@ -58,19 +58,15 @@ export async function lockFlowRun(
   return run;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
- * The run lock as the statement a transaction sends with its BEGIN
- * (inTransaction's `withBegin`): the engine's transactions start by locking
- * a run, and sending both as one simple query saves a round trip per task.
- * The id is inlined, so only a well-formed uuid gets this form.
+ * The run lock as a statement sent with BEGIN (inTransaction's `opening`):
+ * the engine's transactions start by locking a run, and sending both in one
+ * round trip saves one per claim and per finish.
  */
-export function lockOnBegin(flowRunId: string | undefined) {
-  if (!flowRunId || !UUID.test(flowRunId)) return undefined;
+export function lockOnBegin(flowRunId: string): { key: string; query: SQL } {
   return {
     key: `lock ${flowRunId}`,
-    text: `select * from flow_runs where id = '${flowRunId}' for no key update`,
+    query: sql`select * from flow_runs where id = ${flowRunId} for no key update`,
   };
 }
 
@@ -82,11 +78,10 @@ const readFlowRun = rawRowReader<FlowRunRow>(flowRuns);
  * when the run does not exist.
  */
 function takeOpeningLock(t: Transaction, flowRunId: string): { run?: FlowRunRow } | null {
-  if (t.opening?.key !== `lock ${flowRunId}`) return null;
-  const [raw] = t.opening.rows;
-  t.opening = undefined;
-  if (!raw) return {};
-  return { run: readFlowRun(raw) };
+  const opened = takeOpened(t, `lock ${flowRunId}`);
+  if (!opened) return null;
+  const [raw] = opened.rows;
+  return raw ? { run: readFlowRun(raw) } : {};
 }
 
 type LockStatements = ReturnType<typeof prepareLockStatements>;
