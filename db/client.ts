@@ -103,17 +103,7 @@ export async function inTransaction<T>(
     opening?: { key: string; query: SQL }[];
   } = {},
 ): Promise<T> {
-  const client = await db.$client.connect();
-  let broken = false;
-  // A checked-out client has no listener of the pool's: a connection lost
-  // between two statements (a database restart, pg_terminate_backend)
-  // emitted 'error' with nobody listening, and the process crashed. The
-  // statement in flight fails on its own; this marks the client unusable.
-  const onConnectionError = () => {
-    broken = true;
-  };
-  client.on('error', onConnectionError);
-  try {
+  return inConnection(db, async (client) => {
     const t: Transaction = { tx: transactionDatabase(client), client };
     if (options.opening && options.opening.length > 0) {
       const opening = options.opening;
@@ -137,6 +127,42 @@ export async function inTransaction<T>(
       await client.query('commit');
     }
     return result;
+  });
+}
+
+/**
+ * A transaction of fixed statements in one round trip: BEGIN, each in
+ * order, COMMIT. For a transaction whose every statement is known before
+ * the first is sent (the engine's chained finish): each statement's guard
+ * takes the place of a decision the client would otherwise make between
+ * round trips. Resolves with a result per statement; if one fails, the rest
+ * do not run, the transaction rolls back and it rejects with that error.
+ */
+export function transactionOf(db: Database, statements: SQL[]): Promise<pg.QueryResult[]> {
+  return inConnection(db, async (client) => {
+    const results = await pipeline(client, [
+      { text: 'begin' },
+      ...statements.map(preparedStatement),
+      { text: 'commit' },
+    ]);
+    return results.slice(1, -1);
+  });
+}
+
+/** Runs a transaction's `fn` on a pooled connection; rolls back if it throws. */
+async function inConnection<T>(db: Database, fn: (client: pg.PoolClient) => Promise<T>) {
+  const client = await db.$client.connect();
+  let broken = false;
+  // A checked-out client has no listener of the pool's: a connection lost
+  // between two statements (a database restart, pg_terminate_backend)
+  // emitted 'error' with nobody listening, and the process crashed. The
+  // statement in flight fails on its own; this marks the client unusable.
+  const onConnectionError = () => {
+    broken = true;
+  };
+  client.on('error', onConnectionError);
+  try {
+    return await fn(client);
   } catch (err) {
     await client.query('rollback').catch(() => {
       broken = true;

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import {
+  type DbOrTx,
   inTransaction,
   queryPrepared,
   sendWithCommit,
   type Transaction,
   takeOpened,
+  transactionOf,
 } from '@/db/client';
 import { rawRowReader } from '@/db/raw-rows';
 import { flowRuns, taskAttempts, taskRuns } from '@/db/schema';
@@ -232,7 +234,8 @@ function finishing(deps: WorkerDeps): KeyedBatcher<Finish> {
  * tasks they hand off to this worker claimed in it too; starts those once it
  * has committed. The run lock and the completion of the attempts that
  * returned an output go with BEGIN, in one round trip; the claims of the
- * tasks handed off go with COMMIT, in another (claimHandedOff).
+ * tasks handed off go with COMMIT, in another (claimHandedOff). A chain's
+ * step takes one round trip in all (finishChained).
  */
 async function commitFinishes(deps: WorkerDeps, finishes: Finish[]): Promise<void> {
   const { onStart, newHandoff } = finishes[0]!;
@@ -246,21 +249,30 @@ async function commitFinishes(deps: WorkerDeps, finishes: Finish[]): Promise<voi
     if (fast) completing.push(fast);
     else general.push(finish);
   }
-  const opening = [lockOnBegin(runId)];
-  if (completing.length > 0) {
-    opening.push({ key: COMPLETION, query: completionStatement(completing, runId, now) });
-  }
   let next: Claim[];
   try {
-    next = await inTransaction(
-      deps.db,
-      async (t) => {
-        if (handoff) offerHandoff(t, handoff);
-        await finishTogether(t, deps, runId, completing, general);
-        return handoff ? await claimHandedOff(t, deps, handoff) : [];
-      },
-      { opening },
-    );
+    const chained =
+      handoff && finishes.length === 1 && completing.length === 1
+        ? await finishChained(deps, completing[0]!, handoff, now)
+        : undefined;
+    if (chained && !chained.replan) {
+      next = chained.claims;
+    } else {
+      const opening = [lockOnBegin(runId)];
+      if (!chained && completing.length > 0) {
+        opening.push({ key: COMPLETION, query: completionStatement(completing, runId, now) });
+      }
+      next = await inTransaction(
+        deps.db,
+        async (t) => {
+          if (handoff) offerHandoff(t, handoff);
+          if (chained) await planRun(t, deps, runId);
+          else await finishTogether(t, deps, runId, completing, general);
+          return handoff ? await claimHandedOff(t, deps, handoff) : [];
+        },
+        { opening },
+      );
+    }
   } catch (err) {
     handoff?.abandon();
     throw err;
@@ -276,6 +288,114 @@ async function commitFinishes(deps: WorkerDeps, finishes: Finish[]): Promise<voi
     claimed.map((n) => () => runClaimedAttempt(deps, n.claimed, n.job, onStart, newHandoff)),
   );
   if (!handoff || handoff.queued) deps.wakeLocal(TASK_QUEUE);
+}
+
+/**
+ * A chain's step in one round trip. When the finishing task's one
+ * successor has it as its only upstream (A → B), completing A makes B ready
+ * and changes nothing else, so planning would hand B to this worker: the
+ * finish sends the run lock, A's completion (with its transition) and B's
+ * claim between BEGIN and COMMIT at once (transactionOf). B's claim is
+ * guarded by what planning would have checked: A completed in this
+ * transaction, the run is Running, B is Pending and was never dispatched.
+ *
+ * Undefined: not such a step (the general path records it). `replan`: A's
+ * outcome is committed but the guard did not hold (the run is being
+ * cancelled, say), so the caller plans the run in a transaction of its own.
+ */
+async function finishChained(
+  deps: WorkerDeps,
+  fast: FastFinish,
+  handoff: Handoff,
+  now: Date,
+): Promise<{ claims: Claim[]; replan: boolean } | undefined> {
+  const { claimed, job, log } = fast.finish;
+  const { run } = claimed;
+  const nodeId = chainSuccessor(claimed);
+  if (!nodeId || !log.drained) return undefined;
+  const { doc, nodes } = await loadVersionDocument(deps.db, run.flowVersionId);
+  const successor = { taskRunId: '', attempt: 1, flowRunId: run.id, nodeId };
+  const blind = blindClaimNode(deps, successor, run, doc, nodes);
+  if (!blind || blind.settings.concurrencyTag) return undefined;
+  const pool = poolOf(blind.settings.pool);
+  if (!handoff.take(pool, blind.node.type)) return undefined;
+  const prepared = await prepareBlindClaim(
+    deps.db,
+    deps,
+    {
+      ...successor,
+      run,
+      handoff,
+      dispatch: { readyAt: now, concurrencyTag: null, pool },
+      after: { taskRunId: claimed.task.id, attempt: job.attempt, endedAt: now },
+    },
+    run,
+    doc,
+    nodes,
+  );
+  if (!prepared) {
+    handoff.giveBack();
+    return undefined;
+  }
+  const { statement, read } = prepared.build();
+  const [locked, completed, claim] = await transactionOf(deps.db, [
+    lockOnBegin(run.id).query,
+    chainedCompletionStatement(fast, run.id, now),
+    statement,
+  ]);
+  // Its log was drained: nothing is left for finish() to write.
+  const started = read(claim!.rows);
+  if (started) {
+    const nextJob = { taskRunId: started.task.id, attempt: 1, flowRunId: run.id, nodeId };
+    return { claims: [() => ({ claimed: started, job: nextJob })], replan: false };
+  }
+  handoff.giveBack();
+  // The run is gone, or this attempt had lost its claim (its outcome was
+  // not written): there is nothing to plan.
+  const done = locked!.rows.length > 0 && completed!.rows[0]?.done === 1;
+  return { claims: [], replan: done };
+}
+
+/**
+ * The finishing task's only successor, if that successor has no other
+ * upstream: a chain's next node. Not for a for-each's items, nor under a
+ * flow-wide concurrency limit (a task waiting for a slot may come first).
+ */
+function chainSuccessor({ task, doc }: ClaimedAttempt): string | null {
+  if (task.parentTaskRunId || doc.settings?.maxConcurrency !== undefined) return null;
+  const out = doc.edges.filter((e) => e.source === task.nodeId);
+  if (out.length !== 1 || out[0]!.sourceHandle) return null;
+  const next = out[0]!.target;
+  return doc.edges.every((e) => e.target !== next || e.source === task.nodeId) ? next : null;
+}
+
+/** A chained finish's completion: fenced as completionStatement's, with its transition. */
+function chainedCompletionStatement(fast: FastFinish, runId: string, now: Date): SQL {
+  const { claimed, job } = fast.finish;
+  return sql`
+    with done as (
+      update task_runs set state = 'completed', output = ${fast.json}::jsonb,
+        output_bytes = ${fast.bytes}, branch = null, ended_at = ${now}, holds_slot = false,
+        lease_expires_at = null, state_reason = null, suspended_state = null,
+        cache_expires_at = ${fast.expires}
+      where id = ${claimed.task.id} and attempt = ${job.attempt} and state = 'running'
+        and flow_run_id = ${runId}
+      returning id, flow_run_id
+    ), attempt_row as (
+      update task_attempts set state = 'completed', ended_at = ${now}
+      where task_run_id in (select id from done) and attempt = ${job.attempt}
+    ), transition as (
+      insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, reason, at)
+      select flow_run_id, id, 'running', 'completed', ${job.attempt}::int, null, ${now}::timestamptz
+      from done
+    )
+    select (select count(*) from done)::int as done`;
+}
+
+/** Plans a run whose finish committed without planning (finishChained's guard did not hold). */
+async function planRun(t: Transaction, deps: WorkerDeps, runId: string): Promise<void> {
+  const run = await lockFlowRun(t, runId);
+  if (run) await advanceFlowRun(t, deps, run);
 }
 
 /**
@@ -333,7 +453,7 @@ async function prepareBlindClaims(
   const { doc, nodes } = await loadVersionDocument(t.tx, run.flowVersionId);
   const prepared: PreparedBlindClaim[] = [];
   for (const job of jobs) {
-    const claim = await prepareBlindClaim(t, deps, job, run, doc, nodes);
+    const claim = await prepareBlindClaim(t.tx, deps, job, run, doc, nodes);
     if (!claim) return null;
     prepared.push(claim);
   }
@@ -383,7 +503,7 @@ async function takeOverQueued(t: Transaction, deps: WorkerDeps, handoff: Handoff
     const pool = poolOf(blind.settings.pool);
     if (!handoff.take(pool, blind.node.type)) break;
     const prepared = await prepareBlindClaim(
-      t,
+      t.tx,
       deps,
       {
         ...job,
@@ -545,7 +665,7 @@ async function claimAttempt(
   let redactor = noSecrets;
   try {
     ({ config, redactor } = await resolveConfig(
-      t,
+      t.tx,
       run,
       task.nodeId,
       node,
@@ -663,7 +783,7 @@ async function claimBlind(
   doc: FlowDocument,
   nodes: ReadonlyMap<string, FlowNode>,
 ): Promise<ClaimedAttempt | null | undefined> {
-  const prepared = await prepareBlindClaim(t, deps, job, run, doc, nodes);
+  const prepared = await prepareBlindClaim(t.tx, deps, job, run, doc, nodes);
   if (!prepared) return undefined;
   const { statement, read } = prepared.build();
   const claimed = read((await queryPrepared<Record<string, unknown>>(t.client, statement)).rows);
@@ -686,7 +806,8 @@ interface PreparedBlindClaim {
 }
 
 async function prepareBlindClaim(
-  t: Transaction,
+  /** Where its variables and secrets are read (the claim's transaction, or the pool). */
+  db: DbOrTx,
   deps: WorkerDeps,
   job: (TaskJob | HandedOffJob) & { nodeId: string },
   run: FlowRunRow,
@@ -700,7 +821,7 @@ async function prepareBlindClaim(
   let config: Record<string, unknown>;
   let redactor = noSecrets;
   try {
-    ({ config, redactor } = await resolveConfig(t, run, job.nodeId, node, templated, {
+    ({ config, redactor } = await resolveConfig(db, run, job.nodeId, node, templated, {
       nodes: {},
     }));
   } catch (err) {
@@ -788,14 +909,14 @@ function templatedFields(deps: WorkerDeps, node: FlowNode): Record<string, unkno
  * or RunSettingsError naming the field.
  */
 async function resolveConfig(
-  t: Transaction,
+  db: DbOrTx,
   run: FlowRunRow,
   nodeId: string,
   node: FlowNode,
   templated: Record<string, unknown>,
   scope: { nodes: Record<string, { output: unknown }>; item?: unknown; index?: number },
 ): Promise<{ config: Record<string, unknown>; redactor: SecretRedactor }> {
-  const runSettings = await loadRunSettings(t.tx, nodeId, templated);
+  const runSettings = await loadRunSettings(db, nodeId, templated);
   return {
     config: {
       ...(node.config ?? {}),
@@ -886,11 +1007,22 @@ function claimStatement(
       : sql``;
   // A queued job's blind claim (returnRow) takes only a plain Pending task
   // at the job's attempt; the general path checked the row already.
+  // A chain's next task, claimed before planning could look (finishChained):
+  // found by its node, guarded by what planning would have checked.
+  const after = handedOff?.after;
+  const target = after
+    ? sql`(select id from task_runs where flow_run_id = ${run.id} and node_id = ${job.nodeId})`
+    : sql`${job.taskRunId}`;
+  const chainGuard = after
+    ? sql` and exists (select 1 from task_runs a where a.id = ${after.taskRunId}
+          and a.state = 'completed' and a.attempt = ${after.attempt} and a.ended_at = ${after.endedAt})
+        and exists (select 1 from flow_runs r where r.id = ${run.id} and r.state = 'running')`
+    : sql``;
   const guard = stolen
     ? sql` and state = 'pending' and attempt = ${job.attempt} and job_id = ${stolen.jobId}
         and exists (select 1 from stolen)`
     : handedOff
-      ? sql` and state = 'pending' and queued_at is null and attempt = ${job.attempt - 1}`
+      ? sql` and state = 'pending' and queued_at is null and attempt = ${job.attempt - 1}${chainGuard}`
       : returnRow
         ? sql` and state = 'pending' and attempt = ${job.attempt}`
         : sql``;
@@ -942,7 +1074,7 @@ function claimStatement(
         resolved_config = ${JSON.stringify(redactConfigForDisplay(redactor.value(config)))}::jsonb, cache_key = ${key},
         worker_id = ${deps.workerId}, started_at = coalesce(started_at, ${now}),
         lease_expires_at = ${lease}, not_before = null${dispatch}
-      where id = ${job.taskRunId}${guard}
+      where id = ${target}${guard}
       returning ${returnRow ? sql`*` : sql`id, flow_run_id`}
     ), attempt_row as (
       insert into task_attempts (task_run_id, attempt, state, worker_id, started_at)
