@@ -3,6 +3,7 @@ import type { SQL } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
 import { type PgDatabase, PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import { pipeline } from './pipeline';
 import * as schema from './schema';
 
 export type Database = NodePgDatabase<typeof schema> & { $client: pg.Pool };
@@ -13,10 +14,55 @@ export interface Transaction {
   tx: NodePgDatabase<typeof schema>;
   client: pg.PoolClient;
   /**
-   * The rows of the `withBegin` statement, sent in one round trip with BEGIN,
-   * under the key it was given; whoever asked for them takes them (once).
+   * The results of the statements sent with BEGIN (inTransaction's
+   * `opening`), by the key each was given; whoever asked for one takes it
+   * (once), with takeOpened.
    */
-  opening?: { key: string; rows: pg.QueryResultRow[] };
+  opening?: Map<string, pg.QueryResult>;
+  /** Statements to send with COMMIT, in order (sendWithCommit). */
+  withCommit?: CommitStatement[];
+}
+
+/** A statement sent with COMMIT: its result can be read once inTransaction has returned. */
+export class CommitStatement<R extends pg.QueryResultRow = pg.QueryResultRow> {
+  private result: pg.QueryResult<R> | undefined;
+
+  constructor(readonly query: SQL) {}
+
+  /** Its rows; only after the transaction committed. */
+  get rows(): R[] {
+    if (!this.result) throw new Error('a statement sent with COMMIT was read before the commit');
+    return this.result.rows;
+  }
+
+  settle(result: pg.QueryResult): void {
+    this.result = result as pg.QueryResult<R>;
+  }
+}
+
+/**
+ * Sends `query` with the transaction's COMMIT, in the same round trip, after
+ * every statement the transaction ran. For a last write whose result is
+ * only needed once the transaction has committed (the engine's claims of
+ * tasks it hands to itself): it saves the round trip that would otherwise
+ * separate it from COMMIT. If it fails, the transaction rolls back and
+ * inTransaction throws its error.
+ */
+export function sendWithCommit<R extends pg.QueryResultRow>(
+  t: Transaction,
+  query: SQL,
+): CommitStatement<R> {
+  const statement = new CommitStatement<R>(query);
+  t.withCommit ??= [];
+  t.withCommit.push(statement as CommitStatement);
+  return statement;
+}
+
+/** The result of the statement sent with BEGIN under `key`, if there was one (once). */
+export function takeOpened(t: Transaction, key: string): pg.QueryResult | undefined {
+  const result = t.opening?.get(key);
+  t.opening?.delete(key);
+  return result;
 }
 
 // Timestamps and bigints come back as JS values; int8 ids fit in a double for
@@ -49,14 +95,62 @@ export async function inTransaction<T>(
   fn: (t: Transaction) => Promise<T>,
   options: {
     /**
-     * A statement to run first, sent with BEGIN as one simple query: one
-     * round trip fewer for a transaction that always starts the same way
-     * (the engine's take the run lock). No parameters: the caller inlines
-     * only values it has validated. Its rows are `Transaction.opening`.
+     * Statements to run first, sent with BEGIN in one round trip: a
+     * transaction that always starts the same way (the engine's take the run
+     * lock) saves the round trips between them. Their results are
+     * `Transaction.opening`, by key.
      */
-    withBegin?: { key: string; text: string };
+    opening?: { key: string; query: SQL }[];
   } = {},
 ): Promise<T> {
+  return inConnection(db, async (client) => {
+    const t: Transaction = { tx: transactionDatabase(client), client };
+    if (options.opening && options.opening.length > 0) {
+      const opening = options.opening;
+      const results = await pipeline(client, [
+        { text: 'begin' },
+        ...opening.map(({ query }) => preparedStatement(query)),
+      ]);
+      t.opening = new Map(opening.map(({ key }, i) => [key, results[i + 1]!]));
+    } else {
+      await client.query('begin');
+    }
+    const result = await fn(t);
+    const withCommit = t.withCommit ?? [];
+    if (withCommit.length > 0) {
+      const results = await pipeline(client, [
+        ...withCommit.map(({ query }) => preparedStatement(query)),
+        { text: 'commit' },
+      ]);
+      for (const [i, statement] of withCommit.entries()) statement.settle(results[i]!);
+    } else {
+      await client.query('commit');
+    }
+    return result;
+  });
+}
+
+/**
+ * A transaction of fixed statements in one round trip: BEGIN, each in
+ * order, COMMIT. For a transaction whose every statement is known before
+ * the first is sent (the engine's chained finish): each statement's guard
+ * takes the place of a decision the client would otherwise make between
+ * round trips. Resolves with a result per statement; if one fails, the rest
+ * do not run, the transaction rolls back and it rejects with that error.
+ */
+export function transactionOf(db: Database, statements: SQL[]): Promise<pg.QueryResult[]> {
+  return inConnection(db, async (client) => {
+    const results = await pipeline(client, [
+      { text: 'begin' },
+      ...statements.map(preparedStatement),
+      { text: 'commit' },
+    ]);
+    return results.slice(1, -1);
+  });
+}
+
+/** Runs a transaction's `fn` on a pooled connection; rolls back if it throws. */
+async function inConnection<T>(db: Database, fn: (client: pg.PoolClient) => Promise<T>) {
   const client = await db.$client.connect();
   let broken = false;
   // A checked-out client has no listener of the pool's: a connection lost
@@ -68,17 +162,7 @@ export async function inTransaction<T>(
   };
   client.on('error', onConnectionError);
   try {
-    const t: Transaction = { tx: transactionDatabase(client), client };
-    if (options.withBegin) {
-      const { key, text } = options.withBegin;
-      const results = (await client.query(`begin; ${text}`)) as unknown as pg.QueryResult[];
-      t.opening = { key, rows: results[1]!.rows };
-    } else {
-      await client.query('begin');
-    }
-    const result = await fn(t);
-    await client.query('commit');
-    return result;
+    return await fn(client);
   } catch (err) {
     await client.query('rollback').catch(() => {
       broken = true;
@@ -125,11 +209,16 @@ export function queryPrepared<R extends pg.QueryResultRow>(
   client: pg.PoolClient,
   query: SQL,
 ): Promise<pg.QueryResult<R>> {
+  return client.query<R>(preparedStatement(query));
+}
+
+/** A statement of fixed shape as a named prepared statement (see queryPrepared). */
+function preparedStatement(query: SQL): { name: string; text: string; values: unknown[] } {
   const { sql: text, params } = dialect.sqlToQuery(query);
   let name = statementNames.get(text);
   if (!name) {
     name = `pw_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
     if (statementNames.size < 1000) statementNames.set(text, name);
   }
-  return client.query<R>({ name, text, values: params as unknown[] });
+  return { name, text, values: params as unknown[] };
 }

@@ -353,9 +353,9 @@ async function main() {
           targets: { p50: 2, p99: 10 },
           floorMultiples: ['p50', 'p99'],
           baselines: Object.fromEntries(order.map((name) => [name, byName[name]!.hop])),
-          method: `pooled over the ${pipewrightChain.hops.length} hops of chain40's measured runs`,
+          method: `pooled over the ${pipewrightChain.hops.length} hops of as many runs of a 40-task chain as chain40 measures`,
           notes: [
-            "Pipewright: task_runs.ended_at → next started_at (recorded in ms); baselines: handler A returned → handler B entered, this process's clock",
+            "Pipewright: task A's code ran → task B's code ran, each stamped with Date.now() in the sandbox (1 ms resolution), which includes A's completion and B's claim, committed together; baselines: handler A returned → handler B entered, this process's clock",
             ...baselineNotes,
           ],
         });

@@ -4,9 +4,12 @@
  * ran in order), on the in-process worker.
  *
  * - chain40: trigger (just before `runs.start`) → flow_runs.ended_at.
- * - hop: task A's ended_at → task B's started_at, read from task_runs: A's
- *   completion recorded, planning, B's job sent, the wake-up, the fetch and
- *   B's fenced claim. Pooled over every hop of the measured runs.
+ * - hop: task A's code ran → task B's code ran, on the sandbox's millisecond
+ *   clock, in a chain of the same length whose tasks return when they ran
+ *   (`Date.now()`): A's return, its completion committed with B's claim,
+ *   and B's start in the sandbox. Pooled over every hop of the measured
+ *   runs. (task_runs' ended_at and started_at cannot tell: A's end and B's
+ *   claim are stamped in the same transaction, before its commit.)
  */
 import type { Pipewright } from './pipewright';
 import { assertCompleted } from './pipewright';
@@ -26,17 +29,19 @@ export function chainFlow(name: string, length: number, body: (prev: string) => 
   return { name, nodes, edges };
 }
 
-/** Milliseconds from each task's end to the next one's start, in a chain run. */
+/** A hop chain's task: the count so far, and when its code ran. */
+function hopBody(prev: string): string {
+  return `return { n: ((${prev})?.n ?? 0) + 1, at: Date.now() };`;
+}
+
+/** Milliseconds from each task's code running to the next one's, in a hop chain's run. */
 export async function chainHops(pw: Pipewright, runId: string): Promise<number[]> {
-  const rows = await pw.query<{ hop: number }>(
-    `select (extract(epoch from b.started_at - a.ended_at) * 1000)::float8 as hop
-       from task_runs a
-       join task_runs b on b.flow_run_id = a.flow_run_id
-        and b.node_id = 't' || (substring(a.node_id from 2)::int + 1)
-      where a.flow_run_id = $1 and a.parent_task_run_id is null`,
+  const rows = await pw.query<{ node_id: string; output: { at: number } }>(
+    'select node_id, output from task_runs where flow_run_id = $1 and parent_task_run_id is null',
     [runId],
   );
-  return rows.map((r) => Number(r.hop));
+  const at = new Map(rows.map((r) => [r.node_id, r.output.at]));
+  return Array.from({ length: rows.length - 1 }, (_, i) => at.get(`t${i + 1}`)! - at.get(`t${i}`)!);
 }
 
 export interface ChainMeasurement {
@@ -56,7 +61,13 @@ export async function measurePipewrightChain(
   const runs = await repeat(repetitions, async () => {
     const run = await pw.run(flowId);
     await assertCompleted(pw, run, `t${CHAIN_LENGTH - 1}`, CHAIN_LENGTH);
-    return { total: run.endedAt - run.triggeredAt, hops: await chainHops(pw, run.id) };
+    return run.endedAt - run.triggeredAt;
   });
-  return { totals: runs.map((r) => r.total), hops: runs.flatMap((r) => r.hops) };
+  const hopFlowId = await pw.importFlow(chainFlow('bench hop', CHAIN_LENGTH, hopBody));
+  const hops = await repeat(repetitions, async () => {
+    const run = await pw.run(hopFlowId);
+    if (run.state !== 'completed') throw new Error(`hop chain run ${run.id} ended ${run.state}`);
+    return chainHops(pw, run.id);
+  });
+  return { totals: runs, hops: hops.flat() };
 }

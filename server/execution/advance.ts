@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { bossDb, type Transaction } from '@/db/client';
+import { and, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { bossDb, queryPrepared, type Transaction, takeOpened } from '@/db/client';
 import { rawRowReader } from '@/db/raw-rows';
 import { concurrencyLimits, flowRuns, taskRuns } from '@/db/schema';
 import type { FlowDocument, FlowNode } from '@/server/engine/document';
@@ -54,24 +54,25 @@ export async function lockFlowRun(
 ): Promise<FlowRunRow | undefined> {
   const opened = mode === 'wait' ? takeOpeningLock(t, flowRunId) : null;
   if (opened) return opened.run;
-  const [run] = await lockStatements(t.tx)[mode].execute({ id: flowRunId });
-  return run;
+  const { rows } = await queryPrepared(
+    t.client,
+    mode === 'wait' ? runLock(flowRunId) : sql`${runLock(flowRunId)} skip locked`,
+  );
+  return rows[0] ? readFlowRun(rows[0]) : undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The run lock's statement: every claim and every finish takes it (a named prepared statement). */
+function runLock(flowRunId: string): SQL {
+  return sql`select * from flow_runs where id = ${flowRunId} for no key update`;
+}
 
 /**
- * The run lock as the statement a transaction sends with its BEGIN
- * (inTransaction's `withBegin`): the engine's transactions start by locking
- * a run, and sending both as one simple query saves a round trip per task.
- * The id is inlined, so only a well-formed uuid gets this form.
+ * The run lock as a statement sent with BEGIN (inTransaction's `opening`):
+ * the engine's transactions start by locking a run, and sending both in one
+ * round trip saves one per claim and per finish.
  */
-export function lockOnBegin(flowRunId: string | undefined) {
-  if (!flowRunId || !UUID.test(flowRunId)) return undefined;
-  return {
-    key: `lock ${flowRunId}`,
-    text: `select * from flow_runs where id = '${flowRunId}' for no key update`,
-  };
+export function lockOnBegin(flowRunId: string): { key: string; query: SQL } {
+  return { key: `lock ${flowRunId}`, query: runLock(flowRunId) };
 }
 
 const readFlowRun = rawRowReader<FlowRunRow>(flowRuns);
@@ -82,40 +83,10 @@ const readFlowRun = rawRowReader<FlowRunRow>(flowRuns);
  * when the run does not exist.
  */
 function takeOpeningLock(t: Transaction, flowRunId: string): { run?: FlowRunRow } | null {
-  if (t.opening?.key !== `lock ${flowRunId}`) return null;
-  const [raw] = t.opening.rows;
-  t.opening = undefined;
-  if (!raw) return {};
-  return { run: readFlowRun(raw) };
-}
-
-type LockStatements = ReturnType<typeof prepareLockStatements>;
-/**
- * Every task's claim and finish takes the run lock: its statements are built
- * once per connection (Transaction.tx is one per pooled connection), not on
- * every call, and prepared on the server under fixed names.
- */
-const lockStatementsByConnection = new WeakMap<Transaction['tx'], LockStatements>();
-
-function lockStatements(tx: Transaction['tx']): LockStatements {
-  let statements = lockStatementsByConnection.get(tx);
-  if (!statements) {
-    statements = prepareLockStatements(tx);
-    lockStatementsByConnection.set(tx, statements);
-  }
-  return statements;
-}
-
-function prepareLockStatements(tx: Transaction['tx']) {
-  const byId = () =>
-    tx
-      .select()
-      .from(flowRuns)
-      .where(eq(flowRuns.id, sql.placeholder('id')));
-  return {
-    wait: byId().for('no key update').prepare('pw_lock_run'),
-    skip: byId().for('no key update', { skipLocked: true }).prepare('pw_lock_run_skip'),
-  };
+  const opened = takeOpened(t, `lock ${flowRunId}`);
+  if (!opened) return null;
+  const [raw] = opened.rows;
+  return raw ? { run: readFlowRun(raw) } : {};
 }
 
 /** Locks the run a task run belongs to, in one round trip. */

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
-import { inTransaction, queryPrepared, type Transaction } from '@/db/client';
+import { and, desc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import {
+  type DbOrTx,
+  inTransaction,
+  queryPrepared,
+  sendWithCommit,
+  type Transaction,
+  takeOpened,
+  transactionOf,
+} from '@/db/client';
 import { rawRowReader } from '@/db/raw-rows';
 import { flowRuns, taskAttempts, taskRuns } from '@/db/schema';
 import { cacheKey } from '@/server/engine/cache-key';
@@ -99,7 +107,7 @@ export async function runTaskAttempt(
 ): Promise<void> {
   faultPoint('before-claim');
   const claimed = await inTransaction(deps.db, (t) => claimAttempt(t, deps, job), {
-    withBegin: lockOnBegin(job.flowRunId),
+    opening: job.flowRunId ? [lockOnBegin(job.flowRunId)] : [],
   });
   if (!claimed) return;
   faultPoint('after-claim');
@@ -224,72 +232,264 @@ function finishing(deps: WorkerDeps): KeyedBatcher<Finish> {
 /**
  * Records the outcomes of attempts of one run in one transaction, with the
  * tasks they hand off to this worker claimed in it too; starts those once it
- * has committed.
+ * has committed. The run lock and the completion of the attempts that
+ * returned an output go with BEGIN, in one round trip; the claims of the
+ * tasks handed off go with COMMIT, in another (claimHandedOff). A chain's
+ * step takes one round trip in all (finishChained).
  */
 async function commitFinishes(deps: WorkerDeps, finishes: Finish[]): Promise<void> {
   const { onStart, newHandoff } = finishes[0]!;
+  const runId = finishes[0]!.claimed.run.id;
   const handoff = newHandoff?.(finishes.length);
-  let next: { claimed: ClaimedAttempt; job: TaskJob }[];
+  const now = new Date();
+  const completing: FastFinish[] = [];
+  const general: Finish[] = [];
+  for (const finish of finishes) {
+    const fast = fastFinish(deps, finish, now);
+    if (fast) completing.push(fast);
+    else general.push(finish);
+  }
+  let next: Claim[];
   try {
-    next = await inTransaction(
-      deps.db,
-      async (t) => {
-        if (handoff) offerHandoff(t, handoff);
-        if (finishes.length === 1) {
-          const [f] = finishes as [Finish];
-          await finishAttempt(t, deps, f.claimed, f.job, f.log, f.result, f.failure);
-        } else {
-          await finishTogether(t, deps, finishes);
-        }
-        return handoff ? await claimHandedOff(t, deps, handoff) : [];
-      },
-      { withBegin: lockOnBegin(finishes[0]!.claimed.run.id) },
-    );
+    const chained =
+      handoff && finishes.length === 1 && completing.length === 1
+        ? await finishChained(deps, completing[0]!, handoff, now)
+        : undefined;
+    if (chained && !chained.replan) {
+      next = chained.claims;
+    } else {
+      const opening = [lockOnBegin(runId)];
+      if (!chained && completing.length > 0) {
+        opening.push({ key: COMPLETION, query: completionStatement(completing, runId, now) });
+      }
+      next = await inTransaction(
+        deps.db,
+        async (t) => {
+          if (handoff) offerHandoff(t, handoff);
+          if (chained) await planRun(t, deps, runId);
+          else await finishTogether(t, deps, runId, completing, general);
+          return handoff ? await claimHandedOff(t, deps, handoff) : [];
+        },
+        { opening },
+      );
+    }
   } catch (err) {
     handoff?.abandon();
     throw err;
   }
   faultPoint('after-finish');
+  const claimed: { claimed: ClaimedAttempt; job: TaskJob }[] = [];
+  for (const claim of next) {
+    const started = claim();
+    if (started) claimed.push(started);
+    else handoff?.giveBack();
+  }
   handoff?.start(
-    next.map((n) => () => runClaimedAttempt(deps, n.claimed, n.job, onStart, newHandoff)),
+    claimed.map((n) => () => runClaimedAttempt(deps, n.claimed, n.job, onStart, newHandoff)),
   );
   if (!handoff || handoff.queued) deps.wakeLocal(TASK_QUEUE);
 }
 
 /**
+ * A chain's step in one round trip. When the finishing task's one
+ * successor has it as its only upstream (A → B), completing A makes B ready
+ * and changes nothing else, so planning would hand B to this worker: the
+ * finish sends the run lock, A's completion (with its transition) and B's
+ * claim between BEGIN and COMMIT at once (transactionOf). B's claim is
+ * guarded by what planning would have checked: A completed in this
+ * transaction, the run is Running, B is Pending and was never dispatched.
+ *
+ * Undefined: not such a step (the general path records it). `replan`: A's
+ * outcome is committed but the guard did not hold (the run is being
+ * cancelled, say), so the caller plans the run in a transaction of its own.
+ */
+async function finishChained(
+  deps: WorkerDeps,
+  fast: FastFinish,
+  handoff: Handoff,
+  now: Date,
+): Promise<{ claims: Claim[]; replan: boolean } | undefined> {
+  const { claimed, job, log } = fast.finish;
+  const { run } = claimed;
+  const nodeId = chainSuccessor(claimed);
+  if (!nodeId || !log.drained) return undefined;
+  const { doc, nodes } = await loadVersionDocument(deps.db, run.flowVersionId);
+  const successor = { taskRunId: '', attempt: 1, flowRunId: run.id, nodeId };
+  const blind = blindClaimNode(deps, successor, run, doc, nodes);
+  if (!blind || blind.settings.concurrencyTag) return undefined;
+  const pool = poolOf(blind.settings.pool);
+  if (!handoff.take(pool, blind.node.type)) return undefined;
+  const prepared = await prepareBlindClaim(
+    deps.db,
+    deps,
+    {
+      ...successor,
+      run,
+      handoff,
+      dispatch: { readyAt: now, concurrencyTag: null, pool },
+      after: { taskRunId: claimed.task.id, attempt: job.attempt, endedAt: now },
+    },
+    run,
+    doc,
+    nodes,
+  );
+  if (!prepared) {
+    handoff.giveBack();
+    return undefined;
+  }
+  const { statement, read } = prepared.build();
+  const [locked, completed, claim] = await transactionOf(deps.db, [
+    lockOnBegin(run.id).query,
+    chainedCompletionStatement(fast, run.id, now),
+    statement,
+  ]);
+  // Its log was drained: nothing is left for finish() to write.
+  const started = read(claim!.rows);
+  if (started) {
+    const nextJob = { taskRunId: started.task.id, attempt: 1, flowRunId: run.id, nodeId };
+    return { claims: [() => ({ claimed: started, job: nextJob })], replan: false };
+  }
+  handoff.giveBack();
+  // The run is gone, or this attempt had lost its claim (its outcome was
+  // not written): there is nothing to plan.
+  const done = locked!.rows.length > 0 && completed!.rows[0]?.done === 1;
+  return { claims: [], replan: done };
+}
+
+/**
+ * The finishing task's only successor, if that successor has no other
+ * upstream: a chain's next node. Not for a for-each's items, nor under a
+ * flow-wide concurrency limit (a task waiting for a slot may come first).
+ */
+function chainSuccessor({ task, doc }: ClaimedAttempt): string | null {
+  if (task.parentTaskRunId || doc.settings?.maxConcurrency !== undefined) return null;
+  const out = doc.edges.filter((e) => e.source === task.nodeId);
+  if (out.length !== 1 || out[0]!.sourceHandle) return null;
+  const next = out[0]!.target;
+  return doc.edges.every((e) => e.target !== next || e.source === task.nodeId) ? next : null;
+}
+
+/** A chained finish's completion: fenced as completionStatement's, with its transition. */
+function chainedCompletionStatement(fast: FastFinish, runId: string, now: Date): SQL {
+  const { claimed, job } = fast.finish;
+  return sql`
+    with done as (
+      update task_runs set state = 'completed', output = ${fast.json}::jsonb,
+        output_bytes = ${fast.bytes}, branch = null, ended_at = ${now}, holds_slot = false,
+        lease_expires_at = null, state_reason = null, suspended_state = null,
+        cache_expires_at = ${fast.expires}
+      where id = ${claimed.task.id} and attempt = ${job.attempt} and state = 'running'
+        and flow_run_id = ${runId}
+      returning id, flow_run_id
+    ), attempt_row as (
+      update task_attempts set state = 'completed', ended_at = ${now}
+      where task_run_id in (select id from done) and attempt = ${job.attempt}
+    ), transition as (
+      insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, reason, at)
+      select flow_run_id, id, 'running', 'completed', ${job.attempt}::int, null, ${now}::timestamptz
+      from done
+    )
+    select (select count(*) from done)::int as done`;
+}
+
+/** Plans a run whose finish committed without planning (finishChained's guard did not hold). */
+async function planRun(t: Transaction, deps: WorkerDeps, runId: string): Promise<void> {
+  const run = await lockFlowRun(t, runId);
+  if (run) await advanceFlowRun(t, deps, run);
+}
+
+/**
+ * A task claimed in a finishing transaction, read once it has committed:
+ * the attempt to start, or null when its claim's guard did not match (the
+ * slot reserved for it goes back).
+ */
+type Claim = () => { claimed: ClaimedAttempt; job: TaskJob } | null;
+
+/**
  * Claims, in the finishing transaction, the tasks it handed to this worker.
- * A claim can itself hand off more (a cache hit completes at once and makes
- * its successors ready): the loop takes those too.
+ * When every one can be claimed blind (the common case: a chain's next
+ * task, a fan-out's branches), their statements go with COMMIT, in its
+ * round trip. Otherwise each is claimed in turn, and a claim can itself
+ * hand off more (a cache hit completes at once and makes its successors
+ * ready): the loop takes those too.
  */
 async function claimHandedOff(t: Transaction, deps: WorkerDeps, handoff: Handoff) {
-  const claimed: { claimed: ClaimedAttempt; job: TaskJob }[] = [];
-  const prefetched = await prefetchClaimRows(t, deps, handoff.jobs);
-  for (let job = handoff.jobs.shift(); job; job = handoff.jobs.shift()) {
-    const started = await claimAttempt(t, deps, job, prefetched);
-    if (!started) {
-      handoff.giveBack();
-      continue;
+  const claims: Claim[] = [];
+  const blind = await prepareBlindClaims(t, deps, handoff.jobs);
+  if (blind) {
+    handoff.jobs.length = 0;
+    claims.push(...blind.map((claim) => claimWithCommit(t, claim)));
+  } else {
+    const prefetched = await prefetchClaimRows(t, deps, handoff.jobs);
+    for (let job = handoff.jobs.shift(); job; job = handoff.jobs.shift()) {
+      const started = await claimAttempt(t, deps, job, prefetched);
+      if (!started) {
+        handoff.giveBack();
+        continue;
+      }
+      // From here on, the job as pg-boss would have carried it.
+      const { taskRunId, attempt, flowRunId, nodeId } = job;
+      const claimed = { claimed: started, job: { taskRunId, attempt, flowRunId, nodeId } };
+      claims.push(() => claimed);
     }
-    // From here on, the job as pg-boss would have carried it.
-    const { taskRunId, attempt, flowRunId, nodeId } = job;
-    claimed.push({ claimed: started, job: { taskRunId, attempt, flowRunId, nodeId } });
   }
-  claimed.push(...(await takeOverQueued(t, deps, handoff)));
+  claims.push(...(await takeOverQueued(t, deps, handoff)));
   await handoff.flushHeld(t);
-  return claimed;
+  return claims;
+}
+
+/**
+ * The blind claims of all these handed-off tasks, prepared (config resolved,
+ * statement not yet built); null if any of them cannot be claimed blind in a
+ * statement sent with COMMIT.
+ */
+async function prepareBlindClaims(
+  t: Transaction,
+  deps: WorkerDeps,
+  jobs: HandedOffJob[],
+): Promise<PreparedBlindClaim[] | null> {
+  const run = jobs[0]?.run;
+  if (!run || !canClaimWithCommit(run) || jobs.some((job) => job.run !== run)) return null;
+  const { doc, nodes } = await loadVersionDocument(t.tx, run.flowVersionId);
+  const prepared: PreparedBlindClaim[] = [];
+  for (const job of jobs) {
+    const claim = await prepareBlindClaim(t.tx, deps, job, run, doc, nodes);
+    if (!claim) return null;
+    prepared.push(claim);
+  }
+  return prepared;
+}
+
+/**
+ * A claim's statement can wait for COMMIT when nothing else in the
+ * transaction depends on whether it claimed: the run is Running already
+ * (the first claim of a Pending run also marks the run Running).
+ */
+function canClaimWithCommit(run: FlowRunRow): boolean {
+  return run.state === 'running';
+}
+
+/** Sends a prepared blind claim with COMMIT; the claim is read once committed. */
+function claimWithCommit(t: Transaction, prepared: PreparedBlindClaim): Claim {
+  const { statement, read, job } = prepared.build();
+  const sent = sendWithCommit<Record<string, unknown>>(t, statement);
+  return () => {
+    const claimed = read(sent.rows);
+    return claimed && { claimed, job };
+  };
 }
 
 /**
  * With slots left, takes over tasks of the run still waiting in pg-boss
  * (offered by advanceFlowRun): each claim cancels the task's job, if no
  * worker fetched it yet, in the claim's own statement. Only tasks that can
- * be claimed blind are taken, one statement each.
+ * be claimed blind are taken, one statement each, sent with COMMIT.
  */
 async function takeOverQueued(t: Transaction, deps: WorkerDeps, handoff: Handoff) {
-  const taken: { claimed: ClaimedAttempt; job: TaskJob }[] = [];
+  const taken: Claim[] = [];
   const waiting = handoff.takeQueued();
   const run = handoff.run;
-  if (waiting.length === 0 || !run) return taken;
+  if (waiting.length === 0 || !run || !canClaimWithCommit(run)) return taken;
   const { doc, nodes } = await loadVersionDocument(t.tx, run.flowVersionId);
   for (const task of waiting) {
     const job = {
@@ -302,8 +502,8 @@ async function takeOverQueued(t: Transaction, deps: WorkerDeps, handoff: Handoff
     if (!blind) continue;
     const pool = poolOf(blind.settings.pool);
     if (!handoff.take(pool, blind.node.type)) break;
-    const started = await claimBlind(
-      t,
+    const prepared = await prepareBlindClaim(
+      t.tx,
       deps,
       {
         ...job,
@@ -316,11 +516,11 @@ async function takeOverQueued(t: Transaction, deps: WorkerDeps, handoff: Handoff
       doc,
       nodes,
     );
-    if (!started) {
+    if (!prepared) {
       handoff.giveBack();
       continue;
     }
-    taken.push({ claimed: started, job });
+    taken.push(claimWithCommit(t, prepared));
   }
   return taken;
 }
@@ -465,7 +665,7 @@ async function claimAttempt(
   let redactor = noSecrets;
   try {
     ({ config, redactor } = await resolveConfig(
-      t,
+      t.tx,
       run,
       task.nodeId,
       node,
@@ -583,6 +783,37 @@ async function claimBlind(
   doc: FlowDocument,
   nodes: ReadonlyMap<string, FlowNode>,
 ): Promise<ClaimedAttempt | null | undefined> {
+  const prepared = await prepareBlindClaim(t.tx, deps, job, run, doc, nodes);
+  if (!prepared) return undefined;
+  const { statement, read } = prepared.build();
+  const claimed = read((await queryPrepared<Record<string, unknown>>(t.client, statement)).rows);
+  if (claimed) await recordTransitions(t.tx, await markRunRunning(t, run));
+  return claimed;
+}
+
+/**
+ * A blind claim with its config resolved. `build` makes its statement (it
+ * takes what the hand-off holds, so it is called once, when the statement
+ * is sent) and `read` turns the statement's rows into the claimed attempt.
+ */
+interface PreparedBlindClaim {
+  build(): {
+    statement: SQL;
+    read(rows: Record<string, unknown>[]): ClaimedAttempt | null;
+    /** The job as pg-boss would have carried it. */
+    job: TaskJob;
+  };
+}
+
+async function prepareBlindClaim(
+  /** Where its variables and secrets are read (the claim's transaction, or the pool). */
+  db: DbOrTx,
+  deps: WorkerDeps,
+  job: (TaskJob | HandedOffJob) & { nodeId: string },
+  run: FlowRunRow,
+  doc: FlowDocument,
+  nodes: ReadonlyMap<string, FlowNode>,
+): Promise<PreparedBlindClaim | undefined> {
   const handedOff = 'dispatch' in job ? job : null;
   const blind = blindClaimNode(deps, job, run, doc, nodes);
   if (!blind) return undefined;
@@ -590,51 +821,59 @@ async function claimBlind(
   let config: Record<string, unknown>;
   let redactor = noSecrets;
   try {
-    ({ config, redactor } = await resolveConfig(t, run, job.nodeId, node, templated, {
+    ({ config, redactor } = await resolveConfig(db, run, job.nodeId, node, templated, {
       nodes: {},
     }));
   } catch (err) {
     if (err instanceof TemplateError || err instanceof RunSettingsError) return undefined;
     throw err;
   }
-  const now = new Date();
   const upstream = inputNodesOf(doc, nodes, job.nodeId) ?? [];
   // Code runs in the sandbox, which gets a serialised copy of its inputs: it
   // may share the outputs this worker keeps (frozen) instead of reading them.
   const cache = node.type === 'code' ? outputCache(deps) : undefined;
-  const kept = cache?.outputsOf(run.id) ?? new Map<string, unknown>();
-  const row = await writeClaim(t, deps, {
-    run,
-    job,
-    handedOff,
-    fromState: 'pending',
-    config,
-    redactor,
-    key: null,
-    now,
-    returnRow: { upstream, kept: [...kept.keys()] },
-  });
-  if (!row) return null;
-  await recordTransitions(t.tx, await markRunRunning(t, run));
-  const direct = directInputsOf(doc, graphNodeId);
-  const inputs: Record<string, unknown> = {};
-  for (const o of row.outputs) {
-    if (!direct.has(o.nodeId)) continue;
-    inputs[o.nodeId] = kept.has(o.id)
-      ? kept.get(o.id)
-      : (cache?.offer(run.id, o.id, o.output, o.bytes ?? 0) ?? o.output);
-  }
+  const { taskRunId, attempt, flowRunId, nodeId } = job;
   return {
-    run,
-    task: row.task,
-    node,
-    doc,
-    settings,
-    config,
-    inputs,
-    cacheKey: null,
-    deadline: attemptDeadline(settings, run, now),
-    redactor,
+    build: () => {
+      const now = new Date();
+      const kept = cache?.outputsOf(run.id) ?? new Map<string, unknown>();
+      const statement = claimStatement(deps, {
+        run,
+        job,
+        handedOff,
+        fromState: 'pending',
+        config,
+        redactor,
+        key: null,
+        now,
+        returnRow: { upstream, kept: [...kept.keys()] },
+      });
+      const read = (rows: Record<string, unknown>[]): ClaimedAttempt | null => {
+        const row = claimedRow(rows);
+        if (!row) return null;
+        const direct = directInputsOf(doc, graphNodeId);
+        const inputs: Record<string, unknown> = {};
+        for (const o of row.outputs) {
+          if (!direct.has(o.nodeId)) continue;
+          inputs[o.nodeId] = kept.has(o.id)
+            ? kept.get(o.id)
+            : (cache?.offer(run.id, o.id, o.output, o.bytes ?? 0) ?? o.output);
+        }
+        return {
+          run,
+          task: row.task,
+          node,
+          doc,
+          settings,
+          config,
+          inputs,
+          cacheKey: null,
+          deadline: attemptDeadline(settings, run, now),
+          redactor,
+        };
+      };
+      return { statement, read, job: { taskRunId, attempt, flowRunId, nodeId } };
+    },
   };
 }
 
@@ -670,14 +909,14 @@ function templatedFields(deps: WorkerDeps, node: FlowNode): Record<string, unkno
  * or RunSettingsError naming the field.
  */
 async function resolveConfig(
-  t: Transaction,
+  db: DbOrTx,
   run: FlowRunRow,
   nodeId: string,
   node: FlowNode,
   templated: Record<string, unknown>,
   scope: { nodes: Record<string, { output: unknown }>; item?: unknown; index?: number },
 ): Promise<{ config: Record<string, unknown>; redactor: SecretRedactor }> {
-  const runSettings = await loadRunSettings(t.tx, nodeId, templated);
+  const runSettings = await loadRunSettings(db, nodeId, templated);
   return {
     config: {
       ...(node.config ?? {}),
@@ -726,22 +965,35 @@ interface ClaimWrite {
 }
 
 /**
+ * A general-path claim: its one statement (claimStatement). Returns whether
+ * it claimed.
+ */
+async function writeClaim(t: Transaction, deps: WorkerDeps, claim: ClaimWrite): Promise<boolean> {
+  const { rows } = await queryPrepared<{ started: number }>(t.client, claimStatement(deps, claim));
+  return rows[0]?.started === 1;
+}
+
+/** The row and upstream outputs a claim statement with `returnRow` returned; null if it claimed nothing. */
+function claimedRow(rows: Record<string, unknown>[]): {
+  task: TaskRow;
+  outputs: UpstreamOutput[];
+} | null {
+  const row = rows[0];
+  if (!row || row.id === null) return null;
+  return { task: toFullTaskRow(row), outputs: row.pw_upstream_outputs as UpstreamOutput[] };
+}
+
+/**
  * The claim's one statement: the task becomes Running, its attempt row and
  * its transition are written together (with a hand-off's dispatch and the
- * finishing transaction's held transitions and NOTIFYs). Returns whether it
- * claimed, or with `returnRow` the claimed row and its upstream outputs.
+ * finishing transaction's held transitions and NOTIFYs). It returns one row
+ * whether or not it claimed: `started`, or with `returnRow` the claimed row
+ * and its upstream outputs (claimedRow).
  */
-async function writeClaim(
-  t: Transaction,
-  deps: WorkerDeps,
-  claim: ClaimWrite & { returnRow: NonNullable<ClaimWrite['returnRow']> },
-): Promise<{ task: TaskRow; outputs: UpstreamOutput[] } | null>;
-async function writeClaim(t: Transaction, deps: WorkerDeps, claim: ClaimWrite): Promise<boolean>;
-async function writeClaim(
-  t: Transaction,
+function claimStatement(
   deps: WorkerDeps,
   { run, job, handedOff, fromState, config, redactor, key, now, returnRow }: ClaimWrite,
-): Promise<{ task: TaskRow; outputs: UpstreamOutput[] } | boolean | null> {
+): SQL {
   const lease = new Date(now.getTime() + deps.limits.leaseMs);
   // A handed-off task's dispatch is written here too, guarded as dispatch
   // guards it (still Pending, not queued, at the attempt before this one).
@@ -755,11 +1007,22 @@ async function writeClaim(
       : sql``;
   // A queued job's blind claim (returnRow) takes only a plain Pending task
   // at the job's attempt; the general path checked the row already.
+  // A chain's next task, claimed before planning could look (finishChained):
+  // found by its node, guarded by what planning would have checked.
+  const after = handedOff?.after;
+  const target = after
+    ? sql`(select id from task_runs where flow_run_id = ${run.id} and node_id = ${job.nodeId})`
+    : sql`${job.taskRunId}`;
+  const chainGuard = after
+    ? sql` and exists (select 1 from task_runs a where a.id = ${after.taskRunId}
+          and a.state = 'completed' and a.attempt = ${after.attempt} and a.ended_at = ${after.endedAt})
+        and exists (select 1 from flow_runs r where r.id = ${run.id} and r.state = 'running')`
+    : sql``;
   const guard = stolen
     ? sql` and state = 'pending' and attempt = ${job.attempt} and job_id = ${stolen.jobId}
         and exists (select 1 from stolen)`
     : handedOff
-      ? sql` and state = 'pending' and queued_at is null and attempt = ${job.attempt - 1}`
+      ? sql` and state = 'pending' and queued_at is null and attempt = ${job.attempt - 1}${chainGuard}`
       : returnRow
         ? sql` and state = 'pending' and attempt = ${job.attempt}`
         : sql``;
@@ -797,9 +1060,7 @@ async function writeClaim(
       from (select 1) as one left join started on true`
     : sql`select (select count(*) from started)::int as started${notifiedCount},
         pg_notify(${RUN_CHANNEL}, ${JSON.stringify({ runId: run.id })})`;
-  const { rows } = await queryPrepared<Record<string, unknown>>(
-    t.client,
-    sql`
+  return sql`
     with ${
       stolen
         ? sql`stolen as (
@@ -813,7 +1074,7 @@ async function writeClaim(
         resolved_config = ${JSON.stringify(redactConfigForDisplay(redactor.value(config)))}::jsonb, cache_key = ${key},
         worker_id = ${deps.workerId}, started_at = coalesce(started_at, ${now}),
         lease_expires_at = ${lease}, not_before = null${dispatch}
-      where id = ${job.taskRunId}${guard}
+      where id = ${target}${guard}
       returning ${returnRow ? sql`*` : sql`id, flow_run_id`}
     ), attempt_row as (
       insert into task_attempts (task_run_id, attempt, state, worker_id, started_at)
@@ -823,15 +1084,7 @@ async function writeClaim(
       insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, reason, at)
       ${heldTransitions}select flow_run_id, id, ${fromState}, 'running', ${job.attempt}::int, null, ${now}::timestamptz from started
     )${heldNotifications}
-    ${result}`,
-  );
-  const row = rows[0];
-  if (!returnRow) return row?.started === 1;
-  if (!row || row.id === null) return null;
-  return {
-    task: toFullTaskRow(row),
-    outputs: row.pw_upstream_outputs as UpstreamOutput[],
-  };
+    ${result}`;
 }
 
 interface UpstreamOutput {
@@ -996,6 +1249,8 @@ async function renewLease(deps: WorkerDeps, job: TaskJob, controller: AbortContr
 async function finishAttempt(
   t: Transaction,
   deps: WorkerDeps,
+  /** The run, as locked by the caller. */
+  run: FlowRunRow,
   claimed: ClaimedAttempt,
   job: TaskJob,
   log: AttemptLog,
@@ -1004,16 +1259,6 @@ async function finishAttempt(
 ) {
   const { tx } = t;
   const result = redactResult(claimed.redactor, unredactedResult);
-  const run = await lockFlowRun(t, claimed.run.id);
-  if (!run) return;
-  if (
-    result &&
-    'output' in result &&
-    !result.branch &&
-    (await completeFast(t, deps, claimed, job, log, run, result.output))
-  ) {
-    return;
-  }
   const [task] = await tx
     .select()
     .from(taskRuns)
@@ -1217,137 +1462,91 @@ async function startItems(
 }
 
 /**
- * The common path, a task that returned an output within the cap, in as few
- * round trips as possible: a fenced update (the attempt must still hold the
- * claim), the attempt row, then planning. Returns false to fall back to the
- * general path (stale claim or an output over the cap).
+ * An attempt that returned an output within the cap (the common case):
+ * its output's JSON, size and cache expiry, for the statement that
+ * completes it (completionStatement). Null for every other outcome, and for
+ * an output over the cap (the general path fails the task, saying so).
  */
-/**
- * An output for the fast path: its JSON, size and cache expiry; null when
- * it is over the cap (the general path fails the task, saying so).
- */
-function fastOutput(deps: WorkerDeps, claimed: ClaimedAttempt, value: unknown, now: Date) {
-  const json = JSON.stringify(value === undefined ? null : value) ?? 'null';
+interface FastFinish {
+  finish: Finish;
+  json: string;
+  bytes: number;
+  expires: Date | null;
+}
+
+function fastFinish(deps: WorkerDeps, finish: Finish, now: Date): FastFinish | null {
+  const { claimed } = finish;
+  const result = redactResult(claimed.redactor, finish.result);
+  if (!result || !('output' in result) || result.branch) return null;
+  const json = JSON.stringify(result.output === undefined ? null : result.output) ?? 'null';
   const bytes = Buffer.byteLength(json);
   if (bytes > deps.limits.maxOutputBytes) return null;
   const ttl = claimed.settings.cache.ttlSeconds;
   const expires = claimed.cacheKey && ttl ? new Date(now.getTime() + ttl * 1000) : null;
-  return { json, bytes, expires };
+  return { finish, json, bytes, expires };
 }
 
-async function completeFast(
-  t: Transaction,
-  deps: WorkerDeps,
-  claimed: ClaimedAttempt,
-  job: TaskJob,
-  log: AttemptLog,
-  run: FlowRunRow,
-  value: unknown,
-): Promise<boolean> {
-  const now = new Date();
-  const fast = fastOutput(deps, claimed, value, now);
-  if (!fast) return false;
-  const { json, bytes, expires: cacheExpiresAt } = fast;
-  const done = await queryPrepared<RawTaskRow & { done: number }>(
-    t.client,
-    sql`
-    with done as (
-      update task_runs set state = 'completed', output = ${json}::jsonb, output_bytes = ${bytes},
-        branch = null, ended_at = ${now}, holds_slot = false, lease_expires_at = null,
-        state_reason = null, suspended_state = null, cache_expires_at = ${cacheExpiresAt}
-      where id = ${claimed.task.id} and attempt = ${job.attempt} and state = 'running'
-      returning id
-    ), attempt_row as (
-      update task_attempts set state = 'completed', ended_at = ${now}
-      where task_run_id in (select id from done) and attempt = ${job.attempt}
+/** The key of the completion statement among a finishing transaction's opening statements. */
+const COMPLETION = 'completion';
+
+/**
+ * Completes attempts that returned an output, in one statement sent with
+ * BEGIN and the run lock: each update is fenced (the attempt must still
+ * hold its claim), and the statement returns the ids it completed and the
+ * run's graph tasks for planning, as they were before it (finishTogether
+ * patches the completed ones).
+ */
+function completionStatement(completing: FastFinish[], runId: string, now: Date): SQL {
+  return sql`
+    with v as (
+      select * from unnest(${sql.param(completing.map((f) => f.finish.claimed.task.id))}::uuid[],
+        ${sql.param(completing.map((f) => f.finish.job.attempt))}::int[],
+        ${sql.param(completing.map((f) => f.json))}::text[],
+        ${sql.param(completing.map((f) => f.bytes))}::int[],
+        ${sql.param(completing.map((f) => f.expires))}::timestamptz[])
+        as v(id, attempt, output, bytes, cache_expires_at)
+    ), done as (
+      update task_runs tr set state = 'completed', output = v.output::jsonb,
+        output_bytes = v.bytes, branch = null, ended_at = ${now}, holds_slot = false,
+        lease_expires_at = null, state_reason = null, suspended_state = null,
+        cache_expires_at = v.cache_expires_at
+      from v
+      where tr.id = v.id and tr.attempt = v.attempt and tr.state = 'running'
+        and tr.flow_run_id = ${runId}
+      returning tr.id, tr.attempt
+    ), attempt_rows as (
+      update task_attempts a set state = 'completed', ended_at = ${now}
+      from done where a.task_run_id = done.id and a.attempt = done.attempt
     )
-    -- The run's graph tasks for planning (not for-each items), as they were
-    -- before this statement; the completed one is patched below.
-    select (select count(*) from done)::int as done, ${PLANNING_COLUMNS}
-    from task_runs where flow_run_id = ${run.id} and parent_task_run_id is null`,
-  );
-  if (done.rows[0]?.done !== 1) return false;
-  const tasks = done.rows.map((r): PlanningTaskRow => {
-    const row = toTaskRow(r);
-    return r.id === claimed.task.id
-      ? { ...row, state: 'completed', branch: null, holdsSlot: false }
-      : row;
-  });
-  await log.finish(t.tx);
-  await advanceFlowRun(
-    t,
-    deps,
-    run,
-    [
-      {
-        flowRunId: run.id,
-        taskRunId: claimed.task.id,
-        fromState: 'running',
-        toState: 'completed',
-        attempt: job.attempt,
-      },
-    ],
-    tasks,
-  );
-  return true;
+    select (select coalesce(array_agg(id), '{}') from done) as done_ids, ${PLANNING_COLUMNS}
+    from task_runs where flow_run_id = ${runId} and parent_task_run_id is null`;
 }
 
 /**
- * Several attempts of one run finishing together (a fan-out's branches, a
- * for-each's items): those that returned an output within the cap are
- * completed by one statement and the run is planned once for all of them,
- * instead of once each. The rest (failures, suspensions, branches, outputs
- * over the cap, claims lost meanwhile) take the general path one by one.
+ * Records the outcomes of attempts of one run (one, or several finishing
+ * together: a fan-out's branches, a for-each's items). Those that returned
+ * an output were completed by the statement sent with BEGIN, and the run is
+ * planned once for all of them. The rest (failures, suspensions, branches,
+ * outputs over the cap, claims lost meanwhile) take the general path one by
+ * one.
  */
-async function finishTogether(t: Transaction, deps: WorkerDeps, finishes: Finish[]) {
-  const run = await lockFlowRun(t, finishes[0]!.claimed.run.id);
+async function finishTogether(
+  t: Transaction,
+  deps: WorkerDeps,
+  runId: string,
+  completing: FastFinish[],
+  general: Finish[],
+) {
+  let run = await lockFlowRun(t, runId);
   if (!run) return;
-  const now = new Date();
-  const fast: { finish: Finish; json: string; bytes: number; expires: Date | null }[] = [];
-  const general: Finish[] = [];
-  for (const finish of finishes) {
-    const result = redactResult(finish.claimed.redactor, finish.result);
-    const output =
-      result && 'output' in result && !result.branch
-        ? fastOutput(deps, finish.claimed, result.output, now)
-        : null;
-    if (output) fast.push({ finish, ...output });
-    else general.push(finish);
-  }
-  if (fast.length > 0) {
-    const done = await queryPrepared<RawTaskRow & { done_ids: string[] }>(
-      t.client,
-      sql`
-      with v as (
-        select * from unnest(${sql.param(fast.map((f) => f.finish.claimed.task.id))}::uuid[],
-          ${sql.param(fast.map((f) => f.finish.job.attempt))}::int[],
-          ${sql.param(fast.map((f) => f.json))}::text[],
-          ${sql.param(fast.map((f) => f.bytes))}::int[],
-          ${sql.param(fast.map((f) => f.expires))}::timestamptz[])
-          as v(id, attempt, output, bytes, cache_expires_at)
-      ), done as (
-        update task_runs tr set state = 'completed', output = v.output::jsonb,
-          output_bytes = v.bytes, branch = null, ended_at = ${now}, holds_slot = false,
-          lease_expires_at = null, state_reason = null, suspended_state = null,
-          cache_expires_at = v.cache_expires_at
-        from v
-        where tr.id = v.id and tr.attempt = v.attempt and tr.state = 'running'
-          and tr.flow_run_id = ${run.id}
-        returning tr.id, tr.attempt
-      ), attempt_rows as (
-        update task_attempts a set state = 'completed', ended_at = ${now}
-        from done where a.task_run_id = done.id and a.attempt = done.attempt
-      )
-      -- As in completeFast: the run's graph tasks as they were before this
-      -- statement, for planning; the completed ones are patched below.
-      select (select coalesce(array_agg(id), '{}') from done) as done_ids, ${PLANNING_COLUMNS}
-      from task_runs where flow_run_id = ${run.id} and parent_task_run_id is null`,
-    );
+  if (completing.length > 0) {
+    const done = takeOpened(t, COMPLETION);
     // Every finishing task is a graph task of the run or an item of one.
-    if (done.rows.length === 0) throw new Error(`run ${run.id} has no graph tasks to plan`);
-    const completed = new Set(done.rows[0]!.done_ids);
+    if (!done?.rows.length) throw new Error(`run ${runId} has no graph tasks to plan`);
+    const rows = done.rows as (RawTaskRow & { done_ids: string[] })[];
+    const completed = new Set(rows[0]!.done_ids);
     const transitions: TransitionRecord[] = [];
-    for (const { finish } of fast) {
+    for (const { finish } of completing) {
       if (!completed.has(finish.claimed.task.id)) {
         // Its claim was lost meanwhile: the general path fences it.
         general.push(finish);
@@ -1355,14 +1554,14 @@ async function finishTogether(t: Transaction, deps: WorkerDeps, finishes: Finish
       }
       await finish.log.finish(t.tx);
       transitions.push({
-        flowRunId: run.id,
+        flowRunId: runId,
         taskRunId: finish.claimed.task.id,
         fromState: 'running',
         toState: 'completed',
         attempt: finish.job.attempt,
       });
     }
-    const tasks = done.rows.map((r): PlanningTaskRow => {
+    const tasks = rows.map((r): PlanningTaskRow => {
       const row = toTaskRow(r);
       return completed.has(r.id)
         ? { ...row, state: 'completed', branch: null, holdsSlot: false }
@@ -1370,8 +1569,12 @@ async function finishTogether(t: Transaction, deps: WorkerDeps, finishes: Finish
     });
     if (transitions.length > 0) await advanceFlowRun(t, deps, run, transitions, tasks);
   }
-  for (const f of general) {
-    await finishAttempt(t, deps, f.claimed, f.job, f.log, f.result, f.failure);
+  for (const [i, f] of general.entries()) {
+    // Planning may have changed the run (ended it, or begun cancelling it):
+    // each outcome after the first is recorded against the run as it is now.
+    if (i > 0 || completing.length > 0) run = await lockFlowRun(t, runId);
+    if (!run) return;
+    await finishAttempt(t, deps, run, f.claimed, f.job, f.log, f.result, f.failure);
   }
 }
 

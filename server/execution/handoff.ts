@@ -31,6 +31,13 @@ export interface HandedOffJob extends TaskJob {
    * task only if it did (a worker that fetched the job first keeps it).
    */
   stolen?: { jobId: string; queue: string };
+  /**
+   * Set for a chain's next task claimed in the finishing transaction's one
+   * round trip (finishChained in attempt.ts): the task is found by its node,
+   * and claimed only if this attempt of the finishing task completed in the
+   * same transaction (at `endedAt`) and the run is Running.
+   */
+  after?: { taskRunId: string; attempt: number; endedAt: Date };
 }
 
 /**

@@ -77,6 +77,11 @@ export class AttemptLog {
     await this.flushing;
   }
 
+  /** Once settled: whether finish() has nothing left to write. */
+  get drained(): boolean {
+    return this.settled && this.pending.length === 0 && this.dropped === 0;
+  }
+
   /** Writes what is left, inside the transaction that ends the attempt. */
   async finish(tx: DbOrTx): Promise<void> {
     clearTimeout(this.timer);
