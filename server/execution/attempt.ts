@@ -1518,7 +1518,11 @@ function completionStatement(completing: FastFinish[], runId: string, now: Date)
       update task_attempts a set state = 'completed', ended_at = ${now}
       from done where a.task_run_id = done.id and a.attempt = done.attempt
     )
-    select (select coalesce(array_agg(id), '{}') from done) as done_ids, ${PLANNING_COLUMNS}
+    -- The ids it completed on the first row only: a wide run has hundreds of
+    -- planning rows, and the array was parsed again on every one.
+    select case when row_number() over () = 1
+        then (select coalesce(array_agg(id), '{}') from done) end as done_ids,
+      ${PLANNING_COLUMNS}
     from task_runs where flow_run_id = ${runId} and parent_task_run_id is null`;
 }
 
