@@ -332,6 +332,7 @@ async function finishChained(
     run,
     doc,
     nodes,
+    blind,
   );
   if (!prepared) {
     handoff.giveBack();
@@ -375,9 +376,8 @@ function chainedCompletionStatement(fast: FastFinish, runId: string, now: Date):
   return sql`
     with done as (
       update task_runs set state = 'completed', output = ${fast.json}::jsonb,
-        output_bytes = ${fast.bytes}, branch = null, ended_at = ${now}, holds_slot = false,
-        lease_expires_at = null, state_reason = null, suspended_state = null,
-        cache_expires_at = ${fast.expires}
+        output_bytes = ${fast.bytes}, ended_at = ${now}, cache_expires_at = ${fast.expires},
+        ${COMPLETED_CLEARS}
       where id = ${claimed.task.id} and attempt = ${job.attempt} and state = 'running'
         and flow_run_id = ${runId}
       returning id, flow_run_id
@@ -453,7 +453,8 @@ async function prepareBlindClaims(
   const { doc, nodes } = await loadVersionDocument(t.tx, run.flowVersionId);
   const prepared: PreparedBlindClaim[] = [];
   for (const job of jobs) {
-    const claim = await prepareBlindClaim(t.tx, deps, job, run, doc, nodes);
+    const blind = blindClaimNode(deps, job, run, doc, nodes);
+    const claim = blind && (await prepareBlindClaim(t.tx, deps, job, run, doc, nodes, blind));
     if (!claim) return null;
     prepared.push(claim);
   }
@@ -515,6 +516,7 @@ async function takeOverQueued(t: Transaction, deps: WorkerDeps, handoff: Handoff
       run,
       doc,
       nodes,
+      blind,
     );
     if (!prepared) {
       handoff.giveBack();
@@ -783,7 +785,8 @@ async function claimBlind(
   doc: FlowDocument,
   nodes: ReadonlyMap<string, FlowNode>,
 ): Promise<ClaimedAttempt | null | undefined> {
-  const prepared = await prepareBlindClaim(t.tx, deps, job, run, doc, nodes);
+  const blind = blindClaimNode(deps, job, run, doc, nodes);
+  const prepared = blind && (await prepareBlindClaim(t.tx, deps, job, run, doc, nodes, blind));
   if (!prepared) return undefined;
   const { statement, read } = prepared.build();
   const claimed = read((await queryPrepared<Record<string, unknown>>(t.client, statement)).rows);
@@ -813,10 +816,10 @@ async function prepareBlindClaim(
   run: FlowRunRow,
   doc: FlowDocument,
   nodes: ReadonlyMap<string, FlowNode>,
+  /** What blindClaimNode found for this job's node. */
+  blind: BlindNode,
 ): Promise<PreparedBlindClaim | undefined> {
   const handedOff = 'dispatch' in job ? job : null;
-  const blind = blindClaimNode(deps, job, run, doc, nodes);
-  if (!blind) return undefined;
   const { node, graphNodeId, settings, templated } = blind;
   let config: Record<string, unknown>;
   let redactor = noSecrets;
@@ -876,6 +879,8 @@ async function prepareBlindClaim(
     },
   };
 }
+
+type BlindNode = NonNullable<ReturnType<typeof blindClaimNode>>;
 
 /** The node of a handed-off job that can be claimed blind (see claimBlind), with what it needs. */
 function blindClaimNode(
@@ -1486,6 +1491,15 @@ function fastFinish(deps: WorkerDeps, finish: Finish, now: Date): FastFinish | n
   return { finish, json, bytes, expires };
 }
 
+/**
+ * What completing a task clears, in both completion statements (as the
+ * general path's update in finishAttempt does): no branch taken, its slot
+ * and lease given up, no reason or suspended state left over.
+ */
+const COMPLETED_CLEARS = sql.raw(
+  'branch = null, holds_slot = false, lease_expires_at = null, state_reason = null, suspended_state = null',
+);
+
 /** The key of the completion statement among a finishing transaction's opening statements. */
 const COMPLETION = 'completion';
 
@@ -1507,9 +1521,8 @@ function completionStatement(completing: FastFinish[], runId: string, now: Date)
         as v(id, attempt, output, bytes, cache_expires_at)
     ), done as (
       update task_runs tr set state = 'completed', output = v.output::jsonb,
-        output_bytes = v.bytes, branch = null, ended_at = ${now}, holds_slot = false,
-        lease_expires_at = null, state_reason = null, suspended_state = null,
-        cache_expires_at = v.cache_expires_at
+        output_bytes = v.bytes, ended_at = ${now}, cache_expires_at = v.cache_expires_at,
+        ${COMPLETED_CLEARS}
       from v
       where tr.id = v.id and tr.attempt = v.attempt and tr.state = 'running'
         and tr.flow_run_id = ${runId}
