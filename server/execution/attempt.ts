@@ -10,6 +10,7 @@ import {
   transactionOf,
 } from '@/db/client';
 import { rawRowReader } from '@/db/raw-rows';
+import type { LogLevel } from '@/db/schema';
 import { flowRuns, taskAttempts, taskRuns } from '@/db/schema';
 import { cacheKey } from '@/server/engine/cache-key';
 import type { FlowDocument, FlowNode } from '@/server/engine/document';
@@ -46,6 +47,7 @@ import { type EngineDeps, RUN_CHANNEL, TASK_QUEUE, type WorkerDeps, wakeLocalAt 
 import { inputNodesOf, itemNodeId, loadVersionDocument, nodeForTask } from './documents';
 import { faultPoint } from './faults';
 import { type HandedOffJob, type Handoff, offerHandoff, type TaskJob } from './handoff';
+import { asJsonb } from './jsonb';
 import { KeyedBatcher } from './keyed-batcher';
 import { AttemptLog } from './logs';
 import { OutputCache } from './output-cache';
@@ -121,6 +123,8 @@ async function runClaimedAttempt(
   job: TaskJob,
   onStart: TrackAttempt,
   newHandoff: ((ownSlots: number) => Handoff) | undefined,
+  /** Its code, started while its claim committed (finishChained). */
+  early?: EarlyStart,
 ): Promise<void> {
   const { task, run } = claimed;
   const log = new AttemptLog(
@@ -129,7 +133,8 @@ async function runClaimedAttempt(
     deps.limits.maxLogLinesPerAttempt,
     claimed.redactor,
   );
-  const controller = new AbortController();
+  early?.attach(log);
+  const controller = early?.controller ?? new AbortController();
   const stopTracking = onStart(run.id, controller);
   const timeoutMs = claimed.deadline === null ? null : Math.max(0, claimed.deadline - Date.now());
   const timer =
@@ -165,21 +170,22 @@ async function runClaimedAttempt(
       });
     });
     result = await Promise.race([
-      runner.run({
-        config: claimed.config as never,
-        inputs: claimed.inputs,
-        params: run.params,
-        signal: controller.signal,
-        timeoutMs,
-        log: (level, message) => log.write(level, message),
-        sandbox: deps.sandbox,
-        resumed: claimed.resumed,
-        ids: { flowRunId: run.id, taskRunId: task.id, nodeId: task.nodeId, attempt: job.attempt },
-        childRuns: withMaskedParams(childRunService(deps, task.id), claimed.redactor),
-        ...(task.parentTaskRunId
-          ? { item: { value: claimed.task.item, index: claimed.task.itemIndex ?? 0 } }
-          : {}),
-      }),
+      early?.outcome ??
+        runner.run({
+          config: claimed.config as never,
+          inputs: claimed.inputs,
+          params: run.params,
+          signal: controller.signal,
+          timeoutMs,
+          log: (level, message) => log.write(level, message),
+          sandbox: deps.sandbox,
+          resumed: claimed.resumed,
+          ids: { flowRunId: run.id, taskRunId: task.id, nodeId: task.nodeId, attempt: job.attempt },
+          childRuns: withMaskedParams(childRunService(deps, task.id), claimed.redactor),
+          ...(task.parentTaskRunId
+            ? { item: { value: claimed.task.item, index: claimed.task.itemIndex ?? 0 } }
+            : {}),
+        }),
       aborted,
     ]);
   } catch (err) {
@@ -278,14 +284,16 @@ async function commitFinishes(deps: WorkerDeps, finishes: Finish[]): Promise<voi
     throw err;
   }
   faultPoint('after-finish');
-  const claimed: { claimed: ClaimedAttempt; job: TaskJob }[] = [];
+  const claimed: { claimed: ClaimedAttempt; job: TaskJob; early?: EarlyStart }[] = [];
   for (const claim of next) {
     const started = claim();
     if (started) claimed.push(started);
     else handoff?.giveBack();
   }
   handoff?.start(
-    claimed.map((n) => () => runClaimedAttempt(deps, n.claimed, n.job, onStart, newHandoff)),
+    claimed.map(
+      (n) => () => runClaimedAttempt(deps, n.claimed, n.job, onStart, newHandoff, n.early),
+    ),
   );
   if (!handoff || handoff.queued) deps.wakeLocal(TASK_QUEUE);
 }
@@ -339,22 +347,102 @@ async function finishChained(
     return undefined;
   }
   const { statement, read } = prepared.build();
-  const [locked, completed, claim] = await transactionOf(deps.db, [
-    lockOnBegin(run.id).query,
-    chainedCompletionStatement(fast, run.id, now),
-    statement,
-  ]);
+  const early = startEarly(deps, run, claimed.task.nodeId, fast, blind, prepared, now);
+  let results: Awaited<ReturnType<typeof transactionOf>>;
+  try {
+    results = await transactionOf(deps.db, [
+      lockOnBegin(run.id).query,
+      chainedCompletionStatement(fast, run.id, now),
+      statement,
+    ]);
+  } catch (err) {
+    early?.drop(err);
+    throw err;
+  }
+  const [locked, completed, claim] = results;
   // Its log was drained: nothing is left for finish() to write.
   const started = read(claim!.rows);
   if (started) {
     const nextJob = { taskRunId: started.task.id, attempt: 1, flowRunId: run.id, nodeId };
-    return { claims: [() => ({ claimed: started, job: nextJob })], replan: false };
+    return { claims: [() => ({ claimed: started, job: nextJob, early })], replan: false };
   }
+  early?.drop(new Error('its claim did not commit'));
   handoff.giveBack();
   // The run is gone, or this attempt had lost its claim (its outcome was
   // not written): there is nothing to plan.
   const done = locked!.rows.length > 0 && completed!.rows[0]?.done === 1;
   return { claims: [], replan: done };
+}
+
+/**
+ * Starts a chain's next task early: when its type's runner has no effect but
+ * its result and log lines (TaskRunner.early: code), it runs while the
+ * transaction that completes this task and claims it commits, instead of
+ * after. Its input is this task's output as the claim would read it back
+ * (asJsonb). If the claim does not commit, it is aborted and its outcome
+ * dropped: nothing it did is visible. Undefined for other types.
+ */
+function startEarly(
+  deps: WorkerDeps,
+  run: FlowRunRow,
+  upstreamNodeId: string,
+  fast: FastFinish,
+  blind: BlindNode,
+  prepared: PreparedBlindClaim,
+  now: Date,
+): EarlyStart | undefined {
+  const early = deps.runners.get(blind.node.type)?.early;
+  if (!early) return undefined;
+  const deadline = attemptDeadline(blind.settings, run, now);
+  return new EarlyStart((signal, log) =>
+    early({
+      config: prepared.config as never,
+      inputs: { [upstreamNodeId]: asJsonb(JSON.parse(fast.json)) },
+      params: run.params,
+      signal,
+      timeoutMs: deadline === null ? null : Math.max(0, deadline - now.getTime()),
+      log,
+      sandbox: deps.sandbox,
+    }),
+  );
+}
+
+/**
+ * An attempt's run begun before its claim committed: its outcome, and the
+ * log lines it wrote before the attempt's log existed (they are written
+ * there, with their times, once it does).
+ */
+class EarlyStart {
+  readonly controller = new AbortController();
+  readonly outcome: Promise<TaskRunResult>;
+  private held: { level: LogLevel; message: string; at: Date }[] = [];
+  private log: AttemptLog | undefined;
+
+  constructor(
+    run: (
+      signal: AbortSignal,
+      log: (level: LogLevel, message: string) => void,
+    ) => Promise<TaskRunResult>,
+  ) {
+    this.outcome = run(this.controller.signal, (level, message) => {
+      if (this.log) this.log.write(level, message);
+      else this.held.push({ level, message, at: new Date() });
+    });
+    // Dropped when its claim does not commit: then nobody awaits it.
+    this.outcome.catch(() => {});
+  }
+
+  /** Its claim committed: its lines go to the attempt's log. */
+  attach(log: AttemptLog): void {
+    for (const line of this.held) log.write(line.level, line.message, line.at);
+    this.held = [];
+    this.log = log;
+  }
+
+  /** Its claim did not commit: stop it. */
+  drop(reason: unknown): void {
+    this.controller.abort(reason);
+  }
 }
 
 /**
@@ -403,7 +491,7 @@ async function planRun(t: Transaction, deps: WorkerDeps, runId: string): Promise
  * the attempt to start, or null when its claim's guard did not match (the
  * slot reserved for it goes back).
  */
-type Claim = () => { claimed: ClaimedAttempt; job: TaskJob } | null;
+type Claim = () => { claimed: ClaimedAttempt; job: TaskJob; early?: EarlyStart } | null;
 
 /**
  * Claims, in the finishing transaction, the tasks it handed to this worker.
@@ -800,6 +888,8 @@ async function claimBlind(
  * is sent) and `read` turns the statement's rows into the claimed attempt.
  */
 interface PreparedBlindClaim {
+  /** The config it runs with, templates resolved. */
+  config: Record<string, unknown>;
   build(): {
     statement: SQL;
     read(rows: Record<string, unknown>[]): ClaimedAttempt | null;
@@ -837,6 +927,7 @@ async function prepareBlindClaim(
   const cache = node.type === 'code' ? outputCache(deps) : undefined;
   const { taskRunId, attempt, flowRunId, nodeId } = job;
   return {
+    config,
     build: () => {
       const now = new Date();
       const kept = cache?.outputsOf(run.id) ?? new Map<string, unknown>();

@@ -29,7 +29,8 @@ export class AttemptLog {
     private readonly redactor: SecretRedactor = noSecrets,
   ) {}
 
-  write(level: LogLevel, message: string): void {
+  /** `at`: when it was written, if before now (a run started early holds its lines). */
+  write(level: LogLevel, message: string, at = new Date()): void {
     if (this.kept >= this.maxLines) {
       this.dropped++;
       return;
@@ -40,7 +41,7 @@ export class AttemptLog {
       redacted.length > MAX_LINE_CHARS
         ? `${redacted.slice(0, MAX_LINE_CHARS)}… [${redacted.length - MAX_LINE_CHARS} more characters]`
         : redacted;
-    this.pending.push({ ...this.ids, level, message: text, at: new Date() });
+    this.pending.push({ ...this.ids, level, message: text, at });
     if (this.pending.length >= FLUSH_AT_LINES) this.flushSoon(0);
     else this.flushSoon(FLUSH_EVERY_MS);
   }

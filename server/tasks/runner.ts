@@ -67,7 +67,21 @@ export type TaskRunResult =
 export interface TaskRunner<Config = Record<string, unknown>> {
   type: string;
   run(ctx: TaskRunContext<Config>): Promise<TaskRunResult>;
+  /**
+   * Set by a runner whose run has no effect but its result and its log
+   * lines, and reads nothing but an EarlyRunContext (code: the sandbox has
+   * no timers, network or I/O). The engine may then start it while the claim
+   * of its attempt is being committed, and drops its result (aborting it) if
+   * the claim does not commit.
+   */
+  early?: (ctx: EarlyRunContext<Config>) => Promise<TaskRunResult>;
 }
+
+/** What a runner that may start early reads: nothing that names or needs its task run. */
+export type EarlyRunContext<Config = Record<string, unknown>> = Omit<
+  TaskRunContext<Config>,
+  'ids' | 'childRuns' | 'resumed'
+>;
 
 /** A failure that retrying cannot fix (bad config, a template error): fail at once. */
 export class PermanentTaskError extends Error {

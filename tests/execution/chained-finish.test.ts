@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { asc, eq } from 'drizzle-orm';
-import { flowRuns, runTransitions, taskRuns } from '@/db/schema';
+import { and, asc, eq } from 'drizzle-orm';
+import pg from 'pg';
+import { flowRuns, runLogs, runTransitions, taskRuns } from '@/db/schema';
 import type { TaskRunner } from '@/server/tasks/runner';
 import { builtinRunners } from '@/server/tasks/runners';
 import { startWorker } from '@/server/worker';
@@ -124,5 +125,155 @@ describe('a chain’s step in one round trip', () => {
     } finally {
       await worker.stop();
     }
+  });
+
+  /**
+   * A code successor starts while the transaction that completes its
+   * upstream and claims it commits (startEarly in attempt.ts). The run's row
+   * lock is held from another connection when `a` finishes, so that
+   * transaction waits: `b`'s code must have run by then, while the database
+   * still says `a` is running and `b` pending.
+   */
+  async function heldAtFinish(
+    document: unknown,
+    whileHeld: (runId: string, locked: pg.Client) => Promise<void>,
+  ) {
+    const code = builtinRunners.get('code') as TaskRunner;
+    let aRan!: () => void;
+    const aDone = new Promise<void>((resolve) => {
+      aRan = resolve;
+    });
+    let locked!: () => void;
+    const lockHeld = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const early: { inputs: Record<string, unknown>; outcome: Promise<unknown> }[] = [];
+    const watched: TaskRunner = {
+      type: 'code',
+      async run(ctx) {
+        const result = await code.run(ctx);
+        if (ctx.ids.nodeId === 'a') {
+          aRan();
+          await lockHeld;
+        }
+        return result;
+      },
+      early(ctx) {
+        const outcome = code.early!(ctx);
+        early.push({ inputs: ctx.inputs, outcome: outcome.catch((err: unknown) => err) });
+        return outcome;
+      },
+    };
+    const worker = await startWorker(engine.booted.runtime, () => {}, {
+      runners: new Map([...builtinRunners, ['code', watched]]) as typeof builtinRunners,
+    });
+    const client = new pg.Client({ connectionString: engine.tdb.url });
+    await client.connect();
+    try {
+      const id = await engine.run(document);
+      await aDone;
+      await client.query('begin');
+      await client.query('select 1 from flow_runs where id = $1 for update', [id]);
+      locked();
+      for (let i = 0; early.length === 0; i++) {
+        assert.ok(i < 500, 'b started early within 5 s');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const outcome = await early[0]!.outcome;
+      const states = await engine.tdb.db
+        .select({ nodeId: taskRuns.nodeId, state: taskRuns.state })
+        .from(taskRuns)
+        .where(eq(taskRuns.flowRunId, id))
+        .orderBy(asc(taskRuns.nodeId));
+      assert.deepEqual(
+        states.map((t) => `${t.nodeId}:${t.state}`),
+        ['a:running', 'b:pending'],
+        'b ran before the transaction completing a and claiming b committed',
+      );
+      await whileHeld(id, client);
+      await client.query('commit');
+      return { id, run: await engine.waitForRun(id), early, outcome };
+    } finally {
+      await client.end();
+      await worker.stop();
+    }
+  }
+
+  async function logsOf(runId: string, nodeId: string) {
+    const rows = await engine.tdb.db
+      .select({ message: runLogs.message })
+      .from(runLogs)
+      .innerJoin(taskRuns, eq(taskRuns.id, runLogs.taskRunId))
+      .where(and(eq(runLogs.flowRunId, runId), eq(taskRuns.nodeId, nodeId)))
+      .orderBy(asc(runLogs.id));
+    return rows.map((r) => r.message);
+  }
+
+  test('a code successor runs while its claim commits, with its input as the database gives it back', async () => {
+    const { id, run, early, outcome } = await heldAtFinish(
+      {
+        version: 1,
+        name: 'Early start',
+        nodes: [
+          codeNode('a', 'return { zz: 1, b: 2, aaa: 3, 10: 4 };'),
+          codeNode(
+            'b',
+            'log.info("keys", Object.keys(inputs.a).join()); return Object.keys(inputs.a);',
+          ),
+        ],
+        edges: [{ source: 'a', target: 'b' }],
+      },
+      async () => {},
+    );
+    assert.equal(early.length, 1, 'b, and only b, started early');
+    assert.deepEqual(outcome, { output: ['10', 'b', 'zz', 'aaa'] });
+    assert.equal(run.state, 'completed');
+    // jsonb's key order, as a claim reading a's output back would give it:
+    // shorter keys first, then by bytes (and integer keys first in JavaScript).
+    assert.deepEqual(taskOf(run, 'b').output, ['10', 'b', 'zz', 'aaa']);
+    assert.deepEqual(await logsOf(id, 'b'), ['keys 10,b,zz,aaa'], 'its log line was kept');
+    assert.deepEqual(await historyOf(id), [
+      'a:null→pending',
+      'b:null→pending',
+      'a:pending→running',
+      'a:running→completed',
+      'b:pending→running',
+      'b:running→completed',
+    ]);
+  });
+
+  test('a successor started early whose claim does not commit leaves no trace', async () => {
+    const { id, run, early } = await heldAtFinish(
+      {
+        version: 1,
+        name: 'Early start, cancelled',
+        nodes: [
+          codeNode('a', 'return 1;'),
+          codeNode('b', 'log.info("b ran"); return inputs.a + 1;'),
+        ],
+        edges: [{ source: 'a', target: 'b' }],
+      },
+      async (runId, locked) => {
+        // The run starts cancelling before a's finish gets its lock: b's
+        // claim, sent with a's completion, must not hold.
+        await locked.query(
+          "update flow_runs set state = 'cancelling', state_reason = 'the run was cancelled' where id = $1",
+          [runId],
+        );
+      },
+    );
+    assert.equal(early.length, 1);
+    assert.equal(run.state, 'cancelled');
+    assert.equal(taskOf(run, 'a').state, 'completed');
+    assert.equal(taskOf(run, 'b').state, 'cancelled', 'b never started, as far as anyone can see');
+    assert.equal(taskOf(run, 'b').output, null);
+    assert.deepEqual(await logsOf(id, 'b'), [], 'its log line was dropped with it');
+    assert.deepEqual(await historyOf(id), [
+      'a:null→pending',
+      'b:null→pending',
+      'a:pending→running',
+      'a:running→completed',
+      'b:pending→cancelled',
+    ]);
   });
 });

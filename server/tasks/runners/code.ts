@@ -1,5 +1,5 @@
 import { CodeError } from '@/server/sandbox';
-import type { TaskRunner } from '../runner';
+import type { EarlyRunContext, TaskRunner } from '../runner';
 import { PermanentTaskError, TaskTimeoutError } from '../runner';
 
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
@@ -23,31 +23,32 @@ function withItem(
   };
 }
 
-export const codeRunner: TaskRunner<{ source: string; language?: 'javascript' | 'typescript' }> = {
-  type: 'code',
-  async run(ctx) {
-    const { source, inputs } = withItem(ctx.config.source, ctx.inputs, ctx.item);
-    try {
-      const result = await ctx.sandbox.run(
-        {
-          source,
-          language: ctx.config.language ?? 'javascript',
-          inputs,
-          params: ctx.params,
-          timeoutMs: ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-          signal: ctx.signal,
-        },
-        (line) => ctx.log(line.level, line.message),
-      );
-      return { output: result.output };
-    } catch (err) {
-      if (err instanceof CodeError) {
-        if (err.kind === 'timeout') throw new TaskTimeoutError(err.message);
-        if (err.kind === 'syntax' || err.kind === 'output')
-          throw new PermanentTaskError(err.message);
-        if (err.userStack) ctx.log('error', err.userStack);
-      }
-      throw err;
+type CodeConfig = { source: string; language?: 'javascript' | 'typescript' };
+
+/** Runs the code in the sandbox, which has no I/O: it may start early (TaskRunner.early). */
+async function runCode(ctx: EarlyRunContext<CodeConfig>) {
+  const { source, inputs } = withItem(ctx.config.source, ctx.inputs, ctx.item);
+  try {
+    const result = await ctx.sandbox.run(
+      {
+        source,
+        language: ctx.config.language ?? 'javascript',
+        inputs,
+        params: ctx.params,
+        timeoutMs: ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        signal: ctx.signal,
+      },
+      (line) => ctx.log(line.level, line.message),
+    );
+    return { output: result.output };
+  } catch (err) {
+    if (err instanceof CodeError) {
+      if (err.kind === 'timeout') throw new TaskTimeoutError(err.message);
+      if (err.kind === 'syntax' || err.kind === 'output') throw new PermanentTaskError(err.message);
+      if (err.userStack) ctx.log('error', err.userStack);
     }
-  },
-};
+    throw err;
+  }
+}
+
+export const codeRunner: TaskRunner<CodeConfig> = { type: 'code', run: runCode, early: runCode };
