@@ -6,10 +6,11 @@
  * - chain40: trigger (just before `runs.start`) → flow_runs.ended_at.
  * - hop: task A's code ran → task B's code ran, on the sandbox's millisecond
  *   clock, in a chain of the same length whose tasks return when they ran
- *   (`Date.now()`): A's return, its completion committed with B's claim,
- *   and B's start in the sandbox. Pooled over every hop of the measured
- *   runs. (task_runs' ended_at and started_at cannot tell: A's end and B's
- *   claim are stamped in the same transaction, before its commit.)
+ *   (`Date.now()`): A's return, then B's start in the sandbox, which happens
+ *   while A's completion and B's claim commit (early start). Pooled over
+ *   every hop of the measured runs. (task_runs' ended_at and started_at
+ *   cannot tell: A's end and B's claim are stamped in the same transaction,
+ *   before its commit.)
  */
 import type { Pipewright } from './pipewright';
 import { assertCompleted } from './pipewright';
