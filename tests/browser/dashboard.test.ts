@@ -318,15 +318,17 @@ describe('runs list columns and filters', () => {
       const rows = [...document.querySelectorAll('[data-testid="run-row"]')];
       return rows.length === 1 && rows[0]?.getAttribute('data-run-id') === id;
     }, failed.id);
+    // The row is on screen from the search before: wait for this search to
+    // apply (it is debounced, then written to the URL) before reading rows.
     await page.getByTestId('runs-filter-search').fill(failed.id.slice(0, 8));
     await page.waitForFunction(
       (id) =>
+        new URL(location.href).searchParams.get('q') === id.slice(0, 8) &&
         [...document.querySelectorAll('[data-testid="run-row"]')].some(
           (r) => r.getAttribute('data-run-id') === id,
         ),
       failed.id,
     );
-    assert.equal(new URL(page.url()).searchParams.get('q'), failed.id.slice(0, 8));
 
     // A date range that ended an hour ago holds none of these runs.
     await page.getByTestId('runs-filter-clear').click();
