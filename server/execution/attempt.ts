@@ -1696,9 +1696,12 @@ export async function scheduleRetry(
   attemptState: 'failed' | 'timedout' | 'crashed',
   error: { message: string; stack?: string },
   countsAgainstRetries = true,
-  options: { reason?: string } = {},
+  /** `delayMs`: when to retry, instead of the node's retry delay (or at once, for a crash). */
+  options: { reason?: string; delayMs?: number } = {},
 ) {
-  const delay = countsAgainstRetries ? retryDelayMs(settings, failedAttempt - task.crashCount) : 0;
+  const delay =
+    options.delayMs ??
+    (countsAgainstRetries ? retryDelayMs(settings, failedAttempt - task.crashCount) : 0);
   const next = failedAttempt + 1;
   const at = new Date(Date.now() + delay);
   const allowed = 1 + settings.retries;
@@ -1707,7 +1710,7 @@ export async function scheduleRetry(
   const reason =
     options.reason ??
     (attemptState === 'crashed'
-      ? `its worker stopped responding; retrying now (attempt ${next})`
+      ? `its worker stopped responding; retrying ${delay > 0 ? `at ${at.toISOString()}` : 'now'} (attempt ${next})`
       : `attempt ${failedAttempt} ${attemptState === 'timedout' ? 'timed out' : 'failed'}: ${error.message.slice(0, 300)}; retrying ${delay > 0 ? `at ${at.toISOString()}` : 'now'} (attempt ${nextCounted} of ${allowed})`);
   const jobId = randomUUID();
   await t.tx

@@ -14,12 +14,28 @@ import { taskQueueSql } from './pools';
 
 const BATCH = 50;
 
+/** The window an attempt lost with its worker is retried in, per crash so far. */
+export const CRASH_RETRY_SPREAD_MS = 1000;
+
+/**
+ * When an attempt lost with its worker is retried: at a random moment in a
+ * window that widens with each crash of the task (1 s, 2 s, 3 s…). A task
+ * that kills its worker every time (a poison task) dies with whatever ran
+ * beside it. Retried at once, they were all sent again together, fetched
+ * together by one worker and killed together again, until the healthy ones
+ * were failed as the poison one is ("its worker died 4 times"). Spread out,
+ * a retry rarely meets the poison task's again.
+ */
+export function crashRetryDelayMs(crashCount: number, random: () => number = Math.random) {
+  return Math.floor(random() * CRASH_RETRY_SPREAD_MS * (crashCount + 1));
+}
+
 /**
  * The periodic safety net every worker runs (SKIP LOCKED, so many workers
  * share it without doing anything twice):
  * - attempts whose lease lapsed (their worker died) are marked crashed and
- *   retried — a lost worker does not use up the node's retries, up to
- *   `maxCrashRetries` times;
+ *   retried, spread out in time (crashRetryDelayMs) — a lost worker does not
+ *   use up the node's retries, up to `maxCrashRetries` times;
  * - runs past their flow timeout are cancelled and end Failed;
  * - queued tasks whose pg-boss job is gone are sent again (same attempt);
  * - ready tasks still waiting for a concurrency slot get another try.
@@ -60,7 +76,9 @@ export async function sweep(
           attemptState: 'crashed',
         });
       } else if (task.crashCount < deps.limits.maxCrashRetries) {
-        await scheduleRetry(t, deps, run, task, settings, task.attempt, 'crashed', error, false);
+        await scheduleRetry(t, deps, run, task, settings, task.attempt, 'crashed', error, false, {
+          delayMs: crashRetryDelayMs(task.crashCount),
+        });
       } else if (shouldRetry(settings, task.attempt - task.crashCount)) {
         await scheduleRetry(t, deps, run, task, settings, task.attempt, 'crashed', error, true);
       } else {

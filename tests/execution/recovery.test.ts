@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { eq, sql } from 'drizzle-orm';
 import { taskRuns } from '@/db/schema';
-import { sweep } from '@/server/execution/sweeper';
+import { CRASH_RETRY_SPREAD_MS, crashRetryDelayMs, sweep } from '@/server/execution/sweeper';
 import { engineDeps, startWorker } from '@/server/worker';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
+import { codeNode } from '../helpers/flows';
 
 let engine: TestEngine;
 before(async () => {
@@ -137,4 +138,70 @@ test('a job fetched by a worker that died before claiming it is sent again by th
   } finally {
     await worker.stop();
   }
+});
+
+test('attempts lost together with their worker are retried at spread-out moments, then complete', async () => {
+  // Three tasks die with one worker. Sent again at once, they would be
+  // fetched together and meet whatever killed their worker again.
+  const worker = await startWorker(engine.booted.runtime, () => {});
+  try {
+    const busy = 'const end = Date.now() + 1500; while (Date.now() < end) {} return 1;';
+    const id = await engine.run({
+      version: 1,
+      name: 'three lost together',
+      nodes: [codeNode('a', busy), codeNode('b', busy), codeNode('c', busy)],
+      edges: [],
+    });
+    const deadline = Date.now() + 15_000;
+    let running: (typeof taskRuns.$inferSelect)[] = [];
+    while (running.length < 3 && Date.now() < deadline) {
+      running = await engine.tdb.db
+        .select()
+        .from(taskRuns)
+        .where(sql`${taskRuns.flowRunId} = ${id} and ${taskRuns.state} = 'running'`);
+      if (running.length < 3) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(running.length, 3, 'the three tasks ran at once');
+    await engine.tdb.db
+      .update(taskRuns)
+      .set({ leaseExpiresAt: new Date(Date.now() - 1000) })
+      .where(eq(taskRuns.flowRunId, id));
+    const swept = Date.now();
+    assert.equal((await sweep(engineDeps(engine.booted.runtime))).crashed, 3);
+    const retrying = await engine.tdb.db.select().from(taskRuns).where(eq(taskRuns.flowRunId, id));
+    const at = retrying.map((t) => t.notBefore?.getTime() ?? swept);
+    for (const [i, t] of retrying.entries()) {
+      assert.ok(
+        at[i]! >= swept - 50 && at[i]! < Date.now() + CRASH_RETRY_SPREAD_MS,
+        `${t.nodeId}: within 1 s`,
+      );
+      if (t.notBefore) assert.match(t.stateReason ?? '', /stopped responding; retrying at /);
+    }
+    assert.ok(new Set(at).size > 1, `not all at one moment: ${at.map((a) => a - swept)}`);
+
+    const run = await engine.waitForRun(id);
+    assert.equal(run.state, 'completed');
+    for (const node of ['a', 'b', 'c']) assert.equal(taskOf(run, node).attempt, 2);
+  } finally {
+    await worker.stop();
+  }
+});
+
+test('the window a lost attempt is retried in widens with each crash', () => {
+  assert.equal(
+    crashRetryDelayMs(0, () => 0),
+    0,
+  );
+  assert.equal(
+    crashRetryDelayMs(0, () => 0.9999),
+    999,
+  );
+  assert.equal(
+    crashRetryDelayMs(1, () => 0.9999),
+    1999,
+  );
+  assert.equal(
+    crashRetryDelayMs(2, () => 0.5),
+    1500,
+  );
 });
