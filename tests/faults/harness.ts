@@ -355,6 +355,16 @@ export async function runStates(
   return Object.fromEntries(rows.map((r) => [r.state, r.n]));
 }
 
+/** Tasks of these runs that did not complete, with why: what a failed assertion prints. */
+export async function unfinishedTasks(db: ScenarioDatabase, ids: readonly string[]) {
+  const { rows } = await db.pool.query(
+    `select node_id, state, state_reason, attempt, crash_count from task_runs
+     where flow_run_id = any($1::uuid[]) and state <> 'completed' order by flow_run_id, node_id`,
+    [ids],
+  );
+  return rows;
+}
+
 /** Runs the checker; returns its violations (the caller asserts there are none). */
 export async function check(
   db: ScenarioDatabase,

@@ -13,6 +13,7 @@ import {
   type ScenarioDatabase,
   startControl,
   startScenarioDatabase,
+  unfinishedTasks,
   WorkerFleet,
   waitForRuns,
 } from '../harness';
@@ -149,7 +150,11 @@ test('a code task that crashes its sandbox every time: bounded retries, the run 
   );
   assert.ok(new Set(replaced).size >= 1, 'no sandbox host process died');
   assert.equal(fleet.deaths.length, 0, 'a sandbox crash took its worker with it');
-  assert.equal(states.completed, healthy.length, JSON.stringify(states));
+  assert.equal(
+    states.completed,
+    healthy.length,
+    JSON.stringify({ states, unfinished: await unfinishedTasks(db, healthy) }),
+  );
 });
 
 test('a task that kills its worker every time: retried 3 times as lost, then the run fails; others complete', async () => {
@@ -194,5 +199,9 @@ test('a task that kills its worker every time: retried 3 times as lost, then the
     ['crashed', 'crashed', 'crashed', 'crashed'],
   );
   assert.equal(kills, 4, 'each attempt killed one worker');
-  assert.equal(states.completed, healthy.length, JSON.stringify(states));
+  assert.equal(
+    states.completed,
+    healthy.length,
+    JSON.stringify({ states, unfinished: await unfinishedTasks(db, healthy) }),
+  );
 });
