@@ -10,8 +10,7 @@ import {
   transactionOf,
 } from '@/db/client';
 import { rawRowReader } from '@/db/raw-rows';
-import type { LogLevel } from '@/db/schema';
-import { flowRuns, taskAttempts, taskRuns } from '@/db/schema';
+import { flowRuns, type LogLevel, taskAttempts, taskRuns } from '@/db/schema';
 import { cacheKey } from '@/server/engine/cache-key';
 import type { FlowDocument, FlowNode } from '@/server/engine/document';
 import { type NodeSettings, nodeSettings, retryDelayMs, shouldRetry } from '@/server/engine/retry';

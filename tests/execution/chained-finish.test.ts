@@ -41,6 +41,39 @@ async function historyOf(runId: string) {
     .map((h) => `${nodeOf.get(h.taskRunId!)}:${h.fromState}→${h.toState}`);
 }
 
+/**
+ * A worker whose code runner holds `a`'s result until the test releases it
+ * (`ran` resolves once `a`'s code has run): the test acts between `a`
+ * running and `a` finishing. `early`, if given, is the runner's early start.
+ */
+async function workerHoldingA(early?: TaskRunner['early']) {
+  const code = builtinRunners.get('code') as TaskRunner;
+  let ranA!: () => void;
+  const ran = new Promise<void>((resolve) => {
+    ranA = resolve;
+  });
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const held: TaskRunner = {
+    type: 'code',
+    async run(ctx) {
+      const result = await code.run(ctx);
+      if (ctx.ids.nodeId === 'a') {
+        ranA();
+        await released;
+      }
+      return result;
+    },
+    ...(early ? { early } : {}),
+  };
+  const worker = await startWorker(engine.booted.runtime, () => {}, {
+    runners: new Map([...builtinRunners, ['code', held]]) as typeof builtinRunners,
+  });
+  return { worker, ran, release };
+}
+
 describe('a chain’s step in one round trip', () => {
   test('each task runs once, in order, with its input, and its history in order', async () => {
     const worker = await startWorker(engine.booted.runtime, () => {});
@@ -73,29 +106,7 @@ describe('a chain’s step in one round trip', () => {
     // cancel is written straight to the run, as if its notice had not reached
     // this worker yet (runs.cancel would also abort `a` at once): `a`
     // completes, and the claim of `b` sent with its completion must not hold.
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let reached!: () => void;
-    const holding = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
-    const code = builtinRunners.get('code') as TaskRunner;
-    const held: TaskRunner = {
-      type: 'code',
-      async run(ctx) {
-        const result = await code.run(ctx);
-        if (ctx.ids.nodeId === 'a') {
-          reached();
-          await released;
-        }
-        return result;
-      },
-    };
-    const worker = await startWorker(engine.booted.runtime, () => {}, {
-      runners: new Map([...builtinRunners, ['code', held]]) as typeof builtinRunners,
-    });
+    const { worker, ran, release } = await workerHoldingA();
     try {
       const id = await engine.run({
         version: 1,
@@ -103,7 +114,7 @@ describe('a chain’s step in one round trip', () => {
         nodes: [codeNode('a', 'return 1;'), codeNode('b', 'return inputs.a + 1;')],
         edges: [{ source: 'a', target: 'b' }],
       });
-      await holding;
+      await ran;
       await engine.tdb.db
         .update(flowRuns)
         .set({ state: 'cancelling', stateReason: 'the run was cancelled' })
@@ -139,42 +150,20 @@ describe('a chain’s step in one round trip', () => {
     whileHeld: (runId: string, locked: pg.Client) => Promise<void>,
   ) {
     const code = builtinRunners.get('code') as TaskRunner;
-    let aRan!: () => void;
-    const aDone = new Promise<void>((resolve) => {
-      aRan = resolve;
-    });
-    let locked!: () => void;
-    const lockHeld = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
-    const early: { inputs: Record<string, unknown>; outcome: Promise<unknown> }[] = [];
-    const watched: TaskRunner = {
-      type: 'code',
-      async run(ctx) {
-        const result = await code.run(ctx);
-        if (ctx.ids.nodeId === 'a') {
-          aRan();
-          await lockHeld;
-        }
-        return result;
-      },
-      early(ctx) {
-        const outcome = code.early!(ctx);
-        early.push({ inputs: ctx.inputs, outcome: outcome.catch((err: unknown) => err) });
-        return outcome;
-      },
-    };
-    const worker = await startWorker(engine.booted.runtime, () => {}, {
-      runners: new Map([...builtinRunners, ['code', watched]]) as typeof builtinRunners,
+    const early: { outcome: Promise<unknown> }[] = [];
+    const { worker, ran, release } = await workerHoldingA((ctx) => {
+      const outcome = code.early!(ctx);
+      early.push({ outcome: outcome.catch((err: unknown) => err) });
+      return outcome;
     });
     const client = new pg.Client({ connectionString: engine.tdb.url });
     await client.connect();
     try {
       const id = await engine.run(document);
-      await aDone;
+      await ran;
       await client.query('begin');
       await client.query('select 1 from flow_runs where id = $1 for update', [id]);
-      locked();
+      release();
       for (let i = 0; early.length === 0; i++) {
         assert.ok(i < 500, 'b started early within 5 s');
         await new Promise((r) => setTimeout(r, 10));
