@@ -1706,11 +1706,12 @@ export async function scheduleRetry(
   const allowed = 1 + settings.retries;
   // Attempts lost to dead workers are not counted against the node's retries.
   const nextCounted = next - task.crashCount;
+  const when = delay > 0 ? `at ${at.toISOString()}` : 'now';
   const reason =
     options.reason ??
     (attemptState === 'crashed'
-      ? `its worker stopped responding; retrying ${delay > 0 ? `at ${at.toISOString()}` : 'now'} (attempt ${next})`
-      : `attempt ${failedAttempt} ${attemptState === 'timedout' ? 'timed out' : 'failed'}: ${error.message.slice(0, 300)}; retrying ${delay > 0 ? `at ${at.toISOString()}` : 'now'} (attempt ${nextCounted} of ${allowed})`);
+      ? `its worker stopped responding; retrying ${when} (attempt ${next})`
+      : `attempt ${failedAttempt} ${attemptState === 'timedout' ? 'timed out' : 'failed'}: ${error.message.slice(0, 300)}; retrying ${when} (attempt ${nextCounted} of ${allowed})`);
   const jobId = randomUUID();
   await t.tx
     .update(taskRuns)
