@@ -521,7 +521,7 @@ async function claimHandedOff(t: Transaction, deps: WorkerDeps, handoff: Handoff
     }
   }
   claims.push(...(await takeOverQueued(t, deps, handoff)));
-  await handoff.flushHeld(t);
+  handoff.flushHeldWithCommit(t);
   return claims;
 }
 

@@ -1,6 +1,11 @@
-import type { Transaction } from '@/db/client';
+import { sendWithCommit, type Transaction } from '@/db/client';
 import type { FlowRunRow, TaskRow } from './advance';
-import { flushTransitions, type Notification, type TransitionRecord } from './transitions';
+import {
+  flushTransitions,
+  type Notification,
+  type TransitionRecord,
+  transitionsStatement,
+} from './transitions';
 
 /** What a task-attempt job names: the task run and the attempt it may claim. */
 export interface TaskJob {
@@ -122,9 +127,13 @@ export class Handoff {
     return this.queuedSiblings.splice(0);
   }
 
-  /** Holds them back if a claim is still to come in this transaction; false to write them now. */
+  /**
+   * Holds them back if a claim may still come in this transaction (of a task
+   * handed off, or of a queued one taken over); false to write them now.
+   */
   hold(transitions: TransitionRecord[], notifications: Notification[]): boolean {
-    if (this.jobs.length === 0 && this.heldTransitions.length === 0) return false;
+    const claimsMayFollow = this.jobs.length > 0 || this.queuedSiblings.length > 0;
+    if (!claimsMayFollow && this.heldTransitions.length === 0) return false;
     this.heldTransitions.push(...transitions);
     this.heldNotifications.push(...notifications);
     return true;
@@ -138,10 +147,21 @@ export class Handoff {
     };
   }
 
-  /** Writes what is still held (no claim took it). */
+  /** Writes what is still held (no claim took it), before the transaction's next statement. */
   async flushHeld(t: Transaction): Promise<void> {
     const { transitions, notifications } = this.takeHeld();
     await flushTransitions(t.tx, transitions, notifications);
+  }
+
+  /**
+   * Sends what is still held with COMMIT, after the claims already sent
+   * with it: for the end of a finishing transaction, where a round trip of
+   * its own would only keep the run locked longer.
+   */
+  flushHeldWithCommit(t: Transaction): void {
+    const { transitions, notifications } = this.takeHeld();
+    const statement = transitionsStatement(transitions, notifications);
+    if (statement) sendWithCommit(t, statement);
   }
 
   /** One reservation was not needed after all (the task was not dispatched, or had nothing to run). */

@@ -45,7 +45,16 @@ export async function flushTransitions(
   records: TransitionRecord[],
   notifications: Notification[],
 ): Promise<void> {
-  if (records.length === 0 && notifications.length === 0) return;
+  const statement = transitionsStatement(records, notifications);
+  if (statement) await tx.execute(statement);
+}
+
+/** flushTransitions' one statement; null when there is nothing to write or send. */
+export function transitionsStatement(
+  records: TransitionRecord[],
+  notifications: Notification[],
+): SQL | null {
+  if (records.length === 0 && notifications.length === 0) return null;
   const announced: Notification[] = [...new Set(records.map((r) => r.flowRunId))].map((runId) => [
     RUN_CHANNEL,
     JSON.stringify({ runId }),
@@ -55,12 +64,9 @@ export async function flushTransitions(
     all.map(([c, p]) => sql`(${c}::text, ${p}::text)`),
     sql`, `,
   )}) as n(channel, payload)`;
-  if (records.length === 0) {
-    await tx.execute(notify);
-    return;
-  }
+  if (records.length === 0) return notify;
   const insert = sql`insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, reason) values ${transitionRows(records)}`;
-  await tx.execute(sql`with written as (${insert}) ${notify}`);
+  return sql`with written as (${insert}) ${notify}`;
 }
 
 /** Transition records as the rows of a VALUES list (flow_run_id … reason). */

@@ -134,6 +134,17 @@ describe('hand-off between tasks', () => {
         jobs.some((j) => j.state === 'cancelled'),
         'a queued branch was taken over by the worker finishing its sibling',
       );
+      // A finishing transaction that takes over queued siblings holds its
+      // transitions for their claims (or COMMIT): each is written once, in order.
+      const history = await engine.tdb.db
+        .select()
+        .from(runTransitions)
+        .where(eq(runTransitions.flowRunId, id))
+        .orderBy(asc(runTransitions.id));
+      for (const task of tasks) {
+        const states = history.filter((h) => h.taskRunId === task.id).map((h) => h.toState);
+        assert.deepEqual(states, ['pending', 'running', 'completed'], `${task.nodeId}'s history`);
+      }
     } finally {
       await worker.stop();
     }
