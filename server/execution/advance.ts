@@ -120,27 +120,45 @@ const taskRowColumns = {
   jobId: taskRuns.jobId,
 };
 
-/** A planning row as raw SQL returns it: the columns of PLANNING_COLUMNS. */
+/**
+ * A planning row as raw SQL returns it: the columns of PLANNING_COLUMNS,
+ * its timestamps as epoch milliseconds.
+ */
 export interface RawTaskRow {
   id: string;
   node_id: string;
   state: TaskRunState;
   branch: string | null;
   attempt: number;
-  ready_at: Date | null;
-  queued_at: Date | null;
+  ready_at: number | null;
+  queued_at: number | null;
   holds_slot: boolean;
   concurrency_tag: string | null;
   suspended_state: unknown;
   parent_task_run_id: string | null;
-  not_before: Date | null;
+  not_before: number | null;
   job_id: string | null;
 }
 
-/** The columns of a planning row, for statements that read them in raw SQL. */
-export const PLANNING_COLUMNS = sql.raw(
+/** The columns planning reads, as stored: for a CTE that PLANNING_COLUMNS then reads. */
+export const PLANNING_COLUMN_NAMES = sql.raw(
   'id, node_id, state, branch, attempt, ready_at, queued_at, holds_slot, concurrency_tag, suspended_state, parent_task_run_id, not_before, job_id',
 );
+
+/** Epoch milliseconds of a timestamp column, named as the column. */
+const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::float8 as ${column}`;
+
+/**
+ * The columns of a planning row, for statements that read them in raw SQL.
+ * Timestamps come as epoch milliseconds: a finishing transaction of a wide
+ * run reads every graph task's row, and parsing their timestamp text took
+ * about a tenth of its worker's CPU (fanout200's profile).
+ */
+export const PLANNING_COLUMNS = sql.raw(
+  `id, node_id, state, branch, attempt, ${epochMs('ready_at')}, ${epochMs('queued_at')}, holds_slot, concurrency_tag, suspended_state, parent_task_run_id, ${epochMs('not_before')}, job_id`,
+);
+
+const dateOf = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
 export function toTaskRow(r: RawTaskRow): TaskRow {
   return {
@@ -149,13 +167,13 @@ export function toTaskRow(r: RawTaskRow): TaskRow {
     state: r.state,
     branch: r.branch,
     attempt: r.attempt,
-    readyAt: r.ready_at,
-    queuedAt: r.queued_at,
+    readyAt: dateOf(r.ready_at),
+    queuedAt: dateOf(r.queued_at),
     holdsSlot: r.holds_slot,
     concurrencyTag: r.concurrency_tag,
     suspendedState: r.suspended_state,
     parentTaskRunId: r.parent_task_run_id,
-    notBefore: r.not_before,
+    notBefore: dateOf(r.not_before),
     jobId: r.job_id,
   };
 }

@@ -5,6 +5,7 @@ import type { FlowNode } from '@/server/engine/document';
 import type { FlowRunState } from '@/server/engine/states';
 import {
   type FlowRunRow,
+  PLANNING_COLUMN_NAMES,
   PLANNING_COLUMNS,
   type RawTaskRow,
   type TaskRow,
@@ -137,7 +138,7 @@ export async function insertLaunchRows(
     ), inserted as (
       insert into task_runs (flow_run_id, node_id, node_type, state)
       select ${runId}::uuid, node_id, node_type, 'pending' from node order by ord
-      returning ${PLANNING_COLUMNS}
+      returning ${PLANNING_COLUMN_NAMES}
     ), task as (
       select inserted.*, node.ord from inserted join node using (node_id)
     ), written as (
