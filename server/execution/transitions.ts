@@ -49,7 +49,12 @@ export async function flushTransitions(
   if (statement) await tx.execute(statement);
 }
 
-/** flushTransitions' one statement; null when there is nothing to write or send. */
+/**
+ * flushTransitions' one statement; null when there is nothing to write or
+ * send. Its text is the same however many rows and NOTIFYs it carries (they
+ * are arrays), so sent with COMMIT, as a named statement, it is parsed once
+ * per connection. The rows are inserted in order, so the ids keep it.
+ */
 export function transitionsStatement(
   records: TransitionRecord[],
   notifications: Notification[],
@@ -60,13 +65,19 @@ export function transitionsStatement(
     JSON.stringify({ runId }),
   ]);
   const all = [...notifications, ...announced];
-  const notify = sql`select pg_notify(n.channel, n.payload) from (values ${sql.join(
-    all.map(([c, p]) => sql`(${c}::text, ${p}::text)`),
-    sql`, `,
-  )}) as n(channel, payload)`;
-  if (records.length === 0) return notify;
-  const insert = sql`insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, reason) values ${transitionRows(records)}`;
-  return sql`with written as (${insert}) ${notify}`;
+  const column = <T>(pick: (r: TransitionRecord) => T) => sql.param(records.map(pick));
+  return sql`with written as (
+      insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, reason)
+      select flow_run_id, task_run_id, from_state, to_state, attempt, reason
+      from unnest(${column((r) => r.flowRunId)}::uuid[], ${column((r) => r.taskRunId ?? null)}::uuid[],
+        ${column((r) => r.fromState)}::text[], ${column((r) => r.toState)}::text[],
+        ${column((r) => r.attempt ?? null)}::int[], ${column((r) => r.reason ?? null)}::text[])
+        with ordinality as r(flow_run_id, task_run_id, from_state, to_state, attempt, reason, ord)
+      order by ord
+    )
+    select pg_notify(n.channel, n.payload)
+    from unnest(${sql.param(all.map(([c]) => c))}::text[], ${sql.param(all.map(([, p]) => p))}::text[])
+      as n(channel, payload)`;
 }
 
 /** Transition records as the rows of a VALUES list (flow_run_id … reason). */
