@@ -18,13 +18,14 @@ after(async () => {
 
 function run(
   source: string,
-  extra: { inputs?: unknown; params?: unknown; timeoutMs?: number } = {},
+  extra: { inputs?: unknown; params?: unknown; timeoutMs?: number; memoryLimitBytes?: number } = {},
 ) {
   return pool.run({
     source,
     inputs: extra.inputs ?? {},
     params: extra.params ?? {},
     timeoutMs: extra.timeoutMs ?? TIMEOUT_MS,
+    ...(extra.memoryLimitBytes ? { memoryLimitBytes: extra.memoryLimitBytes } : {}),
   });
 }
 
@@ -291,8 +292,13 @@ describe('containment', () => {
   test('a huge array allocation hits the memory limit', async () => {
     await codeError(run('return new Array(2 ** 27).fill(1).length;'), ['memory', 'crashed']);
     // Many small allocations fill memory so exactly that QuickJS cannot even build its error.
+    // Under a 16 MiB limit: filling the default 64 MiB one entry at a time took over 15 s on
+    // a slow, loaded machine, and the test then saw its timeout instead.
     const source = 'const seen = new Map(); for (let i = 0; ; i++) seen.set(i, String(i));';
-    await codeError(run(source, { timeoutMs: 15_000 }), ['memory', 'crashed']);
+    await codeError(run(source, { timeoutMs: 15_000, memoryLimitBytes: 16 * 1024 * 1024 }), [
+      'memory',
+      'crashed',
+    ]);
     await assertPoolStillWorks();
   });
 
