@@ -140,13 +140,26 @@ export interface RawTaskRow {
   job_id: string | null;
 }
 
-/** The columns planning reads, as stored: for a CTE that PLANNING_COLUMNS then reads. */
-export const PLANNING_COLUMN_NAMES = sql.raw(
-  'id, node_id, state, branch, attempt, ready_at, queued_at, holds_slot, concurrency_tag, suspended_state, parent_task_run_id, not_before, job_id',
-);
+/** The columns planning reads; those of TIMESTAMP_COLUMNS are read as epoch milliseconds. */
+const PLANNING_COLUMN_LIST = [
+  'id',
+  'node_id',
+  'state',
+  'branch',
+  'attempt',
+  'ready_at',
+  'queued_at',
+  'holds_slot',
+  'concurrency_tag',
+  'suspended_state',
+  'parent_task_run_id',
+  'not_before',
+  'job_id',
+] as const;
+const TIMESTAMP_COLUMNS = new Set<string>(['ready_at', 'queued_at', 'not_before']);
 
-/** Epoch milliseconds of a timestamp column, named as the column. */
-const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::float8 as ${column}`;
+/** The columns planning reads, as stored: for a CTE that PLANNING_COLUMNS then reads. */
+export const PLANNING_COLUMN_NAMES = sql.raw(PLANNING_COLUMN_LIST.join(', '));
 
 /**
  * The columns of a planning row, for statements that read them in raw SQL.
@@ -155,7 +168,11 @@ const epochMs = (column: string) => `(extract(epoch from ${column}) * 1000)::flo
  * 7–8 % of its worker's CPU (fanout200's profile).
  */
 export const PLANNING_COLUMNS = sql.raw(
-  `id, node_id, state, branch, attempt, ${epochMs('ready_at')}, ${epochMs('queued_at')}, holds_slot, concurrency_tag, suspended_state, parent_task_run_id, ${epochMs('not_before')}, job_id`,
+  PLANNING_COLUMN_LIST.map((column) =>
+    TIMESTAMP_COLUMNS.has(column)
+      ? `(extract(epoch from ${column}) * 1000)::float8 as ${column}`
+      : column,
+  ).join(', '),
 );
 
 const dateOf = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));

@@ -25,7 +25,7 @@ function run(
     inputs: extra.inputs ?? {},
     params: extra.params ?? {},
     timeoutMs: extra.timeoutMs ?? TIMEOUT_MS,
-    ...(extra.memoryLimitBytes ? { memoryLimitBytes: extra.memoryLimitBytes } : {}),
+    memoryLimitBytes: extra.memoryLimitBytes,
   });
 }
 
