@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { and, asc, eq } from 'drizzle-orm';
 import pg from 'pg';
-import { flowRuns, runLogs, runTransitions, taskRuns } from '@/db/schema';
+import { flowRuns, runLogs, taskRuns } from '@/db/schema';
 import type { TaskRunner } from '@/server/tasks/runner';
 import { builtinRunners } from '@/server/tasks/runners';
 import { startWorker } from '@/server/worker';
-import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
+import { startTestEngine, type TestEngine, taskOf, transitionsOf } from '../helpers/engine';
 import { codeNode } from '../helpers/flows';
 
 /**
@@ -31,11 +31,7 @@ async function historyOf(runId: string) {
     .from(taskRuns)
     .where(eq(taskRuns.flowRunId, runId));
   const nodeOf = new Map(tasks.map((t) => [t.id, t.nodeId]));
-  const transitions = await engine.tdb.db
-    .select()
-    .from(runTransitions)
-    .where(eq(runTransitions.flowRunId, runId))
-    .orderBy(asc(runTransitions.id));
+  const transitions = await transitionsOf(engine, runId);
   return transitions
     .filter((h) => h.taskRunId)
     .map((h) => `${nodeOf.get(h.taskRunId!)}:${h.fromState}→${h.toState}`);

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { asc, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { inTransaction } from '@/db/client';
-import { runTransitions, taskAttempts, taskRuns } from '@/db/schema';
+import { taskAttempts, taskRuns } from '@/db/schema';
 import { lockFlowRun, lockOnBegin } from '@/server/execution/advance';
 import type { TaskRunner } from '@/server/tasks/runner';
 import { builtinRunners } from '@/server/tasks/runners';
 import { startWorker } from '@/server/worker';
-import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
+import { startTestEngine, type TestEngine, taskOf, transitionsOf } from '../helpers/engine';
 import { codeNode, fanOutDocument } from '../helpers/flows';
 
 /**
@@ -69,11 +69,7 @@ async function historyOf(runId: string) {
     .select({ id: taskRuns.id, nodeId: taskRuns.nodeId, endedAt: taskRuns.endedAt })
     .from(taskRuns)
     .where(eq(taskRuns.flowRunId, runId));
-  const transitions = await engine.tdb.db
-    .select()
-    .from(runTransitions)
-    .where(eq(runTransitions.flowRunId, runId))
-    .orderBy(asc(runTransitions.id));
+  const transitions = await transitionsOf(engine, runId);
   const byNode = new Map(tasks.map((t) => [t.nodeId, t]));
   const to = (nodeId: string, state: string) =>
     transitions.filter((h) => h.taskRunId === byNode.get(nodeId)!.id && h.toState === state);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { asc, eq, inArray, sql } from 'drizzle-orm';
-import { runTransitions, taskAttempts, taskRuns } from '@/db/schema';
+import { eq, inArray, sql } from 'drizzle-orm';
+import { taskAttempts, taskRuns } from '@/db/schema';
 import { startWorker } from '@/server/worker';
-import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
+import { startTestEngine, type TestEngine, taskOf, transitionsOf } from '../helpers/engine';
 import { chainEdges, codeNode, fanOutDocument } from '../helpers/flows';
 import { maxOverlap } from '../helpers/overlap';
 
@@ -43,15 +43,6 @@ async function tasksOf(runId: string) {
     .where(eq(taskRuns.flowRunId, runId));
 }
 
-/** A run's transitions, in the order they were written. */
-function historyOf(runId: string) {
-  return engine.tdb.db
-    .select()
-    .from(runTransitions)
-    .where(eq(runTransitions.flowRunId, runId))
-    .orderBy(asc(runTransitions.id));
-}
-
 describe('hand-off between tasks', () => {
   test('a chain goes on on the worker that finished each task, with its history in order', async () => {
     const worker = await startWorker(engine.booted.runtime, () => {}, { concurrency: 4 });
@@ -79,7 +70,7 @@ describe('hand-off between tasks', () => {
 
       // The finishing task's transitions are written by its successor's
       // claim: the history must still read in order, task by task.
-      const history = await historyOf(id);
+      const history = await transitionsOf(engine, id);
       const position = (taskRunId: string, to: string) =>
         history.findIndex((h) => h.taskRunId === taskRunId && h.toState === to);
       for (let i = 1; i < ids.length; i++) {
@@ -141,7 +132,7 @@ describe('hand-off between tasks', () => {
       );
       // A finishing transaction that takes over queued siblings holds its
       // transitions for their claims (or COMMIT): each is written once, in order.
-      const history = await historyOf(id);
+      const history = await transitionsOf(engine, id);
       for (const task of tasks) {
         const states = history.filter((h) => h.taskRunId === task.id).map((h) => h.toState);
         assert.deepEqual(states, ['pending', 'running', 'completed'], `${task.nodeId}'s history`);

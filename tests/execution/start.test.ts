@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { TRPCError } from '@trpc/server';
-import { asc, eq } from 'drizzle-orm';
-import { flowRuns, runTransitions, taskRuns } from '@/db/schema';
+import { eq } from 'drizzle-orm';
+import { flowRuns, taskRuns } from '@/db/schema';
 import { RUN_CHANNEL, TASK_QUEUE } from '@/server/execution/deps';
 import { fireScheduledRun } from '@/server/execution/scheduler';
 import { engineDeps } from '@/server/worker';
 import { listenToChannels, WAKE_CHANNEL } from '@/server/worker/wake';
-import { startTestEngine, type TestEngine } from '../helpers/engine';
+import { startTestEngine, type TestEngine, transitionsOf } from '../helpers/engine';
 
 /**
  * What starting a run leaves behind, before any worker touches it (no
@@ -41,14 +41,6 @@ async function importFlow(document: unknown) {
   return flow.id;
 }
 
-function historyOf(runId: string) {
-  return engine.tdb.db
-    .select()
-    .from(runTransitions)
-    .where(eq(runTransitions.flowRunId, runId))
-    .orderBy(asc(runTransitions.id));
-}
-
 async function tasksOf(runId: string) {
   const rows = await engine.tdb.db.select().from(taskRuns).where(eq(taskRuns.flowRunId, runId));
   return new Map(rows.map((r) => [r.nodeId, r]));
@@ -70,7 +62,7 @@ describe('starting a run', () => {
     const [run] = await engine.tdb.db.select().from(flowRuns).where(eq(flowRuns.id, id));
     const tasks = await tasksOf(id);
     assert.deepEqual([...tasks.keys()].sort(), ['a', 'b', 'c']);
-    const history = await historyOf(id);
+    const history = await transitionsOf(engine, id);
     assert.deepEqual(
       history.map((h) => [h.taskRunId, h.fromState, h.toState, h.attempt, h.reason]),
       [
@@ -160,7 +152,7 @@ describe('starting a run', () => {
     const { id } = await engine.api.runs.start({ flowId });
     const tasks = await tasksOf(id);
     assert.equal(tasks.size, width);
-    const history = await historyOf(id);
+    const history = await transitionsOf(engine, id);
     assert.equal(history.length, width + 1);
     assert.equal(history[0]!.taskRunId, null);
     assert.deepEqual(
@@ -195,7 +187,7 @@ describe('firing a scheduled run', () => {
     const outcome = await fireScheduledRun(engineDeps(engine.booted.runtime), scheduled!.id, now);
     assert.equal(outcome, 'started');
     const tasks = await tasksOf(scheduled!.id);
-    const history = await historyOf(scheduled!.id);
+    const history = await transitionsOf(engine, scheduled!.id);
     assert.deepEqual(
       history.map((h) => [h.taskRunId, h.fromState, h.toState, h.reason]),
       [

@@ -1,5 +1,5 @@
-import { eq } from 'drizzle-orm';
-import { flowRuns } from '@/db/schema';
+import { asc, eq } from 'drizzle-orm';
+import { flowRuns, runTransitions } from '@/db/schema';
 import { createCaller } from '@/server/api/root';
 import { systemContext } from '@/server/api/trpc';
 import { type Booted, bootRuntime } from '@/server/boot';
@@ -72,4 +72,13 @@ export function taskOf(run: Awaited<ReturnType<typeof getFlowRun>>, nodeId: stri
   const task = run.tasks.find((t) => t.nodeId === nodeId);
   if (!task) throw new Error(`no task ${nodeId} in run ${run.id}`);
   return task;
+}
+
+/** A run's transitions, in the order they were written. */
+export function transitionsOf(engine: TestEngine, runId: string) {
+  return engine.tdb.db
+    .select()
+    .from(runTransitions)
+    .where(eq(runTransitions.flowRunId, runId))
+    .orderBy(asc(runTransitions.id));
 }
