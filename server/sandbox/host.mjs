@@ -22,7 +22,7 @@ const quickjs = await newQuickJSWASMModuleFromVariant(releaseSyncVariant);
  * path are compiled into the same context only when first needed (`loadHelper`); they get the
  * captured built-ins as their argument and look up no global, since user code ran before them.
  */
-function sandboxPrelude(emit, loadHelper, inputsJson, inputsByKey, paramsJson) {
+function sandboxPrelude(emit, loadHelper, inputText, inputsJson, inputsByKey, paramsJson) {
   const { parse, stringify } = JSON;
   const { getPrototypeOf, defineProperty, keys } = Object;
   const ObjectPrototype = Object.prototype;
@@ -90,7 +90,9 @@ function sandboxPrelude(emit, loadHelper, inputsJson, inputsByKey, paramsJson) {
     error: logAt('error'),
   });
   // Inputs by name are parsed when first read (and are plain data properties from then on):
-  // code that never touches a large input never pays for parsing it.
+  // code that never touches a large input never pays for parsing it. An input given as a
+  // number is a text the host holds (the pool sent it once for many executions): it enters
+  // this context only if the code reads it.
   const lazyInputs = (texts) => {
     const record = {};
     const settle = (key, value) =>
@@ -101,7 +103,7 @@ function sandboxPrelude(emit, loadHelper, inputsJson, inputsByKey, paramsJson) {
         enumerable: true,
         configurable: true,
         get: () => {
-          const value = parse(text);
+          const value = parse(typeof text === 'number' ? inputText(text) : text);
           settle(key, value);
           return value;
         },
@@ -525,7 +527,15 @@ function prepareSandbox() {
     return context.evalCode(source, PRELUDE_FILENAME);
   });
   handles.push(loadHelper);
-  return { runtime, context, handles, prelude, emit, loadHelper };
+  // The text of an input the host holds, for the prelude's lazy inputs, when code first reads it.
+  const inputText = context.newFunction('inputText', (idHandle) => {
+    const text = heldTexts.get(context.getNumber(idHandle));
+    if (text === undefined)
+      throw new Error('The sandbox prelude asked for an input it was not given');
+    return context.newString(text);
+  });
+  handles.push(inputText);
+  return { runtime, context, handles, prelude, emit, loadHelper, inputText };
 }
 
 function releaseSandbox(sandbox) {
@@ -602,6 +612,7 @@ function runExecution(request, sandbox, post = sendToPool) {
         context.undefined,
         sandbox.emit,
         sandbox.loadHelper,
+        sandbox.inputText,
         inputsJson,
         request.inputsByKey ? context.true : context.false,
         paramsJson,
@@ -673,7 +684,8 @@ function warmUp() {
     id: 0,
     code: '(async function (inputs, params, log) { log.info("warm", inputs, [1, { a: 2 }]); return { n: [1, "x", null] }; })',
     filename: 'warm-up.js',
-    inputsJson: JSON.stringify({ a: '{"b":[1,2,3]}' }),
+    // `c` is a text the host holds, as a for-each's list is.
+    inputsJson: JSON.stringify({ a: '{"b":[1,2,3]}', c: 0 }),
     inputsByKey: true,
     paramsJson: '{}',
     timeoutMs: 5000,
@@ -681,11 +693,13 @@ function warmUp() {
     maxStackBytes: 256 * 1024,
     maxOutputBytes: 1024,
   };
+  heldTexts.set(0, '[4,5]');
   for (let round = 0; round < 10; round++) {
     const sandbox = prepareSandbox();
     runExecution(request, sandbox, () => {});
     releaseSandbox(sandbox);
   }
+  heldTexts.delete(0);
 }
 
 /** xorshift64*'s state step, as QuickJS advances Math.random's seed. */
@@ -801,6 +815,18 @@ function createRestorableSandbox() {
   return sandbox;
 }
 
+/**
+ * Large inputs shared by many executions (a for-each's list, given to each of its items),
+ * by the pool's id: the pool sends each text once, says which to forget, and knows what
+ * this host holds, so a request names them instead of carrying them.
+ */
+const heldTexts = new Map();
+
+function holdTexts({ dropTexts = [], keepTexts = [] }) {
+  for (const id of dropTexts) heldTexts.delete(id);
+  for (const { id, text } of keepTexts) heldTexts.set(id, text);
+}
+
 const stackGap = findStackGap(quickjs.getWasmMemory());
 warmUp();
 const restorable = createRestorableSandbox();
@@ -828,6 +854,7 @@ function tidyUp() {
 
 process.on('message', (message) => {
   if (message?.type !== 'run') return;
+  holdTexts(message);
   // Prepared while idle, unless this request arrived first.
   const sandbox = prepared ?? nextSandbox();
   prepared = null;

@@ -47,6 +47,8 @@ export interface SandboxPoolOptions {
   memoryLimitBytes?: number;
   /** Largest output, as JSON text, before the execution fails with kind 'output'. Default 8 MiB. */
   maxOutputBytes?: number;
+  /** Characters of shared input texts each host keeps for later executions. Default 16 Mi. */
+  heldInputChars?: number;
 }
 
 export const DEFAULT_POOL_SIZE = 2;
@@ -62,6 +64,8 @@ const MAX_START_FAILURES = 3;
 /** The host sends at most this many lines plus one "truncated" notice; anything more is ignored. */
 const MAX_LOG_MESSAGES = 1001;
 const STDERR_TAIL_CHARS = 2000;
+/** Characters of shared input texts a host holds (see HostInputs), least recently used out. */
+export const DEFAULT_HELD_INPUT_CHARS = 16 * 1024 * 1024;
 /** Sandbox hosts run below the worker's priority (nice +5). */
 const HOST_NICENESS = 5;
 
@@ -89,15 +93,12 @@ const hostMessageSchema = z.discriminatedUnion('type', [
 ]);
 type HostResult = Extract<z.infer<typeof hostMessageSchema>, { type: 'result' }>;
 
-/** What host.mjs needs for one execution. */
+/** What host.mjs needs for one execution, but its inputs (HostInputs). */
 interface HostRunRequest {
   type: 'run';
   id: number;
   code: string;
   filename: string;
-  inputsJson: string;
-  /** `inputsJson` maps each input's name to its own JSON text (see inputsText). */
-  inputsByKey: boolean;
   paramsJson: string;
   timeoutMs: number;
   memoryLimitBytes: number;
@@ -105,8 +106,34 @@ interface HostRunRequest {
   maxOutputBytes: number;
 }
 
+/**
+ * The inputs as a host gets them. `inputsJson` maps each input's name to its
+ * own JSON text, or to the id of a text the host holds (`inputsByKey`, see
+ * inputTexts); otherwise it is the inputs' JSON. A shared text is sent to a
+ * host once (`keepTexts`) and named by its id from then on, until the pool
+ * has the host forget it (`dropTexts`).
+ */
+interface HostInputs {
+  inputsJson: string;
+  inputsByKey: boolean;
+  keepTexts?: SharedText[];
+  dropTexts?: number[];
+}
+
+/** The JSON text of a value in immutableValues, with an id a host can hold it by. */
+interface SharedText {
+  id: number;
+  text: string;
+}
+
+/** Inputs as the pool keeps them until a host is chosen. */
+type InputTexts =
+  | { byKey: true; texts: [key: string, text: string | SharedText][] }
+  | { byKey: false; json: string };
+
 interface PendingExecution {
   request: HostRunRequest;
+  inputs: InputTexts;
   compiled: CompiledCode;
   onLog: ((log: SandboxLog) => void) | undefined;
   logMessages: number;
@@ -122,6 +149,9 @@ interface SandboxHost {
   /** Exited, or killed by the pool: never given work again. */
   gone: boolean;
   running: PendingExecution | undefined;
+  /** Shared texts this host holds, by id, least recently used first: their lengths. */
+  held: Map<number, number>;
+  heldChars: number;
   /** performance.now() of the last dispatch to this host. */
   lastStarted: number;
   killTimer: NodeJS.Timeout | undefined;
@@ -139,6 +169,7 @@ export class SandboxPool {
   private readonly size: number;
   private readonly memoryLimitBytes: number;
   private readonly maxOutputBytes: number;
+  private readonly heldInputChars: number;
   private hosts: SandboxHost[] = [];
   private readonly queue: PendingExecution[] = [];
   private nextId = 1;
@@ -154,6 +185,10 @@ export class SandboxPool {
     this.maxOutputBytes = positiveInteger(
       options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
       'maxOutputBytes',
+    );
+    this.heldInputChars = positiveInteger(
+      options.heldInputChars ?? DEFAULT_HELD_INPUT_CHARS,
+      'heldInputChars',
     );
     this.fillHosts();
   }
@@ -215,7 +250,6 @@ export class SandboxPool {
       id: this.nextId++,
       code: compiled.code,
       filename: compiled.filename,
-      ...inputsText(execution.inputs),
       paramsJson: jsonText(execution.params, 'params'),
       timeoutMs: positiveInteger(Math.ceil(execution.timeoutMs), 'timeoutMs'),
       memoryLimitBytes: positiveInteger(
@@ -225,9 +259,11 @@ export class SandboxPool {
       maxStackBytes: MAX_STACK_BYTES,
       maxOutputBytes: this.maxOutputBytes,
     };
+    const inputs = inputTexts(execution.inputs);
     return new Promise<CodeResult>((resolve, reject) => {
       const pending: PendingExecution = {
         request,
+        inputs,
         compiled,
         onLog,
         logMessages: 0,
@@ -288,6 +324,8 @@ export class SandboxPool {
       ready: false,
       gone: false,
       running: undefined,
+      held: new Map(),
+      heldChars: 0,
       lastStarted: 0,
       killTimer: undefined,
       stderrTail: '',
@@ -421,13 +459,16 @@ export class SandboxPool {
         ),
       );
     }, timeoutMs + KILL_GRACE_MS);
-    host.child.send(pending.request, (error) => {
-      if (!error || host.running !== pending) return;
-      // The request never reached the host (it is dying): run it on another one.
-      host.running = undefined;
-      this.queue.unshift(pending);
-      this.killHost(host, new CodeError('crashed', 'The sandbox process could not be reached'));
-    });
+    host.child.send(
+      { ...pending.request, ...hostInputs(host, pending.inputs, this.heldInputChars) },
+      (error) => {
+        if (!error || host.running !== pending) return;
+        // The request never reached the host (it is dying): run it on another one.
+        host.running = undefined;
+        this.queue.unshift(pending);
+        this.killHost(host, new CodeError('crashed', 'The sandbox process could not be reached'));
+      },
+    );
   }
 
   private settle(pending: PendingExecution, outcome: CodeResult | CodeError): void {
@@ -487,49 +528,91 @@ function outcomeOf(message: HostResult, pending: PendingExecution): CodeResult |
 }
 
 /**
- * The inputs as the host gets them. A plain record (the usual case: the
- * outputs of upstream nodes by node id) is sent as each input's own JSON
- * text, so the sandbox parses an input only when the code reads it: a
- * for-each item receives its for-each's whole upstream list, which its code
- * rarely touches, and parsing 10,000 elements cost more than the rest of a
- * no-op execution.
+ * The inputs, serialised. A plain record (the usual case: the outputs of
+ * upstream nodes by node id) becomes each input's own JSON text, so the
+ * sandbox parses an input only when the code reads it: a for-each item
+ * receives its for-each's whole upstream list, which its code rarely
+ * touches, and parsing 10,000 elements cost more than the rest of a no-op
+ * execution. A value the worker shares between executions (immutableValues)
+ * is serialised once, and sent to each host once (hostInputs).
  */
-function inputsText(inputs: unknown): { inputsJson: string; inputsByKey: boolean } {
+function inputTexts(inputs: unknown): InputTexts {
   const prototype = inputs !== null && typeof inputs === 'object' && Object.getPrototypeOf(inputs);
   if ((prototype === Object.prototype || prototype === null) && !('toJSON' in (inputs as object))) {
-    const texts: Record<string, string> = {};
+    const texts: [string, string | SharedText][] = [];
     try {
       for (const [key, value] of Object.entries(inputs as Record<string, unknown>)) {
+        if (typeof value === 'object' && value !== null && immutableValues.has(value)) {
+          texts.push([key, sharedText(value)]);
+          continue;
+        }
         // Wrapped, so the value serialises as it would inside the whole
         // (toJSON gets its key); what JSON leaves out of an object
         // (undefined, functions) is left out here too.
-        const shared = typeof value === 'object' && value !== null && immutableValues.has(value);
-        if (shared) {
-          texts[key] = sharedJson(value);
-          continue;
-        }
         const text = JSON.stringify({ [key]: value });
-        if (text !== '{}') texts[key] = text.slice(JSON.stringify(key).length + 2, -1);
+        if (text !== '{}') texts.push([key, text.slice(JSON.stringify(key).length + 2, -1)]);
       }
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new CodeError('error', `The inputs are not JSON-serialisable: ${reason}`);
     }
-    return { inputsJson: JSON.stringify(texts), inputsByKey: true };
+    return { byKey: true, texts };
   }
-  return { inputsJson: jsonText(inputs, 'inputs'), inputsByKey: false };
+  return { byKey: false, json: jsonText(inputs, 'inputs') };
 }
 
-const sharedTexts = new WeakMap<object, string>();
+/**
+ * The inputs for this host: shared texts it holds are named by id, the others
+ * are sent for it to keep, and the least recently used it holds beyond
+ * `limit` characters are forgotten (never one this execution names).
+ */
+function hostInputs(host: SandboxHost, inputs: InputTexts, limit: number): HostInputs {
+  if (!inputs.byKey) return { inputsJson: inputs.json, inputsByKey: false };
+  const record: Record<string, string | number> = {};
+  const keepTexts: SharedText[] = [];
+  const named = new Set<number>();
+  for (const [key, text] of inputs.texts) {
+    if (typeof text === 'string') {
+      record[key] = text;
+      continue;
+    }
+    record[key] = text.id;
+    named.add(text.id);
+    if (host.held.delete(text.id)) {
+      host.held.set(text.id, text.text.length);
+      continue;
+    }
+    keepTexts.push(text);
+    host.held.set(text.id, text.text.length);
+    host.heldChars += text.text.length;
+  }
+  const dropTexts: number[] = [];
+  for (const [id, chars] of host.held) {
+    if (host.heldChars <= limit) break;
+    if (named.has(id)) continue;
+    host.held.delete(id);
+    host.heldChars -= chars;
+    dropTexts.push(id);
+  }
+  return {
+    inputsJson: JSON.stringify(record),
+    inputsByKey: true,
+    ...(keepTexts.length > 0 && { keepTexts }),
+    ...(dropTexts.length > 0 && { dropTexts }),
+  };
+}
+
+const sharedTexts = new WeakMap<object, SharedText>();
+let nextSharedTextId = 1;
 
 /** The JSON of a value in immutableValues, made once (plain data: no toJSON to ask). */
-function sharedJson(value: object): string {
-  let text = sharedTexts.get(value);
-  if (text === undefined) {
-    text = JSON.stringify(value);
-    sharedTexts.set(value, text);
+function sharedText(value: object): SharedText {
+  let shared = sharedTexts.get(value);
+  if (shared === undefined) {
+    shared = { id: nextSharedTextId++, text: JSON.stringify(value) };
+    sharedTexts.set(value, shared);
   }
-  return text;
+  return shared;
 }
 
 function jsonText(value: unknown, what: string): string {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { permissionFlag } from './host-command';
+import { immutableValues } from './immutable-values';
 import { CodeError, type CodeErrorKind, type SandboxLog, SandboxPool } from './index';
 
 const TIMEOUT_MS = 2000;
@@ -254,6 +255,70 @@ describe('running code', () => {
     const circular = await codeError(run('const a = {}; a.self = a; return a;'), 'output');
     assert.match(circular.message, /circular/);
     await codeError(run('return { pending: Promise.resolve(1) };'), 'output');
+  });
+});
+
+describe('shared inputs (sent to each host once)', () => {
+  /** A deep-frozen list, shared between executions as the worker's output cache shares outputs. */
+  function sharedList(first: number, length: number): readonly number[] {
+    const list = Object.freeze(Array.from({ length }, (_, i) => first + i));
+    immutableValues.add(list);
+    return list;
+  }
+  const sum = (list: readonly number[]) => list.reduce((total, x) => total + x, 0);
+
+  test('every execution reads the list it was given, on every host, as hosts forget and are replaced', async () => {
+    // Each host keeps about two of these lists' texts, so most executions make it forget
+    // one; the last list alone is more than it keeps.
+    const shared = new SandboxPool({ size: 2, heldInputChars: 1000 });
+    try {
+      const lists = Array.from({ length: 5 }, (_, k) => sharedList(k * 1000, 80));
+      lists.push(sharedList(10_000, 300));
+      const source = `
+        const keys = Object.keys(inputs);
+        const list = inputs.list;
+        list.push(-1);
+        return { keys, n: inputs.n, first: list[0], sum: list.reduce((t, x) => t + x, 0) };`;
+      const runWith = async (n: number, list: readonly number[]) => {
+        const { output } = await shared.run({
+          source,
+          inputs: { n, list, after: 'x' },
+          params: {},
+          timeoutMs: TIMEOUT_MS,
+        });
+        // The previous execution's push is not seen: each gets the list as it was sent.
+        assert.deepEqual(output, {
+          keys: ['n', 'list', 'after'],
+          n,
+          first: list[0],
+          sum: sum(list) - 1,
+        });
+      };
+      const round = (n: number) => Promise.all(lists.map((list) => runWith(n, list)));
+      for (let n = 0; n < 4; n++) await round(n);
+      // One after another, executions alternate between the hosts: the third finds the
+      // list its host already holds, over what it keeps, and must not be told to forget it.
+      const largest = lists.at(-1)!;
+      for (let n = 0; n < 3; n++) await runWith(n, largest);
+      // Code that never reads the list still runs, and the next that does still gets it.
+      const untouched = await shared.run({
+        source: 'return inputs.n;',
+        inputs: { n: 7, list: lists[0] },
+        params: {},
+        timeoutMs: TIMEOUT_MS,
+      });
+      assert.equal(untouched.output, 7);
+      // Replacement hosts hold nothing: the pool sends them the texts again.
+      const killed = shared.hostPids();
+      for (const pid of killed) process.kill(pid, 'SIGKILL');
+      await waitFor(() => {
+        const pids = shared.hostPids();
+        return pids.length === 2 && pids.every((pid) => !killed.includes(pid));
+      });
+      for (let n = 4; n < 6; n++) await round(n);
+    } finally {
+      await shared.close();
+    }
   });
 });
 
