@@ -5,6 +5,7 @@ import { type PgDatabase, PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { pipeline } from './pipeline';
 import * as schema from './schema';
+import { plainSqlToQuery } from './sql-text';
 
 export type Database = NodePgDatabase<typeof schema> & { $client: pg.Pool };
 /** A database handle or an open transaction: service verbs accept either. */
@@ -214,7 +215,7 @@ export function queryPrepared<R extends pg.QueryResultRow>(
 
 /** A statement of fixed shape as a named prepared statement (see queryPrepared). */
 function preparedStatement(query: SQL): { name: string; text: string; values: unknown[] } {
-  const { sql: text, params } = dialect.sqlToQuery(query);
+  const { sql: text, params } = plainSqlToQuery(query) ?? dialect.sqlToQuery(query);
   let name = statementNames.get(text);
   if (!name) {
     name = `pw_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
