@@ -1,6 +1,6 @@
 /**
  * fanout (throughput) on Pipewright: a code task lists 0..9,999 → a for-each
- * runs one no-op code task per item (`return item;`, no concurrency limit) →
+ * runs one no-op code task per item (`return item;`, at the for-each's default concurrency, 10) →
  * a join checks it got all 10,000 (count and sum). Run by real `pipewright
  * worker` processes (1, then 2) while this process, without a worker, only
  * starts runs and watches. Tasks/s = items completed / (last item's end −
