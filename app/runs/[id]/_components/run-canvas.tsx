@@ -12,23 +12,20 @@ import {
   type ReactFlowInstance,
   type Viewport,
 } from '@xyflow/react';
-import {
-  createContext,
-  memo,
-  useCallback,
-  useContext,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  useState,
-} from 'react';
-import { cn } from '@/app/_lib/cn';
+import { memo, useCallback, useContext, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { elapsedMs, formatDuration } from '@/app/_lib/format-duration';
 import type { RunDetail } from '@/app/_lib/use-run-state';
 import { type TaskNodeData, toCanvasGraph } from '@/app/flows/[id]/_components/canvas-graph';
 import { runStateStyles } from '@/app/flows/[id]/_components/editor/run-state-style';
+import {
+  BIG_GRAPH,
+  blockColours,
+  DETAIL_ZOOM,
+  fitViewport,
+  NodeBlock,
+  ZoomedOutContext,
+} from '@/app/flows/[id]/_components/node-block';
 import { TaskNodeCard } from '@/app/flows/[id]/_components/task-node';
-import type { TaskRunState } from '@/server/engine/states';
 import { builtinCatalog } from '@/server/tasks/catalog';
 import { CachedFromLink } from './cached-from-link';
 import { TaskStateContext, TaskStateStore, useTaskSummary } from './task-state-store';
@@ -36,80 +33,6 @@ import { TaskStateContext, TaskStateStore, useTaskSummary } from './task-state-s
 /** A node's static part; its live state comes from the TaskStateStore. */
 type RunTaskNodeData = TaskNodeData;
 type RunCanvasNode = Node<RunTaskNodeData, 'runTask'>;
-
-/** Whether the canvas is zoomed out past reading: nodes are drawn as blocks. */
-const ZoomedOutContext = createContext(false);
-
-const blockColours: Partial<Record<TaskRunState, string>> = {
-  running: 'border-sky-400 bg-sky-100',
-  retrying: 'border-amber-400 bg-amber-100',
-  completed: 'border-emerald-400 bg-emerald-100',
-  cached: 'border-teal-400 bg-teal-100',
-  failed: 'border-red-400 bg-red-100',
-  timedout: 'border-red-400 bg-red-100',
-  skipped: 'border-slate-200 bg-slate-50 opacity-60',
-  cancelled: 'border-slate-300 bg-slate-100',
-};
-
-/**
- * A task too small to read: one block coloured by state, with the same
- * handles as the card so edges still attach. A 1,000-node run fits on
- * screen only at this zoom, and blocks cost a tenth of the cards' DOM.
- */
-function RunTaskBlock({
-  data,
-  state,
-  selected,
-}: {
-  data: RunTaskNodeData;
-  state: TaskRunState | undefined;
-  selected: boolean;
-}) {
-  return (
-    <div
-      className={cn(
-        'relative h-20 w-60 rounded-lg border-4',
-        (state && blockColours[state]) ?? 'border-indigo-300 bg-indigo-50',
-        selected && 'outline-4 outline-offset-4 outline-indigo-500',
-      )}
-      title={`${data.name ?? data.nodeId}: ${state ?? 'not started'}`}
-      data-task-block
-    >
-      <BlockHandle type="target" />
-      {data.outputs.length > 0 ? (
-        data.outputs.map((output, i) => (
-          <BlockHandle
-            key={output}
-            type="source"
-            id={output}
-            top={`${((i + 1) / (data.outputs.length + 1)) * 100}%`}
-          />
-        ))
-      ) : (
-        <BlockHandle type="source" />
-      )}
-    </div>
-  );
-}
-
-/**
- * A handle of a block: only an anchor for edges, never connected by hand,
- * so a plain element with the classes and data attributes React Flow reads
- * when it measures a node's handles (`.source`/`.target`, `data-handleid`,
- * `data-handlepos`) instead of a <Handle>, whose store subscription per
- * handle is 2,000 subscriptions on a 1,000-node run.
- */
-function BlockHandle({ type, id, top }: { type: 'source' | 'target'; id?: string; top?: string }) {
-  const position = type === 'source' ? 'right' : 'left';
-  return (
-    <div
-      className={`react-flow__handle react-flow__handle-${position} ${type}`}
-      data-handleid={id}
-      data-handlepos={position}
-      style={top ? { top } : undefined}
-    />
-  );
-}
 
 /** A task of the run: the editor's card, ringed by its state, with attempt, duration and cache badges. */
 const RunTaskNode = memo(function RunTaskNode({ data, selected }: NodeProps<RunCanvasNode>) {
@@ -130,7 +53,12 @@ const RunTaskNode = memo(function RunTaskNode({ data, selected }: NodeProps<RunC
   if (zoomedOut)
     return (
       <div ref={ref} data-state={state} className="cursor-pointer">
-        <RunTaskBlock data={data} state={state} selected={selected} />
+        <NodeBlock
+          title={`${data.name ?? data.nodeId}: ${state ?? 'not started'}`}
+          colours={state && blockColours[state]}
+          outputs={data.outputs}
+          selected={selected}
+        />
       </div>
     );
   const attempt = task?.attempt ?? 0;
@@ -191,45 +119,6 @@ const RunTaskNode = memo(function RunTaskNode({ data, selected }: NodeProps<RunC
 });
 
 const nodeTypes = { runTask: RunTaskNode } satisfies NodeTypes;
-
-/** Below this zoom text is unreadable: nodes are drawn as plain blocks coloured by state. */
-const DETAIL_ZOOM = 0.45;
-/** From this many nodes: only visible nodes are rendered, and the first viewport is computed. */
-const BIG_GRAPH = 300;
-/** A card's size on the canvas (w-60, and about its height), for the computed first viewport. */
-const CARD = { width: 240, height: 96 };
-
-/** The viewport that shows every node with a margin (what fitView would give, without measuring). */
-function fitViewport(
-  nodes: readonly { position: { x: number; y: number } }[],
-  size: { width: number; height: number },
-) {
-  let [minX, minY, maxX, maxY] = [
-    Number.POSITIVE_INFINITY,
-    Number.POSITIVE_INFINITY,
-    Number.NEGATIVE_INFINITY,
-    Number.NEGATIVE_INFINITY,
-  ];
-  for (const { position } of nodes) {
-    minX = Math.min(minX, position.x);
-    minY = Math.min(minY, position.y);
-    maxX = Math.max(maxX, position.x + CARD.width);
-    maxY = Math.max(maxY, position.y + CARD.height);
-  }
-  const margin = 1.1;
-  const zoom = Math.min(
-    1.1,
-    Math.max(
-      0.05,
-      Math.min(size.width / ((maxX - minX) * margin), size.height / ((maxY - minY) * margin)),
-    ),
-  );
-  return {
-    zoom,
-    x: size.width / 2 - ((minX + maxX) / 2) * zoom,
-    y: size.height / 2 - ((minY + maxY) / 2) * zoom,
-  };
-}
 
 type BaseNode = ReturnType<typeof toCanvasGraph>['nodes'][number];
 /**

@@ -11,8 +11,10 @@ import {
   type NodeTypes,
   ReactFlow,
   useStore as useFlowStore,
+  type Viewport,
 } from '@xyflow/react';
-import { useCallback, useMemo } from 'react';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { BIG_GRAPH, DETAIL_ZOOM, fitViewport, ZoomedOutContext } from '../node-block';
 import { useCanvasDom } from './canvas-dom';
 import type { EditorEdge, EditorNode } from './editor-graph';
 import {
@@ -38,8 +40,6 @@ export const SNAP_GRID: [number, number] = [20, 20];
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const FIT_VIEW_OPTIONS = { padding: 0.15, maxZoom: 1.1 };
 const MINI_MAP_STYLE = { width: 168, height: 112 };
-/** Below this zoom text is unreadable: nodes are drawn as plain blocks (see globals.css). */
-const DETAIL_ZOOM = 0.45;
 
 const stateColors: Record<string, string> = {
   completed: '#6ee7b7',
@@ -96,8 +96,28 @@ export function EditorCanvas({ snapToGrid }: { snapToGrid: boolean }) {
   const runView = useEditorOverlay((s) => s.runView);
   const shownNodes = useMemo(() => withRunState(nodes, runView), [nodes, runView]);
   const { onNodesChange, onEdgesChange } = store.getState();
+  // A big flow opens at a viewport computed from its node positions, not
+  // fitted after 500 cards were mounted and measured: its first render
+  // already knows it is zoomed out, and mounts blocks (node-block.tsx).
+  // Undefined until the frame is measured; null when React Flow fits.
+  const frame = useRef<HTMLDivElement | null>(null);
+  const [opening, setOpening] = useState<Viewport | null | undefined>(undefined);
+  useLayoutEffect(() => {
+    const element = frame.current;
+    const opened = store.getState().nodes;
+    setOpening(
+      element && opened.length > BIG_GRAPH
+        ? fitViewport(opened, { width: element.clientWidth, height: element.clientHeight })
+        : null,
+    );
+  }, [store]);
   // A boolean, so zooming re-renders only when it crosses the threshold.
-  const zoomedOut = useFlowStore((s) => s.transform[2] < DETAIL_ZOOM);
+  // Until React Flow has set up its viewport, its zoom is not yet the
+  // opening one: the opening decides.
+  const [viewportReady, setViewportReady] = useState(false);
+  const onInit = useCallback(() => setViewportReady(true), []);
+  const storeZoomedOut = useFlowStore((s) => s.transform[2] < DETAIL_ZOOM);
+  const zoomedOut = viewportReady ? storeZoomedOut : (opening?.zoom ?? 1) < DETAIL_ZOOM;
 
   const refuse = useCallback(
     (source: string, target: string, reason: string) =>
@@ -165,6 +185,7 @@ export function EditorCanvas({ snapToGrid }: { snapToGrid: boolean }) {
     <div
       ref={(element) => {
         dom.element = element;
+        frame.current = element;
       }}
       className="h-full w-full"
       onPointerMove={(event) => {
@@ -175,49 +196,55 @@ export function EditorCanvas({ snapToGrid }: { snapToGrid: boolean }) {
       }}
       data-testid="editor-canvas"
     >
-      <ReactFlow<EditorNode, EditorEdge>
-        nodes={shownNodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        onNodesChange={onNodesChange}
-        onEdgesChange={onEdgesChange}
-        onConnect={onConnect}
-        onConnectEnd={onConnectEnd}
-        isValidConnection={isValidConnection}
-        onNodeDragStart={onNodeDragStart}
-        onSelectionDragStart={onSelectionDragStart}
-        deleteKeyCode={null}
-        selectionKeyCode="Shift"
-        multiSelectionKeyCode={MULTI_SELECT_KEYS}
-        snapToGrid={snapToGrid}
-        snapGrid={SNAP_GRID}
-        fitView
-        fitViewOptions={FIT_VIEW_OPTIONS}
-        minZoom={0.1}
-        maxZoom={2}
-        onlyRenderVisibleElements={nodes.length > VISIBLE_ONLY_THRESHOLD}
-        colorMode="light"
-        className={zoomedOut ? 'pw-zoomed-out' : undefined}
-        aria-label="Flow editor canvas"
-      >
-        <Background
-          variant={BackgroundVariant.Dots}
-          gap={SNAP_GRID}
-          size={snapToGrid ? 1.6 : 1.2}
-          color={snapToGrid ? '#94a3b8' : '#cbd5e1'}
-        />
-        <Controls showInteractive={false} position="bottom-left" />
-        <MiniMap<EditorNode>
-          nodeColor={miniMapColor}
-          nodeStrokeWidth={0}
-          nodeBorderRadius={6}
-          pannable
-          zoomable
-          ariaLabel="Mini map of the flow"
-          position="bottom-right"
-          style={MINI_MAP_STYLE}
-        />
-      </ReactFlow>
+      {opening !== undefined && (
+        <ZoomedOutContext value={zoomedOut}>
+          <ReactFlow<EditorNode, EditorEdge>
+            nodes={shownNodes}
+            edges={edges}
+            nodeTypes={nodeTypes}
+            onNodesChange={onNodesChange}
+            onEdgesChange={onEdgesChange}
+            onConnect={onConnect}
+            onConnectEnd={onConnectEnd}
+            isValidConnection={isValidConnection}
+            onNodeDragStart={onNodeDragStart}
+            onSelectionDragStart={onSelectionDragStart}
+            deleteKeyCode={null}
+            selectionKeyCode="Shift"
+            multiSelectionKeyCode={MULTI_SELECT_KEYS}
+            snapToGrid={snapToGrid}
+            snapGrid={SNAP_GRID}
+            fitView={!opening}
+            fitViewOptions={FIT_VIEW_OPTIONS}
+            defaultViewport={opening ?? undefined}
+            onInit={onInit}
+            minZoom={0.1}
+            maxZoom={2}
+            onlyRenderVisibleElements={nodes.length > VISIBLE_ONLY_THRESHOLD}
+            colorMode="light"
+            className={zoomedOut ? 'pw-zoomed-out' : undefined}
+            aria-label="Flow editor canvas"
+          >
+            <Background
+              variant={BackgroundVariant.Dots}
+              gap={SNAP_GRID}
+              size={snapToGrid ? 1.6 : 1.2}
+              color={snapToGrid ? '#94a3b8' : '#cbd5e1'}
+            />
+            <Controls showInteractive={false} position="bottom-left" />
+            <MiniMap<EditorNode>
+              nodeColor={miniMapColor}
+              nodeStrokeWidth={0}
+              nodeBorderRadius={6}
+              pannable
+              zoomable
+              ariaLabel="Mini map of the flow"
+              position="bottom-right"
+              style={MINI_MAP_STYLE}
+            />
+          </ReactFlow>
+        </ZoomedOutContext>
+      )}
     </div>
   );
 }

@@ -1,7 +1,7 @@
 'use client';
 
 import type { NodeProps } from '@xyflow/react';
-import { memo, useMemo } from 'react';
+import { memo, useContext, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { Spinner } from '@/app/_components/button';
 import {
@@ -17,6 +17,13 @@ import { cn } from '@/app/_lib/cn';
 import type { DocumentIssue, FlowNode } from '@/server/engine/document';
 import type { TaskRunState } from '@/server/engine/states';
 import { nodePolicies } from '../canvas-graph';
+import {
+  blockColours,
+  INVALID_BLOCK,
+  NodeBlock,
+  UNKNOWN_TYPE_BLOCK,
+  ZoomedOutContext,
+} from '../node-block';
 import { TaskNodeCard } from '../task-node';
 import { useCatalog } from './catalog-context';
 import type { TaskCanvasNode } from './editor-graph';
@@ -177,7 +184,28 @@ function TaskNodeView({
 }) {
   const issues = useEditorOverlay((s) => s.issuesByNode.get(id));
   const run = useEditorOverlay((s) => s.runView?.get(id));
+  const zoomedOut = useContext(ZoomedOutContext);
   const policies = useMemo(() => nodePolicies(node), [node]);
+  if (zoomedOut) {
+    const colours = run
+      ? blockColours[run.state]
+      : issues
+        ? INVALID_BLOCK
+        : typeTitle === undefined
+          ? UNKNOWN_TYPE_BLOCK
+          : undefined;
+    const label = node.name ?? id;
+    return (
+      <div data-state={run?.state} data-invalid={issues ? 'true' : undefined}>
+        <NodeBlock
+          title={run ? `${label}: ${runStateStyles[run.state].label}` : label}
+          colours={colours}
+          outputs={outputs}
+          selected={selected}
+        />
+      </div>
+    );
+  }
   const tone = run ? runStateStyles[run.state].tone : issues ? 'invalid' : undefined;
   return (
     <div data-state={run?.state} data-invalid={issues ? 'true' : undefined}>

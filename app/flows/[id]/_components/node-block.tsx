@@ -1,0 +1,137 @@
+'use client';
+
+import { createContext } from 'react';
+import { cn } from '@/app/_lib/cn';
+import type { TaskRunState } from '@/server/engine/states';
+
+/*
+ * Level of detail, shared by the editor and the run page. Zoomed far out (a
+ * 500-node flow fitted to the screen) a card's text is unreadable, and its
+ * DOM is most of what a big canvas costs to mount and to pan: a task is then
+ * drawn as one block, coloured by what matters at that distance (its run
+ * state, or that it is invalid), with anchors where its edges attach.
+ */
+
+/** Below this zoom text is unreadable: task nodes are drawn as blocks. */
+export const DETAIL_ZOOM = 0.45;
+/**
+ * From this many nodes a canvas opens at a viewport computed from the node
+ * positions (fitViewport), so its first render already knows whether it is
+ * zoomed out and mounts blocks, not cards it would throw away.
+ */
+export const BIG_GRAPH = 300;
+/** A card's size on the canvas (w-60, and about its height), for fitViewport. */
+const CARD = { width: 240, height: 96 };
+
+/** Whether the canvas is zoomed out past reading: task nodes are drawn as blocks. */
+export const ZoomedOutContext = createContext(false);
+
+/** The viewport that shows every node with a margin (what fitView would give, without measuring). */
+export function fitViewport(
+  nodes: readonly { position: { x: number; y: number } }[],
+  size: { width: number; height: number },
+) {
+  let [minX, minY, maxX, maxY] = [
+    Number.POSITIVE_INFINITY,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+  ];
+  for (const { position } of nodes) {
+    minX = Math.min(minX, position.x);
+    minY = Math.min(minY, position.y);
+    maxX = Math.max(maxX, position.x + CARD.width);
+    maxY = Math.max(maxY, position.y + CARD.height);
+  }
+  const margin = 1.1;
+  const zoom = Math.min(
+    1.1,
+    Math.max(
+      0.05,
+      Math.min(size.width / ((maxX - minX) * margin), size.height / ((maxY - minY) * margin)),
+    ),
+  );
+  return {
+    zoom,
+    x: size.width / 2 - ((minX + maxX) / 2) * zoom,
+    y: size.height / 2 - ((minY + maxY) / 2) * zoom,
+  };
+}
+
+/** A block's colours by the task's run state. */
+export const blockColours: Partial<Record<TaskRunState, string>> = {
+  running: 'border-sky-400 bg-sky-100',
+  retrying: 'border-amber-400 bg-amber-100',
+  completed: 'border-emerald-400 bg-emerald-100',
+  cached: 'border-teal-400 bg-teal-100',
+  failed: 'border-red-400 bg-red-100',
+  timedout: 'border-red-400 bg-red-100',
+  skipped: 'border-slate-200 bg-slate-50 opacity-60',
+  cancelled: 'border-slate-300 bg-slate-100',
+};
+export const INVALID_BLOCK = 'border-red-400 bg-red-100';
+export const UNKNOWN_TYPE_BLOCK = 'border-amber-300 bg-amber-50';
+const PLAIN_BLOCK = 'border-indigo-300 bg-indigo-50';
+
+/**
+ * A task too small to read: one block, with the card's handles as anchors
+ * so its edges still attach. Blocks cost a tenth of the cards' DOM.
+ */
+export function NodeBlock({
+  title,
+  colours,
+  outputs,
+  selected,
+}: {
+  title: string;
+  /** Border and background classes; plain indigo when undefined. */
+  colours: string | undefined;
+  outputs: readonly string[];
+  selected: boolean;
+}) {
+  return (
+    <div
+      className={cn(
+        'relative h-20 w-60 rounded-lg border-4',
+        colours ?? PLAIN_BLOCK,
+        selected && 'outline-4 outline-offset-4 outline-indigo-500',
+      )}
+      title={title}
+      data-task-block
+    >
+      <BlockHandle type="target" />
+      {outputs.length > 0 ? (
+        outputs.map((output, i) => (
+          <BlockHandle
+            key={output}
+            type="source"
+            id={output}
+            top={`${((i + 1) / (outputs.length + 1)) * 100}%`}
+          />
+        ))
+      ) : (
+        <BlockHandle type="source" />
+      )}
+    </div>
+  );
+}
+
+/**
+ * A handle of a block: only an anchor for edges, never connected by hand
+ * (zoom in to connect), so a plain element with the classes and data
+ * attributes React Flow reads when it measures a node's handles
+ * (`.source`/`.target`, `data-handleid`, `data-handlepos`) instead of a
+ * <Handle>, whose store subscription per handle is 2,000 subscriptions on a
+ * 1,000-node run.
+ */
+function BlockHandle({ type, id, top }: { type: 'source' | 'target'; id?: string; top?: string }) {
+  const position = type === 'source' ? 'right' : 'left';
+  return (
+    <div
+      className={`react-flow__handle react-flow__handle-${position} ${type}`}
+      data-handleid={id}
+      data-handlepos={position}
+      style={top ? { top } : undefined}
+    />
+  );
+}

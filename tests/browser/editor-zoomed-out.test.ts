@@ -1,0 +1,98 @@
+/**
+ * A big flow in the editor opens fitted to the screen, where a card's text
+ * is unreadable: its tasks are drawn as blocks (node-block.tsx), with
+ * their edges attached, and become cards once zoomed in far enough to
+ * read. In real Chromium against the production build. (How fast it
+ * opens is `npm run bench:canvas`'s business.)
+ */
+import assert from 'node:assert/strict';
+import { after, afterEach, before, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { type OwnerBrowserApp, startBrowserApp } from '../helpers/browser-app';
+import { layeredFlow } from '../helpers/layered-flow';
+
+let app: OwnerBrowserApp;
+
+before(async () => {
+  app = await startBrowserApp({
+    env: { PIPEWRIGHT_WORKER: '0' },
+    contextOptions: { viewport: { width: 1440, height: 900 } },
+  });
+});
+
+after(() => app?.close());
+
+afterEach(() => app?.assertNoPageErrors());
+
+/** Where an edge's path starts, in canvas coordinates (a path is "M x,y ..."). */
+async function edgeStart(page: Page, source: string, target: string) {
+  const d = await page.evaluate(
+    ([from, to]) => {
+      // The editor's edge ids join source, handle and target with NUL characters.
+      const id = `${from}\u0000\u0000${to}`;
+      const edge = [...document.querySelectorAll('.react-flow__edge')].find(
+        (element) => element.getAttribute('data-id') === id,
+      );
+      return edge?.querySelector('path.react-flow__edge-path')?.getAttribute('d') ?? null;
+    },
+    [source, target],
+  );
+  const match = /^M\s*([-\d.]+)[ ,]([-\d.]+)/.exec(d ?? '');
+  assert.ok(match, `edge ${source} → ${target} has a path (${d})`);
+  return { x: Number(match[1]), y: Number(match[2]) };
+}
+
+async function counts(page: Page) {
+  return page.evaluate(() => ({
+    nodes: document.querySelectorAll('.react-flow__node').length,
+    blocks: document.querySelectorAll('[data-task-block]').length,
+    cards: document.querySelectorAll('[data-task-card]').length,
+  }));
+}
+
+test('a 500-node flow opens as blocks with their edges; zoomed in, its tasks are cards again', async () => {
+  const flowDocument = layeredFlow({ layers: 25, perLayer: 20, name: 'Five hundred tasks' });
+  assert.equal(flowDocument.nodes.length, 500);
+  const { flow } = await app.api.flows.import.mutate({ document: flowDocument });
+  const page = await app.openPage(`/flows/${flow.id}`);
+  await page.locator('.react-flow__node[data-id="l0_0"]').waitFor();
+  await page.getByTestId('palette-code').waitFor();
+
+  // Fitted to the screen, every task is a block: no card was mounted.
+  const opened = await counts(page);
+  assert.equal(opened.nodes, 500);
+  assert.deepEqual(opened, { nodes: 500, blocks: 500, cards: 0 });
+  const wholeFlow = await page.locator('.react-flow__node[data-id="l24_19"]').boundingBox();
+  assert.ok(wholeFlow && wholeFlow.x + wholeFlow.width <= 1440, 'the last column is on screen');
+
+  // An edge leaves its source block at the block's right side, halfway down.
+  const source = flowDocument.nodes.find((n) => n.id === 'l0_0')?.position;
+  assert.ok(source);
+  const atBlock = await edgeStart(page, 'l0_0', 'l1_0');
+  assert.ok(Math.abs(atBlock.x - (source.x + 240)) < 10, `edge starts at x ${atBlock.x}`);
+  assert.ok(Math.abs(atBlock.y - (source.y + 40)) < 10, `edge starts at y ${atBlock.y}`);
+
+  // A block can be selected, as a card can.
+  await page.locator('.react-flow__node[data-id="l3_4"]').click();
+  await page.locator('.react-flow__node.selected[data-id="l3_4"]').waitFor();
+
+  // Zoomed in far enough to read, tasks are cards, and edges follow them.
+  const zoomIn = page.locator('.react-flow__controls-zoomin');
+  for (let i = 0; i < 12 && (await counts(page)).cards === 0; i++) {
+    await zoomIn.click();
+    await page.waitForTimeout(100);
+  }
+  const zoomed = await counts(page);
+  assert.equal(zoomed.blocks, 0, 'no block is left once zoomed in');
+  assert.equal(zoomed.cards, zoomed.nodes);
+  const card = page.locator('.react-flow__node[data-id="l0_0"]');
+  const height = await card.evaluate((el) => (el as HTMLElement).offsetHeight);
+  assert.notEqual(height, 80, 'the card is measured anew, not left at the block height');
+  const atCard = await edgeStart(page, 'l0_0', 'l1_0');
+  assert.ok(Math.abs(atCard.x - (source.x + 240)) < 10, `edge starts at x ${atCard.x}`);
+  assert.ok(
+    atCard.y > source.y && atCard.y < source.y + height,
+    `edge starts within the card (y ${atCard.y}, card ${source.y}–${source.y + height})`,
+  );
+  await page.close();
+});
