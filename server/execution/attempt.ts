@@ -53,9 +53,10 @@ import { OutputCache } from './output-cache';
 import { poolOf, taskQueueFor } from './pools';
 import {
   type Notification,
+  notificationsFromArrays,
   recordTransitions,
   type TransitionRecord,
-  transitionRows,
+  transitionsFromArrays,
 } from './transitions';
 
 export type { TaskJob };
@@ -1122,27 +1123,21 @@ function claimStatement(
         ? sql` and state = 'pending' and attempt = ${job.attempt}`
         : sql``;
   // The finishing transaction's transitions and NOTIFYs, written here in order
-  // before this task's own (see Handoff.hold).
+  // before this task's own (see Handoff.hold). As arrays, possibly empty: the
+  // statement's text does not change with how many were held.
   const held = handedOff?.handoff.takeHeld();
-  const heldTransitions =
-    held && held.transitions.length > 0
-      ? sql`select d.*, now() from (values ${transitionRows(held.transitions)}) as d union all `
-      : sql``;
+  const heldTransitions = sql`(select flow_run_id, task_run_id, from_state, to_state, attempt, reason, now()
+        from ${transitionsFromArrays(held?.transitions ?? [])} order by ord) union all `;
   const announced = [
     ...(held?.notifications ?? []),
     ...[...new Set(held?.transitions.map((r) => r.flowRunId))]
       .filter((id) => id !== run.id)
       .map((id): Notification => [RUN_CHANNEL, JSON.stringify({ runId: id })]),
   ];
-  const heldNotifications =
-    announced.length > 0
-      ? sql`, notified as (select pg_notify(n.channel, n.payload) from (values ${sql.join(
-          announced.map(([c, p]) => sql`(${c}::text, ${p}::text)`),
-          sql`, `,
-        )}) as n(channel, payload))`
-      : sql``;
-  const notifiedCount =
-    announced.length > 0 ? sql`, (select count(*) from notified)::int as notified` : sql``;
+  const heldNotifications = sql`, notified as (select pg_notify(n.channel, n.payload)
+      from ${notificationsFromArrays(announced)})`;
+  // Referenced, or a CTE that only selects would not run.
+  const notifiedCount = sql`, (select count(*) from notified)::int as notified`;
   // One row whether or not it claimed, so the NOTIFYs are always sent.
   const result = returnRow
     ? sql`select started.*, (select coalesce(json_agg(json_build_object('id', o.id, 'nodeId', o.node_id,

@@ -64,29 +64,31 @@ export function transitionsStatement(
     RUN_CHANNEL,
     JSON.stringify({ runId }),
   ]);
-  const all = [...notifications, ...announced];
-  const column = <T>(pick: (r: TransitionRecord) => T) => sql.param(records.map(pick));
   return sql`with written as (
       insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, reason)
       select flow_run_id, task_run_id, from_state, to_state, attempt, reason
-      from unnest(${column((r) => r.flowRunId)}::uuid[], ${column((r) => r.taskRunId ?? null)}::uuid[],
-        ${column((r) => r.fromState)}::text[], ${column((r) => r.toState)}::text[],
-        ${column((r) => r.attempt ?? null)}::int[], ${column((r) => r.reason ?? null)}::text[])
-        with ordinality as r(flow_run_id, task_run_id, from_state, to_state, attempt, reason, ord)
+      from ${transitionsFromArrays(records)}
       order by ord
     )
-    select pg_notify(n.channel, n.payload)
-    from unnest(${sql.param(all.map(([c]) => c))}::text[], ${sql.param(all.map(([, p]) => p))}::text[])
-      as n(channel, payload)`;
+    select pg_notify(n.channel, n.payload) from ${notificationsFromArrays([...notifications, ...announced])}`;
 }
 
-/** Transition records as the rows of a VALUES list (flow_run_id … reason). */
-export function transitionRows(records: TransitionRecord[]): SQL {
-  return sql.join(
-    records.map(
-      (r) =>
-        sql`(${r.flowRunId}::uuid, ${r.taskRunId ?? null}::uuid, ${r.fromState}, ${r.toState}, ${r.attempt ?? null}::int, ${r.reason ?? null})`,
-    ),
-    sql`, `,
-  );
+/**
+ * Transition records as rows of a fixed-text statement, from one array per
+ * column: `r(flow_run_id, task_run_id, from_state, to_state, attempt,
+ * reason, ord)`, `ord` giving their order. Whatever their number, the text
+ * is the same, so a named statement is parsed once per connection.
+ */
+export function transitionsFromArrays(records: TransitionRecord[]): SQL {
+  const column = <T>(pick: (r: TransitionRecord) => T) => sql.param(records.map(pick));
+  return sql`unnest(${column((r) => r.flowRunId)}::uuid[], ${column((r) => r.taskRunId ?? null)}::uuid[],
+      ${column((r) => r.fromState)}::text[], ${column((r) => r.toState)}::text[],
+      ${column((r) => r.attempt ?? null)}::int[], ${column((r) => r.reason ?? null)}::text[])
+    with ordinality as r(flow_run_id, task_run_id, from_state, to_state, attempt, reason, ord)`;
+}
+
+/** NOTIFYs as rows `n(channel, payload)` of a fixed-text statement, from two arrays. */
+export function notificationsFromArrays(notifications: Notification[]): SQL {
+  return sql`unnest(${sql.param(notifications.map(([channel]) => channel))}::text[],
+      ${sql.param(notifications.map(([, payload]) => payload))}::text[]) as n(channel, payload)`;
 }
