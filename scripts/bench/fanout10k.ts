@@ -106,12 +106,19 @@ export async function measureThroughput(
       const items = warmUp ? WARM_UP_ITEMS : FANOUT_ITEMS;
       const triggeredAt = wallNow();
       const { id } = await pw.api.runs.start({ flowId: warmUp ? warmFlow : flowId });
-      const ended = await waitForRunEnd(pw, id, capMs);
+      let ended = await waitForRunEnd(pw, id, capMs);
       if (!ended) {
         const done = await itemThroughput(pw, id);
-        await pw.api.runs.cancel({ id });
-        await waitForRunEnd(pw, id, 120_000);
-        return { ...done, totalMs: Number.NaN, capped: true };
+        // A run may end between the cap and the cancel: then it is measured in full.
+        const cancelled = await pw.api.runs.cancel({ id }).then(
+          () => true,
+          (error: unknown) => {
+            if ((error as { code?: unknown }).code === 'CONFLICT') return false;
+            throw error;
+          },
+        );
+        ended = await waitForRunEnd(pw, id, 120_000);
+        if (cancelled || !ended) return { ...done, totalMs: Number.NaN, capped: true };
       }
       const run = { id, state: ended.state, triggeredAt, endedAt: ended.endedAt };
       await assertCompleted(pw, run, 'join', { count: items, sum: sum(items) });
