@@ -93,7 +93,7 @@ const hostMessageSchema = z.discriminatedUnion('type', [
 ]);
 type HostResult = Extract<z.infer<typeof hostMessageSchema>, { type: 'result' }>;
 
-/** What host.mjs needs for one execution, but its inputs (HostInputs). */
+/** What host.mjs needs for one execution, apart from its inputs (HostInputs). */
 interface HostRunRequest {
   type: 'run';
   id: number;
