@@ -44,6 +44,8 @@ export interface ItemProgress {
 /**
  * Where a for-each's items stand, and the next ones to dispatch into its
  * free slots (`concurrency` minus those busy), in one round trip.
+ * Materialized: inlined, the busy count ran twice (once for the row, once
+ * for the limit), each a scan that grows with the items' dead versions.
  */
 export async function itemProgress(
   { client }: Transaction,
@@ -54,7 +56,7 @@ export async function itemProgress(
     Omit<ItemProgress, 'next'> & { [K in keyof RawTaskRow]: RawTaskRow[K] | null }
   >(
     client,
-    sql`with progress as (
+    sql`with progress as materialized (
       select
         exists(select 1 from task_runs where parent_task_run_id = ${parentId}
           and state in ('pending', 'running', 'retrying')) as open,

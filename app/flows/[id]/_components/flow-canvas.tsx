@@ -1,17 +1,11 @@
 'use client';
 
-import {
-  Background,
-  BackgroundVariant,
-  Controls,
-  MiniMap,
-  type NodeTypes,
-  ReactFlow,
-} from '@xyflow/react';
+import { Background, BackgroundVariant, Controls, type NodeTypes, ReactFlow } from '@xyflow/react';
 import { useMemo } from 'react';
 import type { FlowDocument } from '@/server/engine/document';
 import { builtinCatalog } from '@/server/tasks/catalog';
 import { type TaskCanvasNode, toCanvasGraph } from './canvas-graph';
+import { FlowMiniMap } from './flow-mini-map';
 import { TaskNode } from './task-node';
 
 // Module-level so React Flow sees the same object on every render.
@@ -45,15 +39,7 @@ export function FlowCanvas({ document }: { document: FlowDocument }) {
     >
       <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
       <Controls showInteractive={false} position="bottom-left" />
-      <MiniMap<TaskCanvasNode>
-        nodeColor={miniMapColor}
-        nodeStrokeWidth={0}
-        nodeBorderRadius={6}
-        pannable
-        zoomable
-        ariaLabel="Mini map of the flow"
-        position="bottom-right"
-      />
+      <FlowMiniMap<TaskCanvasNode> nodeColor={miniMapColor} />
     </ReactFlow>
   );
 }

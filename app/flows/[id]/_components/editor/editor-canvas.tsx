@@ -7,13 +7,13 @@ import {
   Controls,
   type FinalConnectionState,
   type IsValidConnection,
-  MiniMap,
   type NodeTypes,
   ReactFlow,
   useStore as useFlowStore,
   type Viewport,
 } from '@xyflow/react';
 import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { FlowMiniMap } from '../flow-mini-map';
 import { BIG_GRAPH, DETAIL_ZOOM, fitViewport, ZoomedOutContext } from '../node-block';
 import { useCanvasDom } from './canvas-dom';
 import type { EditorEdge, EditorNode } from './editor-graph';
@@ -232,16 +232,7 @@ export function EditorCanvas({ snapToGrid }: { snapToGrid: boolean }) {
               color={snapToGrid ? '#94a3b8' : '#cbd5e1'}
             />
             <Controls showInteractive={false} position="bottom-left" />
-            <MiniMap<EditorNode>
-              nodeColor={miniMapColor}
-              nodeStrokeWidth={0}
-              nodeBorderRadius={6}
-              pannable
-              zoomable
-              ariaLabel="Mini map of the flow"
-              position="bottom-right"
-              style={MINI_MAP_STYLE}
-            />
+            <FlowMiniMap<EditorNode> nodeColor={miniMapColor} style={MINI_MAP_STYLE} />
           </ReactFlow>
         </ZoomedOutContext>
       )}
