@@ -1,6 +1,7 @@
 'use client';
 
-import { createContext } from 'react';
+import type { Viewport } from '@xyflow/react';
+import { createContext, type RefObject, useLayoutEffect, useState } from 'react';
 import { cn } from '@/app/_lib/cn';
 import type { TaskRunState } from '@/server/engine/states';
 
@@ -26,11 +27,35 @@ const CARD = { width: 240, height: 96 };
 /** Whether the canvas is zoomed out past reading: task nodes are drawn as blocks. */
 export const ZoomedOutContext = createContext(false);
 
+type Positioned = { position: { x: number; y: number } };
+
+/**
+ * The viewport a canvas opens at, decided once, before its first paint:
+ * for a graph of more than BIG_GRAPH nodes, one that shows them all in the
+ * frame (fitViewport); null for a smaller one, which React Flow fits after
+ * measuring it; undefined until the frame has been measured, when the
+ * caller renders only the frame. Later nodes (edits) never move it.
+ */
+export function useOpeningViewport(
+  frame: RefObject<HTMLElement | null>,
+  nodesAtOpening: () => readonly Positioned[],
+): Viewport | null | undefined {
+  const [opening, setOpening] = useState<Viewport | null | undefined>(undefined);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: decided once, at mount
+  useLayoutEffect(() => {
+    const element = frame.current;
+    const nodes = nodesAtOpening();
+    setOpening(
+      element && nodes.length > BIG_GRAPH
+        ? fitViewport(nodes, { width: element.clientWidth, height: element.clientHeight })
+        : null,
+    );
+  }, []);
+  return opening;
+}
+
 /** The viewport that shows every node with a margin (what fitView would give, without measuring). */
-export function fitViewport(
-  nodes: readonly { position: { x: number; y: number } }[],
-  size: { width: number; height: number },
-) {
+function fitViewport(nodes: readonly Positioned[], size: { width: number; height: number }) {
   let [minX, minY, maxX, maxY] = [
     Number.POSITIVE_INFINITY,
     Number.POSITIVE_INFINITY,

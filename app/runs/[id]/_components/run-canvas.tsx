@@ -21,8 +21,8 @@ import {
   BIG_GRAPH,
   blockColours,
   DETAIL_ZOOM,
-  fitViewport,
   NodeBlock,
+  useOpeningViewport,
   ZoomedOutContext,
 } from '@/app/flows/[id]/_components/node-block';
 import { TaskNodeCard } from '@/app/flows/[id]/_components/task-node';
@@ -162,27 +162,18 @@ export function RunCanvas({
   // wait for 1,000 nodes to be measured before fitting), and already knows
   // whether it is zoomed out, so its first render draws blocks, not cards.
   const frame = useRef<HTMLDivElement>(null);
-  const [size, setSize] = useState<{ width: number; height: number } | null>(null);
-  useLayoutEffect(() => {
-    const el = frame.current;
-    if (el) setSize({ width: el.clientWidth, height: el.clientHeight });
-  }, []);
-  const big = graph.nodes.length > BIG_GRAPH;
-  const initialViewport = useMemo(
-    () => (big && size ? fitViewport(graph.nodes, size) : undefined),
-    [big, graph.nodes, size],
-  );
+  const opening = useOpeningViewport(frame, () => graph.nodes);
   // A boolean, so zooming re-renders only when it crosses the threshold.
   const [zoomedOut, setZoomedOut] = useState<boolean | null>(null);
-  const blocks = zoomedOut ?? (initialViewport ? initialViewport.zoom < DETAIL_ZOOM : false);
-  if (big && !size) return <div ref={frame} className="h-full w-full" />;
+  const blocks = zoomedOut ?? (opening ? opening.zoom < DETAIL_ZOOM : false);
+  if (opening === undefined) return <div ref={frame} className="h-full w-full" />;
   return (
     <TaskStateContext value={store}>
       <ZoomedOutContext value={blocks}>
         <RunFlow
           nodes={nodes}
           edges={graph.edges}
-          initialViewport={initialViewport}
+          initialViewport={opening ?? undefined}
           blocks={blocks}
           onZoomedOut={setZoomedOut}
           onSelect={onSelect}

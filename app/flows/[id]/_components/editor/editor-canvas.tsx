@@ -10,11 +10,10 @@ import {
   type NodeTypes,
   ReactFlow,
   useStore as useFlowStore,
-  type Viewport,
 } from '@xyflow/react';
-import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import { FlowMiniMap } from '../flow-mini-map';
-import { BIG_GRAPH, DETAIL_ZOOM, fitViewport, ZoomedOutContext } from '../node-block';
+import { DETAIL_ZOOM, useOpeningViewport, ZoomedOutContext } from '../node-block';
 import { useCanvasDom } from './canvas-dom';
 import type { EditorEdge, EditorNode } from './editor-graph';
 import {
@@ -99,18 +98,8 @@ export function EditorCanvas({ snapToGrid }: { snapToGrid: boolean }) {
   // A big flow opens at a viewport computed from its node positions, not
   // fitted after 500 cards were mounted and measured: its first render
   // already knows it is zoomed out, and mounts blocks (node-block.tsx).
-  // Undefined until the frame is measured; null when React Flow fits.
   const frame = useRef<HTMLDivElement | null>(null);
-  const [opening, setOpening] = useState<Viewport | null | undefined>(undefined);
-  useLayoutEffect(() => {
-    const element = frame.current;
-    const opened = store.getState().nodes;
-    setOpening(
-      element && opened.length > BIG_GRAPH
-        ? fitViewport(opened, { width: element.clientWidth, height: element.clientHeight })
-        : null,
-    );
-  }, [store]);
+  const opening = useOpeningViewport(frame, () => store.getState().nodes);
   // A boolean, so zooming re-renders only when it crosses the threshold.
   // Until React Flow has set up its viewport, its zoom is not yet the
   // opening one: the opening decides.
