@@ -17,19 +17,24 @@ before(async () => {
 
 after(() => app?.close());
 
-const madridClock = (iso: string) =>
+const clockIn = (timeZone: string, date: Date) =>
   new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Europe/Madrid',
+    timeZone,
     hour: '2-digit',
     minute: '2-digit',
     hourCycle: 'h23',
-  }).format(new Date(iso));
+  }).format(date);
 
 test('create a schedule in the editor panel: live description, next 5 times, then list, runs and cancel', async () => {
+  // The daily hour is 12 hours from now in Madrid, so the run it schedules
+  // cannot fire while the test cancels it (a fixed noon did, at 11:00 UTC).
+  const madridHour = Number(clockIn('Europe/Madrid', new Date()).slice(0, 2));
+  const hh = String((madridHour + 12) % 24).padStart(2, '0');
+  const description = `Every day at ${hh}:00 (Europe/Madrid)`;
   const { flow } = await app.api.flows.import.mutate({
     document: {
       version: 1,
-      name: 'Noon report',
+      name: 'Daily report',
       params: { region: { type: 'string', default: 'eu' } },
       nodes: [{ id: 'a', type: 'code', position: { x: 0, y: 0 }, config: { source: 'return 1;' } }],
       edges: [],
@@ -45,11 +50,11 @@ test('create a schedule in the editor panel: live description, next 5 times, the
   await panel.getByTestId('schedule-cron').fill('0 12 * *');
   await panel.getByTestId('field-error').filter({ hasText: 'has 4 fields' }).waitFor();
 
-  await panel.getByTestId('schedule-cron').fill('0 12 * * *');
+  await panel.getByTestId('schedule-cron').fill(`0 ${Number(hh)} * * *`);
   await panel.getByTestId('schedule-timezone').fill('Europe/Madrid');
   await panel
     .getByTestId('schedule-preview-description')
-    .filter({ hasText: 'Every day at 12:00 (Europe/Madrid)' })
+    .filter({ hasText: description })
     .waitFor();
   const preview = panel.getByTestId('schedule-preview').getByTestId('schedule-next-time');
   assert.equal(await preview.count(), 5);
@@ -59,25 +64,25 @@ test('create a schedule in the editor panel: live description, next 5 times, the
 
   const item = panel.getByTestId('schedule-item');
   await item.waitFor();
-  assert.equal(
-    await item.getByTestId('schedule-name').textContent(),
-    'Every day at 12:00 (Europe/Madrid)',
-  );
+  assert.equal(await item.getByTestId('schedule-name').textContent(), description);
   const times = item.getByTestId('schedule-next-time');
   assert.equal(await times.count(), 5);
   const isoTimes = await times.evaluateAll((els) => els.map((e) => e.getAttribute('data-time')!));
-  for (const iso of isoTimes) assert.equal(madridClock(iso), '12:00');
-  // Each time in the schedule's zone and in the viewer's own.
+  for (const iso of isoTimes) assert.equal(clockIn('Europe/Madrid', new Date(iso)), `${hh}:00`);
+  // Each time in the schedule's zone and in the viewer's own (New York).
+  const newYork = clockIn('America/New_York', new Date(isoTimes[0]!));
   assert.match(
     (await times.first().textContent()) ?? '',
-    /12:00 CES?T\s*your time: \w+,? 0[56]:00 /,
+    new RegExp(`${hh}:00 CES?T\\s*your time: \\w+,? ${newYork} `),
   );
+  // New York is 5 or 6 hours behind Madrid (their summer times start on different dates).
+  assert.ok([5, 6].includes((Number(hh) - Number(newYork.slice(0, 2)) + 24) % 24), newYork);
   assert.equal(await page.getByTestId('active-schedules-count').textContent(), '1');
   // Editing opens the form with the saved values and their preview.
   await item.getByTestId('schedule-edit').click();
   await panel
     .getByTestId('schedule-preview-description')
-    .filter({ hasText: 'Every day at 12:00 (Europe/Madrid)' })
+    .filter({ hasText: description })
     .waitFor();
   assert.equal(await panel.getByTestId('schedule-param-region').inputValue(), 'us');
   await panel.getByTestId('schedule-cancel').click();
