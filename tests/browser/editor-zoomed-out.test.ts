@@ -28,11 +28,15 @@ afterEach(() => app?.assertNoPageErrors());
 async function edgeStart(page: Page, source: string, target: string) {
   const d = await page.evaluate(
     ([from, to]) => {
-      // The editor's edge ids join source, handle and target with NUL characters.
-      const id = `${from}\u0000\u0000${to}`;
-      const edge = [...document.querySelectorAll('.react-flow__edge')].find(
-        (element) => element.getAttribute('data-id') === id,
-      );
+      // The editor's edge ids join source, handle and target with NUL
+      // characters; the read-only canvas's are "e<index>:source:handle:target".
+      const edge = [...document.querySelectorAll('.react-flow__edge')].find((element) => {
+        const parts = (element.getAttribute('data-id') ?? '')
+          .replaceAll('\u0000', ':')
+          .split(':')
+          .filter(Boolean);
+        return parts.at(-1) === to && parts.at(-2) === from;
+      });
       return edge?.querySelector('path.react-flow__edge-path')?.getAttribute('d') ?? null;
     },
     [source, target],
@@ -94,5 +98,37 @@ test('a 500-node flow opens as blocks with their edges; zoomed in, its tasks are
     atCard.y > source.y && atCard.y < source.y + height,
     `edge starts within the card (y ${atCard.y}, card ${source.y}–${source.y + height})`,
   );
+  await page.close();
+});
+
+test('an older version of a 500-node flow, drawn read-only, opens as blocks too', async () => {
+  const flowDocument = layeredFlow({ layers: 25, perLayer: 20, name: 'Five hundred, versioned' });
+  const { flow } = await app.api.flows.import.mutate({ document: flowDocument });
+  await app.api.flows.rename.mutate({ id: flow.id, name: 'Five hundred, renamed' });
+  const page = await app.openPage(`/flows/${flow.id}?version=1`);
+  await page.getByTestId('older-version-notice').waitFor();
+  await page.locator('.react-flow__node[data-id="l0_0"]').waitFor();
+
+  // Fitted from the positions: the whole flow is on screen, all blocks.
+  // (Only nodes in view are rendered at this size: all of them are.)
+  assert.deepEqual(await counts(page), { nodes: 500, blocks: 500, cards: 0 });
+  const last = await page.locator('.react-flow__node[data-id="l24_19"]').boundingBox();
+  assert.ok(last && last.x + last.width <= 1440, 'the last column is on screen');
+  // Edges attach to the blocks: right side, halfway down.
+  const source = flowDocument.nodes.find((n) => n.id === 'l0_0')?.position;
+  assert.ok(source);
+  const atBlock = await edgeStart(page, 'l0_0', 'l1_0');
+  assert.ok(Math.abs(atBlock.x - (source.x + 240)) < 10, `edge starts at x ${atBlock.x}`);
+  assert.ok(Math.abs(atBlock.y - (source.y + 40)) < 10, `edge starts at y ${atBlock.y}`);
+
+  // Zoomed in, cards again: the card's text can be read.
+  const zoomIn = page.locator('.react-flow__controls-zoomin');
+  for (let i = 0; i < 12 && (await counts(page)).cards === 0; i++) {
+    await zoomIn.click();
+    await page.waitForTimeout(100);
+  }
+  const zoomed = await counts(page);
+  assert.equal(zoomed.blocks, 0, 'no block is left once zoomed in');
+  assert.ok(zoomed.cards > 0 && zoomed.cards === zoomed.nodes);
   await page.close();
 });

@@ -1,45 +1,60 @@
 'use client';
 
 import { Background, BackgroundVariant, Controls, type NodeTypes, ReactFlow } from '@xyflow/react';
-import { useMemo } from 'react';
+import { useMemo, useRef } from 'react';
 import type { FlowDocument } from '@/server/engine/document';
 import { builtinCatalog } from '@/server/tasks/catalog';
 import { type TaskCanvasNode, toCanvasGraph } from './canvas-graph';
 import { FlowMiniMap } from './flow-mini-map';
+import { BIG_GRAPH, useOpeningViewport, useZoomedOut, ZoomedOutContext } from './node-block';
 import { TaskNode } from './task-node';
 
 // Module-level so React Flow sees the same object on every render.
 const nodeTypes = { task: TaskNode } satisfies NodeTypes;
 
-/** Past this many nodes only the ones in view are rendered. */
-const VISIBLE_ONLY_THRESHOLD = 300;
-
 function miniMapColor(node: TaskCanvasNode) {
   return node.data.typeTitle === undefined ? '#fcd34d' : '#c7d2fe';
 }
 
-/** A saved flow graph, read-only: pan, zoom and look; nothing moves or connects. */
+const fitViewOptions = { padding: 0.25, maxZoom: 1.1 };
+
+/**
+ * A saved flow graph, read-only: pan, zoom and look; nothing moves or
+ * connects. A big one opens fitted from its positions, its tasks drawn as
+ * blocks until zoomed in far enough to read (node-block.tsx), as in the
+ * editor and on the run page.
+ */
 export function FlowCanvas({ document }: { document: FlowDocument }) {
   const graph = useMemo(() => toCanvasGraph(document, builtinCatalog), [document]);
+  const frame = useRef<HTMLDivElement>(null);
+  const opening = useOpeningViewport(frame, () => graph.nodes);
+  const { zoomedOut, onInit, onMove } = useZoomedOut(opening);
+  if (opening === undefined) return <div ref={frame} className="h-full w-full" />;
   return (
-    <ReactFlow<TaskCanvasNode>
-      defaultNodes={graph.nodes}
-      defaultEdges={graph.edges}
-      nodeTypes={nodeTypes}
-      nodesDraggable={false}
-      nodesConnectable={false}
-      elementsSelectable={false}
-      edgesFocusable={false}
-      fitView
-      fitViewOptions={{ padding: 0.25, maxZoom: 1.1 }}
-      minZoom={0.1}
-      onlyRenderVisibleElements={graph.nodes.length > VISIBLE_ONLY_THRESHOLD}
-      colorMode="light"
-      aria-label="Flow graph (read-only)"
-    >
-      <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
-      <Controls showInteractive={false} position="bottom-left" />
-      <FlowMiniMap<TaskCanvasNode> nodeColor={miniMapColor} />
-    </ReactFlow>
+    <ZoomedOutContext value={zoomedOut}>
+      <ReactFlow<TaskCanvasNode>
+        defaultNodes={graph.nodes}
+        defaultEdges={graph.edges}
+        nodeTypes={nodeTypes}
+        nodesDraggable={false}
+        nodesConnectable={false}
+        elementsSelectable={false}
+        edgesFocusable={false}
+        fitView={!opening}
+        fitViewOptions={fitViewOptions}
+        defaultViewport={opening ?? undefined}
+        onInit={onInit}
+        onMove={onMove}
+        minZoom={0.05}
+        onlyRenderVisibleElements={graph.nodes.length > BIG_GRAPH}
+        className={zoomedOut ? 'pw-zoomed-out' : undefined}
+        colorMode="light"
+        aria-label="Flow graph (read-only)"
+      >
+        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
+        <Controls showInteractive={false} position="bottom-left" />
+        <FlowMiniMap<TaskCanvasNode> nodeColor={miniMapColor} />
+      </ReactFlow>
+    </ZoomedOutContext>
   );
 }

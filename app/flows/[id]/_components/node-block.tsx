@@ -1,7 +1,7 @@
 'use client';
 
 import type { Viewport } from '@xyflow/react';
-import { createContext, type RefObject, useLayoutEffect, useState } from 'react';
+import { createContext, type RefObject, useCallback, useLayoutEffect, useState } from 'react';
 import { cn } from '@/app/_lib/cn';
 import type { TaskRunState } from '@/server/engine/states';
 
@@ -52,6 +52,28 @@ export function useOpeningViewport(
     );
   }, []);
   return opening;
+}
+
+/**
+ * Whether a canvas without its own React Flow provider draws blocks: the
+ * opening viewport decides until React Flow reports its zoom, then each
+ * crossing of DETAIL_ZOOM flips it. A boolean state, so zooming re-renders
+ * the canvas only when it crosses the threshold. Give `onInit` and
+ * `onMove` to the <ReactFlow>. (The editor, inside its provider, reads the
+ * zoom from React Flow's store instead.)
+ */
+export function useZoomedOut(opening: Viewport | null | undefined) {
+  const [reported, setReported] = useState<boolean | null>(null);
+  const onInit = useCallback(
+    (flow: { getZoom(): number }) => setReported(flow.getZoom() < DETAIL_ZOOM),
+    [],
+  );
+  const onMove = useCallback(
+    (_: unknown, viewport: Viewport) => setReported(viewport.zoom < DETAIL_ZOOM),
+    [],
+  );
+  const zoomedOut = reported ?? (opening ? opening.zoom < DETAIL_ZOOM : false);
+  return { zoomedOut, onInit, onMove };
 }
 
 /** The viewport that shows every node with a margin (what fitView would give, without measuring). */

@@ -1,10 +1,11 @@
 'use client';
 
 import { Handle, type NodeProps, Position } from '@xyflow/react';
-import { memo, type ReactNode } from 'react';
+import { memo, type ReactNode, useContext } from 'react';
 import { TaskTypeIcon } from '@/app/_components/task-type-icon';
 import { cn } from '@/app/_lib/cn';
 import type { TaskCanvasNode } from './canvas-graph';
+import { NodeBlock, UNKNOWN_TYPE_BLOCK, ZoomedOutContext } from './node-block';
 
 export interface TaskNodeCardProps {
   nodeId: string;
@@ -122,8 +123,21 @@ export function TaskNodeCard({
   );
 }
 
-/** A task on the read-only canvas. Memoized: a big graph re-renders only changed nodes. */
+/**
+ * A task on the read-only canvas: its card, or a block when zoomed out past
+ * reading. Memoized: a big graph re-renders only changed nodes.
+ */
 export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskCanvasNode>) {
+  const zoomedOut = useContext(ZoomedOutContext);
+  if (zoomedOut)
+    return (
+      <NodeBlock
+        title={data.name ?? data.nodeId}
+        colours={data.typeTitle === undefined ? UNKNOWN_TYPE_BLOCK : undefined}
+        outputs={data.outputs}
+        selected={false}
+      />
+    );
   return (
     <TaskNodeCard
       nodeId={data.nodeId}

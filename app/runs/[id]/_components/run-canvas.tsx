@@ -20,9 +20,9 @@ import { runStateStyles } from '@/app/flows/[id]/_components/editor/run-state-st
 import {
   BIG_GRAPH,
   blockColours,
-  DETAIL_ZOOM,
   NodeBlock,
   useOpeningViewport,
+  useZoomedOut,
   ZoomedOutContext,
 } from '@/app/flows/[id]/_components/node-block';
 import { TaskNodeCard } from '@/app/flows/[id]/_components/task-node';
@@ -163,9 +163,7 @@ export function RunCanvas({
   // whether it is zoomed out, so its first render draws blocks, not cards.
   const frame = useRef<HTMLDivElement>(null);
   const opening = useOpeningViewport(frame, () => graph.nodes);
-  // A boolean, so zooming re-renders only when it crosses the threshold.
-  const [zoomedOut, setZoomedOut] = useState<boolean | null>(null);
-  const blocks = zoomedOut ?? (opening ? opening.zoom < DETAIL_ZOOM : false);
+  const { zoomedOut: blocks, onInit, onMove } = useZoomedOut(opening);
   if (opening === undefined) return <div ref={frame} className="h-full w-full" />;
   return (
     <TaskStateContext value={store}>
@@ -175,7 +173,8 @@ export function RunCanvas({
           edges={graph.edges}
           initialViewport={opening ?? undefined}
           blocks={blocks}
-          onZoomedOut={setZoomedOut}
+          onInit={onInit}
+          onMove={onMove}
           onSelect={onSelect}
         />
       </ZoomedOutContext>
@@ -198,34 +197,23 @@ const RunFlow = memo(function RunFlow({
   edges,
   initialViewport,
   blocks,
-  onZoomedOut,
+  onInit,
+  onMove,
   onSelect,
 }: {
   nodes: RunCanvasNode[];
   edges: Edge[];
   initialViewport: Viewport | undefined;
   blocks: boolean;
-  onZoomedOut(zoomedOut: boolean): void;
+  onInit(flow: ReactFlowInstance<RunCanvasNode>): void;
+  onMove(event: unknown, viewport: Viewport): void;
   onSelect(nodeId: string | null): void;
 }) {
-  const blocksNow = useRef(blocks);
-  blocksNow.current = blocks;
   const onNodeClick = useCallback(
     (_: unknown, node: RunCanvasNode) => onSelect(node.id),
     [onSelect],
   );
   const onPaneClick = useCallback(() => onSelect(null), [onSelect]);
-  const onInit = useCallback(
-    (flow: ReactFlowInstance<RunCanvasNode>) => onZoomedOut(flow.getZoom() < DETAIL_ZOOM),
-    [onZoomedOut],
-  );
-  const onMove = useCallback(
-    (_: unknown, viewport: Viewport) => {
-      const out = viewport.zoom < DETAIL_ZOOM;
-      if (out !== blocksNow.current) onZoomedOut(out);
-    },
-    [onZoomedOut],
-  );
   return (
     <ReactFlow<RunCanvasNode>
       nodes={nodes}
