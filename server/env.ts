@@ -35,6 +35,14 @@ const envSchema = z.object({
   /** Task attempts one worker process runs at once. */
   PIPEWRIGHT_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /**
+   * How far a `pipewright worker` process lowers its CPU priority (nice;
+   * its sandbox hosts go 5 further), so that a web server sharing the
+   * machine answers first while tasks keep the CPU busy. 0 keeps normal
+   * priority. The in-process worker of `pipewright start` shares the web
+   * server's process and priority.
+   */
+  PIPEWRIGHT_WORKER_NICENESS: z.coerce.number().int().min(0).max(19).default(5),
+  /**
    * Worker pools the in-process or `pipewright worker` worker serves,
    * comma-separated (default: the default pool). `--pool` overrides it.
    */

@@ -79,6 +79,7 @@ const commands: Record<string, Command> = {
     options: poolOption,
     async run({ values }) {
       applyPoolOption(values);
+      yieldToWebServer(env().PIPEWRIGHT_WORKER_NICENESS);
       // SIGINT/SIGTERM stop it cleanly (bootRuntime registers the shutdown).
       const booted = await bootRuntime({ worker: true, log });
       const pools = booted.worker?.pools.join(', ') ?? '';
@@ -299,6 +300,23 @@ const commands: Record<string, Command> = {
 };
 
 /** Passes `--pool` on as PIPEWRIGHT_WORKER_POOLS (the flag wins over the variable). */
+/**
+ * A worker process runs below normal CPU priority: on a machine it shares
+ * with the web server, pages and API calls answer first while tasks keep
+ * the CPU busy, and a machine of its own runs it as fast as before
+ * (RELIABILITY.md, the load scenario). Set before the worker starts, so the
+ * threads and sandbox hosts it starts inherit it. If the system refuses,
+ * it says so and runs on.
+ */
+function yieldToWebServer(niceness: number) {
+  if (niceness === 0) return;
+  try {
+    os.setPriority(Math.min(19, os.getPriority() + niceness));
+  } catch (error) {
+    log(`Could not lower the worker's CPU priority: ${(error as Error).message}`);
+  }
+}
+
 function applyPoolOption(values: Record<string, unknown>) {
   const given = values.pool as string[] | undefined;
   if (!given) return;

@@ -66,7 +66,7 @@ const MAX_LOG_MESSAGES = 1001;
 const STDERR_TAIL_CHARS = 2000;
 /** Characters of shared input texts a host holds (see HostInputs), least recently used out. */
 export const DEFAULT_HELD_INPUT_CHARS = 16 * 1024 * 1024;
-/** Sandbox hosts run below the worker's priority (nice +5). */
+/** Sandbox hosts run below the worker's priority: 5 nicer than the worker process. */
 const HOST_NICENESS = 5;
 
 const hostMessageSchema = z.discriminatedUnion('type', [
@@ -313,7 +313,7 @@ export class SandboxPool {
     // heartbeat that keeps its lease, nor the next task's start.
     if (child.pid) {
       try {
-        os.setPriority(child.pid, HOST_NICENESS);
+        os.setPriority(child.pid, Math.min(19, os.getPriority() + HOST_NICENESS));
       } catch {
         // Not permitted here (some containers): run at normal priority.
       }

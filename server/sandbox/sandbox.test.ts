@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { permissionFlag } from './host-command';
 import { immutableValues } from './immutable-values';
@@ -403,6 +404,14 @@ describe('containment', () => {
     );
     assert.match(escaped.message, /process.*not defined/);
     await assertPoolStillWorks();
+  });
+
+  test("hosts run 5 nicer than the worker, so a busy task never starves the worker's own work", async () => {
+    await assertPoolStillWorks();
+    const pids = pool.hostPids();
+    assert.ok(pids.length > 0);
+    const expected = Math.min(19, os.getPriority() + 5);
+    for (const pid of pids) assert.equal(os.getPriority(pid), expected, `host ${pid}`);
   });
 
   test('endless recursion is an error, caught inside the sandbox', async () => {

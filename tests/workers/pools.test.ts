@@ -5,6 +5,8 @@
  * takes nothing from the default pool.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { after, before, test } from 'node:test';
 import { eq } from 'drizzle-orm';
 import { taskRuns } from '@/db/schema';
@@ -89,6 +91,18 @@ test('a gpu task waits for a gpu worker; the gpu worker takes only gpu tasks', a
     assert.equal(taskOf(run, 'report').attempts[0]!.workerId, defaultWorker);
     assert.match(gpu.output(), /pool gpu/);
     assert.deepEqual((await engine.api.runs.why({ id })).reason, null);
+
+    // The worker process runs below the priority of a web server beside it
+    // (PIPEWRIGHT_WORKER_NICENESS, 5 by default), its sandbox hosts 5 lower still.
+    const ours = os.getPriority();
+    assert.equal(os.getPriority(gpu.pid), Math.min(19, ours + 5));
+    const hosts = readFileSync(`/proc/${gpu.pid}/task/${gpu.pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sandbox/host.mjs'))
+      .map(Number);
+    assert.ok(hosts.length > 0, 'the gpu worker has sandbox hosts');
+    for (const host of hosts) assert.equal(os.getPriority(host), Math.min(19, ours + 10));
 
     const listed = (await listWorkers(engine.tdb.db)).find((w) => w.id === gpuWorker);
     assert.deepEqual(listed?.pools, ['gpu']);
