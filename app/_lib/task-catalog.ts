@@ -11,9 +11,13 @@ export type { TaskTypeDescription };
  * as JSON Schema. Custom types exist only on the server, so the palette and
  * the config forms are built from this. It changes only with a deploy.
  */
-export function useTaskCatalog() {
+export function useTaskCatalog(initialCatalog?: TaskTypeDescription[]) {
   const trpc = useTRPC();
   return useQuery(
-    trpc.catalog.list.queryOptions(undefined, { staleTime: Number.POSITIVE_INFINITY }),
+    trpc.catalog.list.queryOptions(undefined, {
+      staleTime: Number.POSITIVE_INFINITY,
+      // The flow page's server component reads it with the page.
+      initialData: initialCatalog,
+    }),
   );
 }

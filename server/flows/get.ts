@@ -25,6 +25,9 @@ export async function getFlow(db: Database, input: { id: string; version?: numbe
   };
 }
 
+/** A flow with one version's document: `flows.get`. */
+export type FlowDetail = Awaited<ReturnType<typeof getFlow>>;
+
 /** The v1 document of a version, exactly as it was saved. */
 export async function exportFlow(
   db: Database,

@@ -297,6 +297,33 @@ describe('flows list and flow page', () => {
     await expectText(page.getByTestId('flow-version'), 'v2');
   });
 
+  test('a flow page arrives with its flow and the task catalog: drawn without asking for them', async () => {
+    const { flow } = await app.api.flows.import.mutate({
+      document: { ...releaseCheck, name: 'Arrives with the page' },
+    });
+    await app.api.flows.rename.mutate({ id: flow.id, name: 'Arrives, renamed' });
+    const context = await app.newContext(app.owner);
+    // The latest version (in the editor) and an older one (read-only).
+    for (const [query, name] of [
+      ['', 'Arrives, renamed'],
+      ['?version=1', 'Arrives with the page'],
+    ] as const) {
+      const page = await app.newPage(context);
+      const asked: string[] = [];
+      page.on('request', (request) => {
+        const url = new URL(request.url());
+        if (url.pathname.startsWith('/api/trpc/')) asked.push(url.pathname.slice(10));
+      });
+      await page.goto(`${app.url}/flows/${flow.id}${query}`);
+      await expectText(page.getByTestId('flow-name'), name);
+      await page.locator('.react-flow__node[data-id="decide"]').waitFor();
+      const reads = asked.flatMap((path) => path.split(','));
+      assert.ok(!reads.includes('flows.get'), `flows.get was asked for: ${asked.join(' ')}`);
+      assert.ok(!reads.includes('catalog.list'), `catalog.list was asked for: ${asked.join(' ')}`);
+      await page.close();
+    }
+  });
+
   test('a missing flow shows a not-found message with the way back', async () => {
     const page = await openPage('/flows/00000000-0000-4000-8000-000000000000');
     await expectText(page.getByTestId('not-found'), /Flow not found/);

@@ -11,9 +11,11 @@ import { DownloadIcon, RotateIcon, WorkflowIcon } from '@/app/_components/icons'
 import { NotFoundMessage } from '@/app/_components/not-found-message';
 import { apiErrorDetails, isNotFound } from '@/app/_lib/api-errors';
 import { useCan } from '@/app/_lib/session';
-import { useTaskCatalog } from '@/app/_lib/task-catalog';
+import { type TaskTypeDescription, useTaskCatalog } from '@/app/_lib/task-catalog';
 import { useTRPC, useTRPCClient } from '@/app/_lib/trpc';
 import { useExportFlow } from '@/app/_lib/use-export-flow';
+import { useInBrowser } from '@/app/_lib/use-in-browser';
+import type { FlowDetail } from '@/server/flows/get';
 import { FlowEditor } from './editor/flow-editor';
 import { FlowCanvas } from './flow-canvas';
 import { FlowHeader } from './flow-header';
@@ -27,12 +29,29 @@ const retryUnlessNotFound = (failures: number, error: unknown) =>
  * The flow page: the latest version opens in the editor; an older one
  * (`?version=N`) is drawn read-only beside the version history, with Restore.
  */
-export function FlowView({ flowId, version }: { flowId: string; version: number | undefined }) {
+export function FlowView({
+  flowId,
+  version,
+  initialFlow,
+  initialCatalog,
+}: {
+  flowId: string;
+  version: number | undefined;
+  /** The flow (at `version`) as the server read it for this page: drawn at hydration. */
+  initialFlow?: FlowDetail;
+  initialCatalog?: TaskTypeDescription[];
+}) {
   const trpc = useTRPC();
+  const inBrowser = useInBrowser();
   const flow = useQuery(
     trpc.flows.get.queryOptions(version === undefined ? { id: flowId } : { id: flowId, version }, {
       placeholderData: keepPreviousData,
       retry: retryUnlessNotFound,
+      initialData:
+        initialFlow?.id === flowId &&
+        initialFlow.version.version === (version ?? initialFlow.latestVersion)
+          ? initialFlow
+          : undefined,
     }),
   );
   const versions = useQuery(
@@ -41,7 +60,7 @@ export function FlowView({ flowId, version }: { flowId: string; version: number 
   const exporter = useExportFlow();
   // Viewers get the read-only graph of every version; the editor is for editors.
   const canEdit = useCan('editor');
-  const catalog = useTaskCatalog();
+  const catalog = useTaskCatalog(initialCatalog);
   const queryClient = useQueryClient();
   const client = useTRPCClient();
   const router = useRouter();
@@ -98,7 +117,8 @@ export function FlowView({ flowId, version }: { flowId: string; version: number 
       </div>
     );
   }
-  if (flow.isPending) return <FlowPageSkeleton />;
+  // The server renders the skeleton: a 500-node canvas is laid out once, in the browser.
+  if (flow.isPending || !inBrowser) return <FlowPageSkeleton />;
 
   const data = flow.data;
   const shown = data.version;

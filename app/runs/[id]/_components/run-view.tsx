@@ -1,8 +1,9 @@
 'use client';
 
-import { useState, useSyncExternalStore } from 'react';
+import { useState } from 'react';
 import { cn } from '@/app/_lib/cn';
 import type { RunSummary } from '@/app/_lib/run-summary';
+import { useInBrowser } from '@/app/_lib/use-in-browser';
 import { useRunState } from '@/app/_lib/use-run-state';
 import { RunCanvas } from './run-canvas';
 import { RunHeader } from './run-header';
@@ -18,10 +19,6 @@ const tabs: { id: Tab; label: string }[] = [
   { id: 'logs', label: 'Logs' },
 ];
 
-const noSubscription = () => () => {};
-const isBrowser = () => true;
-const isServer = () => false;
-
 /** A run's live page: header, then the graph (with the selected task's panel), timeline or logs. */
 export function RunView({
   runId,
@@ -36,7 +33,7 @@ export function RunView({
   const run = useRunState(runId, initialSummary);
   // Durations and relative times depend on the clock: drawn in the browser
   // only (the data is already here, so this costs no round trip).
-  const inBrowser = useSyncExternalStore(noSubscription, isBrowser, isServer);
+  const inBrowser = useInBrowser();
   const [tab, setTab] = useState<Tab>('graph');
   const [selectedNodeId, setSelectedNodeId] = useState<string | null>(initialNodeId);
   if (!run || !inBrowser) {
