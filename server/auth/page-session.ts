@@ -1,4 +1,5 @@
 import { headers } from 'next/headers';
+import { cache } from 'react';
 import { getRuntime } from '@/server/runtime';
 import { countUsers } from './admission';
 import { callerFromHeaders } from './caller';
@@ -13,13 +14,17 @@ export interface PageViewer {
   role: WorkspaceRole;
 }
 
-/** The signed-in person behind this page request, or null. */
-export async function currentViewer(): Promise<PageViewer | null> {
+/**
+ * The signed-in person behind this page request, or null. Read once per
+ * request (React's `cache`): the root layout and a page that guards its
+ * own data both ask.
+ */
+export const currentViewer = cache(async (): Promise<PageViewer | null> => {
   const requestHeaders = await headers();
   const { caller } = await callerFromHeaders(getRuntime(), requestHeaders);
   if (caller.kind !== 'user') return null;
   return { ...caller.user, role: caller.role };
-}
+});
 
 /** The page being rendered, as proxy.ts reported it. */
 export async function currentPagePath(): Promise<string> {

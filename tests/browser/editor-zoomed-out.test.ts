@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import type { FlowDocument } from '@/server/engine/document';
 import { type OwnerBrowserApp, startBrowserApp } from '../helpers/browser-app';
 import { layeredFlow } from '../helpers/layered-flow';
 
@@ -54,6 +55,35 @@ async function counts(page: Page) {
   }));
 }
 
+/**
+ * A 500-node flow fitted to the 1440-wide screen: every task a block (no
+ * card mounted), the last column on screen, and the edge l0_0 → l1_0
+ * leaving its source block at the right side, halfway down.
+ */
+async function assertOpenedAsBlocks(page: Page, flowDocument: FlowDocument) {
+  assert.deepEqual(await counts(page), { nodes: 500, blocks: 500, cards: 0 });
+  const last = await page.locator('.react-flow__node[data-id="l24_19"]').boundingBox();
+  assert.ok(last && last.x + last.width <= 1440, 'the last column is on screen');
+  const source = flowDocument.nodes.find((n) => n.id === 'l0_0')?.position;
+  assert.ok(source);
+  const atBlock = await edgeStart(page, 'l0_0', 'l1_0');
+  assert.ok(Math.abs(atBlock.x - (source.x + 240)) < 10, `edge starts at x ${atBlock.x}`);
+  assert.ok(Math.abs(atBlock.y - (source.y + 40)) < 10, `edge starts at y ${atBlock.y}`);
+  return source;
+}
+
+/** Zooms in with the controls until cards show; then there must be only cards. */
+async function zoomInUntilCards(page: Page) {
+  const zoomIn = page.locator('.react-flow__controls-zoomin');
+  for (let i = 0; i < 12 && (await counts(page)).cards === 0; i++) {
+    await zoomIn.click();
+    await page.waitForTimeout(100);
+  }
+  const zoomed = await counts(page);
+  assert.equal(zoomed.blocks, 0, 'no block is left once zoomed in');
+  assert.ok(zoomed.cards > 0 && zoomed.cards === zoomed.nodes, JSON.stringify(zoomed));
+}
+
 test('a 500-node flow opens as blocks with their edges; zoomed in, its tasks are cards again', async () => {
   const flowDocument = layeredFlow({ layers: 25, perLayer: 20, name: 'Five hundred tasks' });
   assert.equal(flowDocument.nodes.length, 500);
@@ -62,33 +92,15 @@ test('a 500-node flow opens as blocks with their edges; zoomed in, its tasks are
   await page.locator('.react-flow__node[data-id="l0_0"]').waitFor();
   await page.getByTestId('palette-code').waitFor();
 
-  // Fitted to the screen, every task is a block: no card was mounted.
-  const opened = await counts(page);
-  assert.equal(opened.nodes, 500);
-  assert.deepEqual(opened, { nodes: 500, blocks: 500, cards: 0 });
-  const wholeFlow = await page.locator('.react-flow__node[data-id="l24_19"]').boundingBox();
-  assert.ok(wholeFlow && wholeFlow.x + wholeFlow.width <= 1440, 'the last column is on screen');
-
-  // An edge leaves its source block at the block's right side, halfway down.
-  const source = flowDocument.nodes.find((n) => n.id === 'l0_0')?.position;
-  assert.ok(source);
-  const atBlock = await edgeStart(page, 'l0_0', 'l1_0');
-  assert.ok(Math.abs(atBlock.x - (source.x + 240)) < 10, `edge starts at x ${atBlock.x}`);
-  assert.ok(Math.abs(atBlock.y - (source.y + 40)) < 10, `edge starts at y ${atBlock.y}`);
+  // Fitted to the screen, every task is a block, its edges attached.
+  const source = await assertOpenedAsBlocks(page, flowDocument);
 
   // A block can be selected, as a card can.
   await page.locator('.react-flow__node[data-id="l3_4"]').click();
   await page.locator('.react-flow__node.selected[data-id="l3_4"]').waitFor();
 
   // Zoomed in far enough to read, tasks are cards, and edges follow them.
-  const zoomIn = page.locator('.react-flow__controls-zoomin');
-  for (let i = 0; i < 12 && (await counts(page)).cards === 0; i++) {
-    await zoomIn.click();
-    await page.waitForTimeout(100);
-  }
-  const zoomed = await counts(page);
-  assert.equal(zoomed.blocks, 0, 'no block is left once zoomed in');
-  assert.equal(zoomed.cards, zoomed.nodes);
+  await zoomInUntilCards(page);
   const card = page.locator('.react-flow__node[data-id="l0_0"]');
   const height = await card.evaluate((el) => (el as HTMLElement).offsetHeight);
   assert.notEqual(height, 80, 'the card is measured anew, not left at the block height');
@@ -109,26 +121,10 @@ test('an older version of a 500-node flow, drawn read-only, opens as blocks too'
   await page.getByTestId('older-version-notice').waitFor();
   await page.locator('.react-flow__node[data-id="l0_0"]').waitFor();
 
-  // Fitted from the positions: the whole flow is on screen, all blocks.
-  // (Only nodes in view are rendered at this size: all of them are.)
-  assert.deepEqual(await counts(page), { nodes: 500, blocks: 500, cards: 0 });
-  const last = await page.locator('.react-flow__node[data-id="l24_19"]').boundingBox();
-  assert.ok(last && last.x + last.width <= 1440, 'the last column is on screen');
-  // Edges attach to the blocks: right side, halfway down.
-  const source = flowDocument.nodes.find((n) => n.id === 'l0_0')?.position;
-  assert.ok(source);
-  const atBlock = await edgeStart(page, 'l0_0', 'l1_0');
-  assert.ok(Math.abs(atBlock.x - (source.x + 240)) < 10, `edge starts at x ${atBlock.x}`);
-  assert.ok(Math.abs(atBlock.y - (source.y + 40)) < 10, `edge starts at y ${atBlock.y}`);
-
-  // Zoomed in, cards again: the card's text can be read.
-  const zoomIn = page.locator('.react-flow__controls-zoomin');
-  for (let i = 0; i < 12 && (await counts(page)).cards === 0; i++) {
-    await zoomIn.click();
-    await page.waitForTimeout(100);
-  }
-  const zoomed = await counts(page);
-  assert.equal(zoomed.blocks, 0, 'no block is left once zoomed in');
-  assert.ok(zoomed.cards > 0 && zoomed.cards === zoomed.nodes);
+  // Fitted from its positions: all blocks, edges attached. (Only nodes in
+  // view are rendered at this size, and all of them are in view.)
+  await assertOpenedAsBlocks(page, flowDocument);
+  // Zoomed in, cards again: the text can be read.
+  await zoomInUntilCards(page);
   await page.close();
 });

@@ -1,7 +1,14 @@
 'use client';
 
 import type { Viewport } from '@xyflow/react';
-import { createContext, type RefObject, useCallback, useLayoutEffect, useState } from 'react';
+import {
+  createContext,
+  type RefObject,
+  useCallback,
+  useLayoutEffect,
+  useRef,
+  useState,
+} from 'react';
 import { cn } from '@/app/_lib/cn';
 import type { TaskRunState } from '@/server/engine/states';
 
@@ -64,14 +71,17 @@ export function useOpeningViewport(
  */
 export function useZoomedOut(opening: Viewport | null | undefined) {
   const [reported, setReported] = useState<boolean | null>(null);
-  const onInit = useCallback(
-    (flow: { getZoom(): number }) => setReported(flow.getZoom() < DETAIL_ZOOM),
-    [],
-  );
-  const onMove = useCallback(
-    (_: unknown, viewport: Viewport) => setReported(viewport.zoom < DETAIL_ZOOM),
-    [],
-  );
+  // Checked here, not left to React's bail-out on an equal state: a pan
+  // reports 60 moves a second, and none of them may re-render the canvas.
+  const last = useRef<boolean | null>(null);
+  const report = useCallback((zoom: number) => {
+    const out = zoom < DETAIL_ZOOM;
+    if (last.current === out) return;
+    last.current = out;
+    setReported(out);
+  }, []);
+  const onInit = useCallback((flow: { getZoom(): number }) => report(flow.getZoom()), [report]);
+  const onMove = useCallback((_: unknown, viewport: Viewport) => report(viewport.zoom), [report]);
   const zoomedOut = reported ?? (opening ? opening.zoom < DETAIL_ZOOM : false);
   return { zoomedOut, onInit, onMove };
 }
