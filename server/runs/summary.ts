@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '@/db/client';
 import { flowRuns, flows, flowVersions, runTransitions, taskAttempts, taskRuns } from '@/db/schema';
 import { NotFoundError } from '@/server/errors';
@@ -35,25 +35,20 @@ export async function getRunSummary(db: DbOrTx, id: string) {
         .where(and(eq(taskRuns.flowRunId, id), isNull(taskRuns.parentTaskRunId)));
       // For-each items are counted by state on their for-each, never listed here.
       const items = await countForEachItems(tx, id);
-      const attempts =
-        tasks.length === 0
-          ? []
-          : await tx
-              .select({
-                taskRunId: taskAttempts.taskRunId,
-                attempt: taskAttempts.attempt,
-                state: taskAttempts.state,
-                startedAt: taskAttempts.startedAt,
-                endedAt: taskAttempts.endedAt,
-              })
-              .from(taskAttempts)
-              .where(
-                inArray(
-                  taskAttempts.taskRunId,
-                  tasks.map((t) => t.id),
-                ),
-              )
-              .orderBy(asc(taskAttempts.attempt));
+      // The same tasks' attempts, found through the run (one parameter, not
+      // a list of 1,000 task ids to bind and plan).
+      const attempts = await tx
+        .select({
+          taskRunId: taskAttempts.taskRunId,
+          attempt: taskAttempts.attempt,
+          state: taskAttempts.state,
+          startedAt: taskAttempts.startedAt,
+          endedAt: taskAttempts.endedAt,
+        })
+        .from(taskAttempts)
+        .innerJoin(taskRuns, eq(taskRuns.id, taskAttempts.taskRunId))
+        .where(and(eq(taskRuns.flowRunId, id), isNull(taskRuns.parentTaskRunId)))
+        .orderBy(asc(taskAttempts.attempt));
       const attemptsByTask = new Map<string, TaskAttemptSummary[]>();
       for (const { taskRunId, ...a } of attempts) {
         const list = attemptsByTask.get(taskRunId) ?? [];
