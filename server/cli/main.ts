@@ -299,7 +299,6 @@ const commands: Record<string, Command> = {
   ...scheduleCommands,
 };
 
-/** Passes `--pool` on as PIPEWRIGHT_WORKER_POOLS (the flag wins over the variable). */
 /**
  * A worker process runs below normal CPU priority: on a machine it shares
  * with the web server, pages and API calls answer first while tasks keep
@@ -317,6 +316,7 @@ function yieldToWebServer(niceness: number) {
   }
 }
 
+/** Passes `--pool` on as PIPEWRIGHT_WORKER_POOLS (the flag wins over the variable). */
 function applyPoolOption(values: Record<string, unknown>) {
   const given = values.pool as string[] | undefined;
   if (!given) return;
