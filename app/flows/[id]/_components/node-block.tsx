@@ -13,7 +13,8 @@ import { cn } from '@/app/_lib/cn';
 import type { TaskRunState } from '@/server/engine/states';
 
 /*
- * Level of detail, shared by the editor and the run page. Zoomed far out (a
+ * Level of detail, shared by the editor, the run page and the read-only
+ * canvas of an older version. Zoomed far out (a
  * 500-node flow fitted to the screen) a card's text is unreadable, and its
  * DOM is most of what a big canvas costs to mount and to pan: a task is then
  * drawn as one block, coloured by what matters at that distance (its run
@@ -62,12 +63,10 @@ export function useOpeningViewport(
 }
 
 /**
- * Whether a canvas without its own React Flow provider draws blocks: the
- * opening viewport decides until React Flow reports its zoom, then each
- * crossing of DETAIL_ZOOM flips it. A boolean state, so zooming re-renders
- * the canvas only when it crosses the threshold. Give `onInit` and
- * `onMove` to the <ReactFlow>. (The editor, inside its provider, reads the
- * zoom from React Flow's store instead.)
+ * Whether a canvas draws blocks: the opening viewport decides until React
+ * Flow reports its zoom, then each crossing of DETAIL_ZOOM flips it. A
+ * boolean state, so zooming re-renders the canvas only when it crosses the
+ * threshold. Give `onInit` and `onMove` to the <ReactFlow>.
  */
 export function useZoomedOut(opening: Viewport | null | undefined) {
   const [reported, setReported] = useState<boolean | null>(null);

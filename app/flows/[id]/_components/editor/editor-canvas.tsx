@@ -9,11 +9,10 @@ import {
   type IsValidConnection,
   type NodeTypes,
   ReactFlow,
-  useStore as useFlowStore,
 } from '@xyflow/react';
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useMemo, useRef } from 'react';
 import { FlowMiniMap } from '../flow-mini-map';
-import { DETAIL_ZOOM, useOpeningViewport, ZoomedOutContext } from '../node-block';
+import { useOpeningViewport, useZoomedOut, ZoomedOutContext } from '../node-block';
 import { useCanvasDom } from './canvas-dom';
 import type { EditorEdge, EditorNode } from './editor-graph';
 import {
@@ -100,13 +99,7 @@ export function EditorCanvas({ snapToGrid }: { snapToGrid: boolean }) {
   // already knows it is zoomed out, and mounts blocks (node-block.tsx).
   const frame = useRef<HTMLDivElement | null>(null);
   const opening = useOpeningViewport(frame, () => store.getState().nodes);
-  // A boolean, so zooming re-renders only when it crosses the threshold.
-  // Until React Flow has set up its viewport, its zoom is not yet the
-  // opening one: the opening decides.
-  const [viewportReady, setViewportReady] = useState(false);
-  const onInit = useCallback(() => setViewportReady(true), []);
-  const storeZoomedOut = useFlowStore((s) => s.transform[2] < DETAIL_ZOOM);
-  const zoomedOut = viewportReady ? storeZoomedOut : (opening?.zoom ?? 1) < DETAIL_ZOOM;
+  const { zoomedOut, onInit, onMove } = useZoomedOut(opening);
 
   const refuse = useCallback(
     (source: string, target: string, reason: string) =>
@@ -207,6 +200,7 @@ export function EditorCanvas({ snapToGrid }: { snapToGrid: boolean }) {
             fitViewOptions={FIT_VIEW_OPTIONS}
             defaultViewport={opening ?? undefined}
             onInit={onInit}
+            onMove={onMove}
             minZoom={0.1}
             maxZoom={2}
             onlyRenderVisibleElements={nodes.length > VISIBLE_ONLY_THRESHOLD}
