@@ -7,7 +7,8 @@ import type { BrowserContext, Page } from 'playwright-core';
  * in every build) and, while counting is on, records
  * - the canvas components that rendered in each commit, recognised by the
  *   props React Flow gives them (names are minified): custom node
- *   components, React Flow's node and edge wrappers, and our task cards;
+ *   components, React Flow's node and edge wrappers, the zoomed-out edge
+ *   layer's lines, and our task cards;
  * - every update of the zustand stores provided through React context: React
  *   Flow's (with the names of the fields each update changed) and the
  *   editor's.
@@ -24,6 +25,8 @@ export interface RenderCounts {
   nodeWrappers: number;
   /** React Flow's EdgeWrapper, one per edge element. */
   edgeWrappers: number;
+  /** Lines of the zoomed-out edge layer (block-edges.tsx: props `d`, `source`, `target`). */
+  blockEdgeLines: number;
   /** `TaskNodeCard`s (props with `nodeId` and `policies`). */
   taskCards: number;
   /** React Flow store updates: total, and how many changed `nodes`. */
@@ -38,11 +41,11 @@ export interface RenderCounts {
 
 const PROBE_SCRIPT = `(() => {
   const zero = () => ({
-    commits: 0, nodeComponents: 0, nodeWrappers: 0, edgeWrappers: 0, taskCards: 0,
+    commits: 0, nodeComponents: 0, nodeWrappers: 0, edgeWrappers: 0, blockEdgeLines: 0, taskCards: 0,
     reactFlowUpdates: 0, reactFlowNodesUpdates: 0, reactFlowOtherFields: [], editorStoreUpdates: 0,
     storesFound: { reactFlow: false, editor: false },
   });
-  const probe = { counting: false, counts: zero(), stores: new Set() };
+  const probe = { counting: false, counts: zero(), zero, stores: new Set() };
   window.__renderProbe = probe;
   // Function, class, forwardRef and simple-memo fibers; a memo-with-compare
   // fiber (14) renders through its inner function fiber, counted instead.
@@ -55,6 +58,7 @@ const PROBE_SCRIPT = `(() => {
     if ('positionAbsoluteX' in p && 'data' in p) c.nodeComponents++;
     else if ('id' in p && 'nodeTypes' in p && 'nodeExtent' in p) c.nodeWrappers++;
     else if ('id' in p && 'edgeTypes' in p && 'edgesFocusable' in p) c.edgeWrappers++;
+    else if ('d' in p && 'source' in p && 'target' in p) c.blockEdgeLines++;
     else if ('nodeId' in p && 'policies' in p) c.taskCards++;
   };
   const mounted = (f) => {
@@ -133,9 +137,7 @@ export async function startCounting(page: Page): Promise<void> {
     const p = window.__renderProbe;
     if (!p) throw new Error('the render probe is not installed in this page');
     const found = p.counts.storesFound;
-    p.counts = { commits: 0, nodeComponents: 0, nodeWrappers: 0, edgeWrappers: 0, taskCards: 0,
-      reactFlowUpdates: 0, reactFlowNodesUpdates: 0, reactFlowOtherFields: [], editorStoreUpdates: 0,
-      storesFound: found };
+    p.counts = { ...p.zero(), storesFound: found };
     p.counting = true;
   })()`);
 }

@@ -1,6 +1,7 @@
 import { type Edge, MarkerType, type Node } from '@xyflow/react';
 import type { FlowDocument, FlowNode } from '@/server/engine/document';
 import type { TaskDefinition } from '@/server/tasks/define';
+import type { BlockEdgeNode } from './block-edges';
 
 /** What a task node on the canvas shows; derived from the document and the catalog. */
 export type TaskNodeData = {
@@ -152,4 +153,13 @@ export function toCanvasGraph(
   );
 
   return { nodes, edges };
+}
+
+/** The read-only canvases' task nodes as the zoomed-out edge layer needs them. */
+export function blockEdgeNodes(nodes: readonly TaskCanvasNode[]): BlockEdgeNode[] {
+  return nodes.map((node) => ({
+    id: node.id,
+    position: node.position,
+    outputs: node.data.outputs,
+  }));
 }

@@ -1,12 +1,19 @@
 'use client';
 
-import { Background, BackgroundVariant, Controls, type NodeTypes, ReactFlow } from '@xyflow/react';
+import { Controls, type NodeTypes, ReactFlow } from '@xyflow/react';
 import { useMemo, useRef } from 'react';
 import type { FlowDocument } from '@/server/engine/document';
 import { builtinCatalog } from '@/server/tasks/catalog';
-import { type TaskCanvasNode, toCanvasGraph } from './canvas-graph';
+import { type BlockEdge, BlockEdges } from './block-edges';
+import { blockEdgeNodes, type TaskCanvasNode, toCanvasGraph } from './canvas-graph';
 import { FlowMiniMap } from './flow-mini-map';
-import { BIG_GRAPH, useOpeningViewport, useZoomedOut, ZoomedOutContext } from './node-block';
+import {
+  BIG_GRAPH,
+  CanvasDots,
+  useOpeningViewport,
+  useZoomedOut,
+  ZoomedOutContext,
+} from './node-block';
 import { TaskNode } from './task-node';
 
 // Module-level so React Flow sees the same object on every render.
@@ -17,6 +24,8 @@ function miniMapColor(node: TaskCanvasNode) {
 }
 
 const fitViewOptions = { padding: 0.25, maxZoom: 1.1 };
+/** Zoomed out, React Flow gets no edges: they are drawn as one layer (block-edges.tsx). */
+const NO_EDGES: BlockEdge[] = [];
 
 /**
  * A saved flow graph, read-only: pan, zoom and look; nothing moves or
@@ -29,12 +38,13 @@ export function FlowCanvas({ document }: { document: FlowDocument }) {
   const frame = useRef<HTMLDivElement>(null);
   const opening = useOpeningViewport(frame, () => graph.nodes);
   const { zoomedOut, onInit, onMove } = useZoomedOut(opening);
+  const blockNodes = useMemo(() => blockEdgeNodes(graph.nodes), [graph]);
   if (opening === undefined) return <div ref={frame} className="h-full w-full" />;
   return (
     <ZoomedOutContext value={zoomedOut}>
       <ReactFlow<TaskCanvasNode>
         defaultNodes={graph.nodes}
-        defaultEdges={graph.edges}
+        edges={zoomedOut ? NO_EDGES : graph.edges}
         nodeTypes={nodeTypes}
         nodesDraggable={false}
         nodesConnectable={false}
@@ -47,11 +57,11 @@ export function FlowCanvas({ document }: { document: FlowDocument }) {
         onMove={onMove}
         minZoom={0.05}
         onlyRenderVisibleElements={graph.nodes.length > BIG_GRAPH}
-        className={zoomedOut ? 'pw-zoomed-out' : undefined}
         colorMode="light"
         aria-label="Flow graph (read-only)"
       >
-        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
+        {zoomedOut && <BlockEdges nodes={blockNodes} edges={graph.edges} />}
+        <CanvasDots zoomedOut={zoomedOut} />
         <Controls showInteractive={false} position="bottom-left" />
         <FlowMiniMap<TaskCanvasNode> nodeColor={miniMapColor} />
       </ReactFlow>

@@ -1,6 +1,6 @@
 'use client';
 
-import type { Viewport } from '@xyflow/react';
+import { Background, BackgroundVariant, type Viewport } from '@xyflow/react';
 import {
   createContext,
   type RefObject,
@@ -114,6 +114,33 @@ function fitViewport(nodes: readonly Positioned[], size: { width: number; height
   };
 }
 
+/**
+ * The canvas's dot grid, one dot per grid point; zoomed out, one per fifth
+ * grid point. At a 500-node flow's zoom a dot every 20 units is a dot
+ * every 3 pixels, a grey haze that was half of what each frame of a pan
+ * cost to rasterize without a GPU.
+ */
+export function CanvasDots({
+  zoomedOut,
+  gap = 20,
+  size = 1.2,
+  color = '#cbd5e1',
+}: {
+  zoomedOut: boolean;
+  gap?: number;
+  size?: number;
+  color?: string;
+}) {
+  return (
+    <Background
+      variant={BackgroundVariant.Dots}
+      gap={zoomedOut ? gap * 5 : gap}
+      size={size}
+      color={color}
+    />
+  );
+}
+
 /** A block's colours by the task's run state. */
 export const blockColours: Partial<Record<TaskRunState, string>> = {
   running: 'border-sky-400 bg-sky-100',
@@ -128,6 +155,40 @@ export const blockColours: Partial<Record<TaskRunState, string>> = {
 export const INVALID_BLOCK = 'border-red-400 bg-red-100';
 export const UNKNOWN_TYPE_BLOCK = 'border-amber-300 bg-amber-50';
 const PLAIN_BLOCK = 'border-indigo-300 bg-indigo-50';
+
+/**
+ * A block's box (NodeBlock's `w-60 h-20 border-4`) and a handle's size
+ * (globals.css): where the edges of a zoomed-out canvas attach, computed
+ * instead of measured (block-edges.tsx).
+ */
+const BLOCK = { width: 240, height: 80, border: 4 };
+const HANDLE_SIZE = 9;
+
+/** Where a handle's `top` sits on a block: one output in the middle, several spread evenly. */
+function handleFraction(index: number, count: number) {
+  return count <= 1 ? 0.5 : (index + 1) / (count + 1);
+}
+
+/**
+ * Where an edge meets a block, in canvas coordinates: the outer side of the
+ * handle, as React Flow attaches an edge to a measured handle. An edge with
+ * no source handle leaves from the first output, as in React Flow.
+ */
+export function blockAnchor(
+  position: { x: number; y: number },
+  side: 'source' | 'target',
+  outputs: readonly string[] = [],
+  handle?: string | null,
+) {
+  const inner = BLOCK.height - 2 * BLOCK.border;
+  if (side === 'target')
+    return { x: position.x + BLOCK.border - HANDLE_SIZE / 2, y: position.y + BLOCK.height / 2 };
+  const index = handle ? Math.max(0, outputs.indexOf(handle)) : 0;
+  return {
+    x: position.x + BLOCK.width - BLOCK.border + HANDLE_SIZE / 2,
+    y: position.y + BLOCK.border + inner * handleFraction(index, outputs.length),
+  };
+}
 
 /**
  * A task too small to read: one block, with the card's handles as anchors
@@ -162,7 +223,7 @@ export function NodeBlock({
             key={output}
             type="source"
             id={output}
-            top={`${((i + 1) / (outputs.length + 1)) * 100}%`}
+            top={`${handleFraction(i, outputs.length) * 100}%`}
           />
         ))
       ) : (

@@ -1,8 +1,6 @@
 'use client';
 
 import {
-  Background,
-  BackgroundVariant,
   Controls,
   type Edge,
   type Node,
@@ -15,11 +13,17 @@ import {
 import { memo, useCallback, useContext, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { elapsedMs, formatDuration } from '@/app/_lib/format-duration';
 import type { RunDetail } from '@/app/_lib/use-run-state';
-import { type TaskNodeData, toCanvasGraph } from '@/app/flows/[id]/_components/canvas-graph';
+import { type BlockEdgeNode, BlockEdges } from '@/app/flows/[id]/_components/block-edges';
+import {
+  blockEdgeNodes,
+  type TaskNodeData,
+  toCanvasGraph,
+} from '@/app/flows/[id]/_components/canvas-graph';
 import { runStateStyles } from '@/app/flows/[id]/_components/editor/run-state-style';
 import {
   BIG_GRAPH,
   blockColours,
+  CanvasDots,
   NodeBlock,
   useOpeningViewport,
   useZoomedOut,
@@ -164,6 +168,7 @@ export function RunCanvas({
   const frame = useRef<HTMLDivElement>(null);
   const opening = useOpeningViewport(frame, () => graph.nodes);
   const { zoomedOut: blocks, onInit, onMove } = useZoomedOut(opening);
+  const blockNodes = useMemo(() => blockEdgeNodes(graph.nodes), [graph]);
   if (opening === undefined) return <div ref={frame} className="h-full w-full" />;
   return (
     <TaskStateContext value={store}>
@@ -171,6 +176,7 @@ export function RunCanvas({
         <RunFlow
           nodes={nodes}
           edges={graph.edges}
+          blockNodes={blockNodes}
           initialViewport={opening ?? undefined}
           blocks={blocks}
           onInit={onInit}
@@ -185,6 +191,8 @@ export function RunCanvas({
 const fitViewOptions = { padding: 0.25, maxZoom: 1.1 };
 /** Edges here are only drawn, never clicked: no invisible wide path beside each one. */
 const defaultEdgeOptions = { interactionWidth: 0 };
+/** Zoomed out, React Flow gets no edges: they are drawn as one layer (block-edges.tsx). */
+const NO_EDGES: Edge[] = [];
 
 /**
  * React Flow itself, memoized with stable props: a task update re-renders
@@ -195,6 +203,7 @@ const defaultEdgeOptions = { interactionWidth: 0 };
 const RunFlow = memo(function RunFlow({
   nodes,
   edges,
+  blockNodes,
   initialViewport,
   blocks,
   onInit,
@@ -203,6 +212,7 @@ const RunFlow = memo(function RunFlow({
 }: {
   nodes: RunCanvasNode[];
   edges: Edge[];
+  blockNodes: readonly BlockEdgeNode[];
   initialViewport: Viewport | undefined;
   blocks: boolean;
   onInit(flow: ReactFlowInstance<RunCanvasNode>): void;
@@ -217,7 +227,7 @@ const RunFlow = memo(function RunFlow({
   return (
     <ReactFlow<RunCanvasNode>
       nodes={nodes}
-      edges={edges}
+      edges={blocks ? NO_EDGES : edges}
       nodeTypes={nodeTypes}
       nodesDraggable={false}
       nodesConnectable={false}
@@ -233,11 +243,11 @@ const RunFlow = memo(function RunFlow({
       onlyRenderVisibleElements={nodes.length > BIG_GRAPH}
       onInit={onInit}
       onMove={onMove}
-      className={blocks ? 'pw-zoomed-out' : undefined}
       colorMode="light"
       aria-label="The run's flow graph"
     >
-      <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
+      {blocks && <BlockEdges nodes={blockNodes} edges={edges} />}
+      <CanvasDots zoomedOut={blocks} />
       <Controls showInteractive={false} position="bottom-left" />
     </ReactFlow>
   );

@@ -1,8 +1,6 @@
 'use client';
 
 import {
-  Background,
-  BackgroundVariant,
   type Connection,
   Controls,
   type FinalConnectionState,
@@ -11,10 +9,12 @@ import {
   ReactFlow,
 } from '@xyflow/react';
 import { useCallback, useMemo, useRef } from 'react';
+import { type BlockEdgeNode, BlockEdges } from '../block-edges';
 import { FlowMiniMap } from '../flow-mini-map';
-import { useOpeningViewport, useZoomedOut, ZoomedOutContext } from '../node-block';
+import { CanvasDots, useOpeningViewport, useZoomedOut, ZoomedOutContext } from '../node-block';
 import { useCanvasDom } from './canvas-dom';
-import type { EditorEdge, EditorNode } from './editor-graph';
+import { useCatalog } from './catalog-context';
+import { type EditorEdge, type EditorNode, isTaskNode, usedSourceHandles } from './editor-graph';
 import {
   type TaskRunView,
   useEditorOverlay,
@@ -38,6 +38,8 @@ export const SNAP_GRID: [number, number] = [20, 20];
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const FIT_VIEW_OPTIONS = { padding: 0.15, maxZoom: 1.1 };
 const MINI_MAP_STYLE = { width: 168, height: 112 };
+/** Zoomed out, React Flow gets no edges: they are drawn as one layer (block-edges.tsx). */
+const NO_EDGES: EditorEdge[] = [];
 
 const stateColors: Record<string, string> = {
   completed: '#6ee7b7',
@@ -74,6 +76,24 @@ function withRunState(
   });
 }
 
+const NO_OUTPUTS: readonly string[] = [];
+
+/** Task nodes with their outputs, as EditorTaskNode finds them, for the zoomed-out edge layer. */
+function toBlockEdgeNodes(
+  nodes: readonly EditorNode[],
+  edges: readonly EditorEdge[],
+  catalog: ReturnType<typeof useCatalog>,
+): BlockEdgeNode[] {
+  return nodes.filter(isTaskNode).map((node) => {
+    const definition = catalog.get(node.data.node.type);
+    return {
+      id: node.id,
+      position: node.position,
+      outputs: definition ? (definition.handles ?? NO_OUTPUTS) : usedSourceHandles(edges, node.id),
+    };
+  });
+}
+
 /**
  * The editable graph: drag, connect, select; edits go through the editor store.
  *
@@ -100,6 +120,11 @@ export function EditorCanvas({ snapToGrid }: { snapToGrid: boolean }) {
   const frame = useRef<HTMLDivElement | null>(null);
   const opening = useOpeningViewport(frame, () => store.getState().nodes);
   const { zoomedOut, onInit, onMove } = useZoomedOut(opening);
+  const catalog = useCatalog();
+  const blockNodes = useMemo(
+    () => (zoomedOut ? toBlockEdgeNodes(nodes, edges, catalog) : []),
+    [zoomedOut, nodes, edges, catalog],
+  );
 
   const refuse = useCallback(
     (source: string, target: string, reason: string) =>
@@ -182,7 +207,7 @@ export function EditorCanvas({ snapToGrid }: { snapToGrid: boolean }) {
         <ZoomedOutContext value={zoomedOut}>
           <ReactFlow<EditorNode, EditorEdge>
             nodes={shownNodes}
-            edges={edges}
+            edges={zoomedOut ? NO_EDGES : edges}
             nodeTypes={nodeTypes}
             onNodesChange={onNodesChange}
             onEdgesChange={onEdgesChange}
@@ -205,12 +230,12 @@ export function EditorCanvas({ snapToGrid }: { snapToGrid: boolean }) {
             maxZoom={2}
             onlyRenderVisibleElements={nodes.length > VISIBLE_ONLY_THRESHOLD}
             colorMode="light"
-            className={zoomedOut ? 'pw-zoomed-out' : undefined}
             aria-label="Flow editor canvas"
           >
-            <Background
-              variant={BackgroundVariant.Dots}
-              gap={SNAP_GRID}
+            {zoomedOut && <BlockEdges nodes={blockNodes} edges={edges} />}
+            <CanvasDots
+              zoomedOut={zoomedOut}
+              gap={SNAP_GRID[0]}
               size={snapToGrid ? 1.6 : 1.2}
               color={snapToGrid ? '#94a3b8' : '#cbd5e1'}
             />

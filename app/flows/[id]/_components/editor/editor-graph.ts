@@ -50,6 +50,18 @@ export const TASK_NODE_SIZE = { width: 240, height: 72 };
 export const isTaskNode = (node: EditorNode): node is TaskCanvasNode => node.type === 'task';
 export const isNoteNode = (node: EditorNode): node is NoteCanvasNode => node.type === 'note';
 
+/** The named outputs a node's edges leave from, in edge order: the handles of a type this server does not know. */
+export function usedSourceHandles(
+  edges: readonly { source: string; sourceHandle?: string | null }[],
+  nodeId: string,
+): string[] {
+  return [
+    ...new Set(
+      edges.flatMap((e) => (e.source === nodeId && e.sourceHandle ? [e.sourceHandle] : [])),
+    ),
+  ];
+}
+
 export function edgeKey(edge: { source: string; target: string; sourceHandle?: string | null }) {
   return `${edge.source}\u0000${edge.sourceHandle ?? ''}\u0000${edge.target}`;
 }

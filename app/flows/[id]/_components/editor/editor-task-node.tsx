@@ -26,7 +26,7 @@ import {
 } from '../node-block';
 import { TaskNodeCard } from '../task-node';
 import { useCatalog } from './catalog-context';
-import type { TaskCanvasNode } from './editor-graph';
+import { type TaskCanvasNode, usedSourceHandles } from './editor-graph';
 import { type TaskRunView, useEditorOverlay, useEditorStore } from './editor-store';
 import { runStateStyles } from './run-state-style';
 import { sameNodePropsButPosition } from './same-node-props';
@@ -148,13 +148,7 @@ function UnknownTypeTaskNode({
   node: FlowNode;
   selected: boolean;
 }) {
-  const usedHandles = useEditorStore(
-    useShallow((s) => [
-      ...new Set(
-        s.edges.flatMap((e) => (e.source === id && e.sourceHandle ? [e.sourceHandle] : [])),
-      ),
-    ]),
-  );
+  const usedHandles = useEditorStore(useShallow((s) => usedSourceHandles(s.edges, id)));
   return (
     <TaskNodeView
       id={id}
