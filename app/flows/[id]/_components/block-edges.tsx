@@ -81,6 +81,7 @@ export const BlockEdges = memo(function BlockEdges({
     if (!source || !target) continue;
     const from = blockAnchor(source.position, 'source', source.outputs, edge.sourceHandle);
     const to = blockAnchor(target.position, 'target');
+    if (!from || !to) continue;
     const key = `${from.x},${from.y},${to.x},${to.y}`;
     let path = cache.current.get(edge.id);
     if (path?.key !== key) {

@@ -171,19 +171,21 @@ function handleFraction(index: number, count: number) {
 
 /**
  * Where an edge meets a block, in canvas coordinates: the outer side of the
- * handle, as React Flow attaches an edge to a measured handle. An edge with
- * no source handle leaves from the first output, as in React Flow.
+ * handle, as React Flow attaches an edge to a measured handle. As in React
+ * Flow, an edge with no source handle leaves from the first output, and
+ * one naming a handle the block lacks is not drawn (null).
  */
 export function blockAnchor(
   position: { x: number; y: number },
   side: 'source' | 'target',
   outputs: readonly string[] = [],
   handle?: string | null,
-) {
+): { x: number; y: number } | null {
   const inner = BLOCK.height - 2 * BLOCK.border;
   if (side === 'target')
     return { x: position.x + BLOCK.border - HANDLE_SIZE / 2, y: position.y + BLOCK.height / 2 };
-  const index = handle ? Math.max(0, outputs.indexOf(handle)) : 0;
+  const index = handle ? outputs.indexOf(handle) : 0;
+  if (index < 0) return null;
   return {
     x: position.x + BLOCK.width - BLOCK.border + HANDLE_SIZE / 2,
     y: position.y + BLOCK.border + inner * handleFraction(index, outputs.length),
