@@ -69,7 +69,8 @@ export const BlockEdges = memo(function BlockEdges({
     return store.subscribe(follow);
   }, [store]);
 
-  // Paths are recomputed only for edges whose ends moved (a drag moves a few).
+  // Paths are recomputed only for edges whose ends moved (a drag moves a
+  // few). Only a cache: a render React discards leaves it valid.
   const cache = useRef(new Map<string, { key: string; d: string }>());
   const byId = new Map(nodes.map((node) => [node.id, node]));
   const next = new Map<string, { key: string; d: string }>();

@@ -1,10 +1,10 @@
 'use client';
 
-import { Controls, type NodeTypes, ReactFlow } from '@xyflow/react';
+import { Controls, type Edge, type NodeTypes, ReactFlow } from '@xyflow/react';
 import { useMemo, useRef } from 'react';
 import type { FlowDocument } from '@/server/engine/document';
 import { builtinCatalog } from '@/server/tasks/catalog';
-import { type BlockEdge, BlockEdges } from './block-edges';
+import { BlockEdges } from './block-edges';
 import { blockEdgeNodes, type TaskCanvasNode, toCanvasGraph } from './canvas-graph';
 import { FlowMiniMap } from './flow-mini-map';
 import {
@@ -25,7 +25,7 @@ function miniMapColor(node: TaskCanvasNode) {
 
 const fitViewOptions = { padding: 0.25, maxZoom: 1.1 };
 /** Zoomed out, React Flow gets no edges: they are drawn as one layer (block-edges.tsx). */
-const NO_EDGES: BlockEdge[] = [];
+const NO_EDGES: Edge[] = [];
 
 /**
  * A saved flow graph, read-only: pan, zoom and look; nothing moves or

@@ -18,7 +18,8 @@ import type { TaskRunState } from '@/server/engine/states';
  * 500-node flow fitted to the screen) a card's text is unreadable, and its
  * DOM is most of what a big canvas costs to mount and to pan: a task is then
  * drawn as one block, coloured by what matters at that distance (its run
- * state, or that it is invalid), with anchors where its edges attach.
+ * state, or that it is invalid), with anchors where its edges attach; the
+ * edges themselves are then one layer under the blocks (block-edges.tsx).
  */
 
 /** Below this zoom text is unreadable: task nodes are drawn as blocks. */
