@@ -145,7 +145,9 @@ test('attempts lost together with their worker are retried at spread-out moments
   // fetched together and meet whatever killed their worker again.
   const worker = await startWorker(engine.booted.runtime, () => {});
   try {
-    const busy = 'const end = Date.now() + 1500; while (Date.now() < end) {} return 1;';
+    // Long enough that none ends before the sweep below, even on a loaded
+    // machine (at 1.5 s, one once did: CI counted 2 crashed, not 3).
+    const busy = 'const end = Date.now() + 4000; while (Date.now() < end) {} return 1;';
     const id = await engine.run({
       version: 1,
       name: 'three lost together',
