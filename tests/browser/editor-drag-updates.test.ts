@@ -7,6 +7,8 @@
  * moved by its wrapper, not redrawn); React Flow re-renders only the dragged
  * node's wrapper, and only the edges that touch it are drawn again (by the
  * zoomed-out edge layer, as here, where 200 nodes fit the screen as blocks).
+ * Opening a big flow draws each task node once: measuring its blocks
+ * changes nothing.
  *
  * Why it matters: every React Flow store update re-runs the selectors of
  * every node, edge and handle. A prop handed to <ReactFlow> that is a new
@@ -27,7 +29,8 @@ before(async () => {
     env: { PIPEWRIGHT_WORKER: '0' },
     contextOptions: { viewport: { width: 1440, height: 900 } },
   });
-  await installRenderProbe(app.context);
+  // Each page counts from its first commit; the drag test restarts the count.
+  await installRenderProbe(app.context, { countFromStart: true });
 });
 
 after(async () => {
@@ -123,4 +126,30 @@ test('dragging one node of 200: one store update per move, only its wrapper and 
     [],
     'no uncaught errors in the page',
   );
+});
+
+test('opening a 500-node flow draws each task node once: measuring its blocks changes nothing', async () => {
+  // Zoomed out, every node carries what React Flow would measure on its
+  // block (blockMeasures). Without that, the measurement went back to the
+  // editor's store as 500 size changes, and every node was drawn again
+  // (1,000 node renders, 1,500 wrapper renders) before the first paint.
+  const flowDocument = layeredFlow({ layers: 25, perLayer: 20, name: 'Open me' });
+  const { flow } = await app.api.flows.import.mutate({ document: flowDocument });
+  const page = await app.context.newPage();
+  await page.goto(`${app.url}/flows/${flow.id}`);
+  await page.locator('.react-flow__node[data-id="l24_19"] [data-task-block]').waitFor();
+  await page.getByTestId('palette-code').waitFor();
+  await page.waitForTimeout(1000);
+  const counts = await stopCounting(page);
+  const report = JSON.stringify(counts);
+  assert.ok(counts.storesFound.reactFlow, `the probe sees React Flow's store: ${report}`);
+  assert.equal(counts.nodeComponents, 500, `each task node drawn once: ${report}`);
+  assert.equal(counts.editorStoreUpdates, 0, `measuring changed no node's size: ${report}`);
+  assert.equal(counts.edgeWrappers, 0, `React Flow draws no edge while zoomed out: ${report}`);
+  assert.equal(
+    counts.blockEdgeLines,
+    flowDocument.edges.length,
+    `the layer drew each edge once: ${report}`,
+  );
+  await page.close();
 });

@@ -45,7 +45,7 @@ const PROBE_SCRIPT = `(() => {
     reactFlowUpdates: 0, reactFlowNodesUpdates: 0, reactFlowOtherFields: [], editorStoreUpdates: 0,
     storesFound: { reactFlow: false, editor: false },
   });
-  const probe = { counting: false, counts: zero(), zero, stores: new Set() };
+  const probe = { counting: window.__renderProbeFromStart === true, counts: zero(), zero, stores: new Set() };
   window.__renderProbe = probe;
   // Function, class, forwardRef and simple-memo fibers; a memo-with-compare
   // fiber (14) renders through its inner function fiber, counted instead.
@@ -127,8 +127,18 @@ const PROBE_SCRIPT = `(() => {
 })()`;
 
 /** Installs the probe in every page of `context` opened after this call. */
-export async function installRenderProbe(context: BrowserContext): Promise<void> {
-  await context.addInitScript(PROBE_SCRIPT);
+/**
+ * Installs the probe in every page of `context`. With `countFromStart`,
+ * each page counts from its first commit (what loading it renders) until
+ * `stopCounting` or `startCounting`.
+ */
+export async function installRenderProbe(
+  context: BrowserContext,
+  { countFromStart = false }: { countFromStart?: boolean } = {},
+): Promise<void> {
+  await context.addInitScript(
+    `${countFromStart ? 'window.__renderProbeFromStart = true;' : ''}${PROBE_SCRIPT}`,
+  );
 }
 
 /** Zeroes the counts and starts counting. */

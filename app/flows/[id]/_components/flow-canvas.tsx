@@ -9,7 +9,9 @@ import { blockEdgeNodes, type TaskCanvasNode, toCanvasGraph } from './canvas-gra
 import { FlowMiniMap } from './flow-mini-map';
 import {
   BIG_GRAPH,
+  blockMeasures,
   CanvasDots,
+  opensZoomedOut,
   useOpeningViewport,
   useZoomedOut,
   ZoomedOutContext,
@@ -39,11 +41,21 @@ export function FlowCanvas({ document }: { document: FlowDocument }) {
   const opening = useOpeningViewport(frame, () => graph.nodes);
   const { zoomedOut, onInit, onMove } = useZoomedOut(opening);
   const blockNodes = useMemo(() => blockEdgeNodes(graph.nodes), [graph]);
+  // Opening zoomed out, each node carries what React Flow would measure on
+  // its block (blockMeasures), so measuring the blocks re-renders nothing.
+  // (The nodes are React Flow's own after mount: it measures cards itself.)
+  const initialNodes = useMemo(
+    () =>
+      opensZoomedOut(opening)
+        ? graph.nodes.map((node) => ({ ...node, ...blockMeasures(node.data.outputs) }))
+        : graph.nodes,
+    [graph, opening],
+  );
   if (opening === undefined) return <div ref={frame} className="h-full w-full" />;
   return (
     <ZoomedOutContext value={zoomedOut}>
       <ReactFlow<TaskCanvasNode>
-        defaultNodes={graph.nodes}
+        defaultNodes={initialNodes}
         edges={zoomedOut ? NO_EDGES : graph.edges}
         nodeTypes={nodeTypes}
         nodesDraggable={false}

@@ -1,6 +1,12 @@
 'use client';
 
-import { Background, BackgroundVariant, type Viewport } from '@xyflow/react';
+import {
+  Background,
+  BackgroundVariant,
+  type NodeHandle,
+  Position,
+  type Viewport,
+} from '@xyflow/react';
 import {
   createContext,
   type RefObject,
@@ -63,6 +69,11 @@ export function useOpeningViewport(
   return opening;
 }
 
+/** Whether a canvas opening at this viewport draws blocks (null: fitted later, a small graph). */
+export function opensZoomedOut(opening: Viewport | null | undefined) {
+  return opening ? opening.zoom < DETAIL_ZOOM : false;
+}
+
 /**
  * Whether a canvas draws blocks: the opening viewport decides until React
  * Flow reports its zoom, then each crossing of DETAIL_ZOOM flips it. A
@@ -82,7 +93,7 @@ export function useZoomedOut(opening: Viewport | null | undefined) {
   }, []);
   const onInit = useCallback((flow: { getZoom(): number }) => report(flow.getZoom()), [report]);
   const onMove = useCallback((_: unknown, viewport: Viewport) => report(viewport.zoom), [report]);
-  const zoomedOut = reported ?? (opening ? opening.zoom < DETAIL_ZOOM : false);
+  const zoomedOut = reported ?? opensZoomedOut(opening);
   return { zoomedOut, onInit, onMove };
 }
 
@@ -191,6 +202,42 @@ export function blockAnchor(
     x: position.x + BLOCK.width - BLOCK.border + HANDLE_SIZE / 2,
     y: position.y + BLOCK.border + inner * handleFraction(index, outputs.length),
   };
+}
+
+/**
+ * A block as React Flow would measure it: its size and its handles' boxes,
+ * relative to the block. Given on a node (`measured`, `handles`), React
+ * Flow draws it at once and, when its ResizeObserver reports the size it
+ * was given, has nothing to update: without them, measuring 500 blocks
+ * re-rendered every node's wrapper, most of a big canvas's second task
+ * before its first paint.
+ */
+export function blockMeasures(outputs: readonly string[]): {
+  measured: { width: number; height: number };
+  handles: NodeHandle[];
+} {
+  const half = HANDLE_SIZE / 2;
+  const inner = BLOCK.height - 2 * BLOCK.border;
+  const box = { width: HANDLE_SIZE, height: HANDLE_SIZE };
+  const target: NodeHandle = {
+    id: null,
+    type: 'target',
+    position: Position.Left,
+    x: BLOCK.border - half,
+    y: BLOCK.height / 2 - half,
+    ...box,
+  };
+  const sources = (outputs.length > 0 ? outputs : [null]).map(
+    (id, i): NodeHandle => ({
+      id,
+      type: 'source',
+      position: Position.Right,
+      x: BLOCK.width - BLOCK.border - half,
+      y: BLOCK.border + inner * handleFraction(i, outputs.length) - half,
+      ...box,
+    }),
+  );
+  return { measured: { width: BLOCK.width, height: BLOCK.height }, handles: [target, ...sources] };
 }
 
 /**

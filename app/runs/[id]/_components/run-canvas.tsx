@@ -23,6 +23,7 @@ import { runStateStyles } from '@/app/flows/[id]/_components/editor/run-state-st
 import {
   BIG_GRAPH,
   blockColours,
+  blockMeasures,
   CanvasDots,
   NodeBlock,
   useOpeningViewport,
@@ -147,6 +148,15 @@ export function RunCanvas({
     return initial;
   });
   useLayoutEffect(() => store.update(run.tasks), [store, run.tasks]);
+  // A big graph opens at a viewport computed from the node positions (no
+  // wait for 1,000 nodes to be measured before fitting), and already knows
+  // whether it is zoomed out, so its first render draws blocks, not cards.
+  const frame = useRef<HTMLDivElement>(null);
+  const opening = useOpeningViewport(frame, () => graph.nodes);
+  const { zoomedOut: blocks, onInit, onMove } = useZoomedOut(opening);
+  const blockNodes = useMemo(() => blockEdgeNodes(graph.nodes), [graph]);
+  // Zoomed out, each node carries what React Flow would measure on its
+  // block (blockMeasures), so measuring 1,000 blocks re-renders nothing.
   const built = useRef(new Map<BaseNode, RunCanvasNode>());
   const nodes = useMemo(() => {
     const previous = built.current;
@@ -155,20 +165,20 @@ export function RunCanvas({
       const selected = base.id === selectedNodeId;
       const old = previous.get(base);
       const node =
-        old && old.selected === selected ? old : { ...base, type: 'runTask' as const, selected };
+        old && old.selected === selected && 'measured' in old === blocks
+          ? old
+          : {
+              ...base,
+              type: 'runTask' as const,
+              selected,
+              ...(blocks ? blockMeasures(base.data.outputs) : {}),
+            };
       next.set(base, node);
       return node;
     });
     built.current = next;
     return list;
-  }, [graph, selectedNodeId]);
-  // A big graph opens at a viewport computed from the node positions (no
-  // wait for 1,000 nodes to be measured before fitting), and already knows
-  // whether it is zoomed out, so its first render draws blocks, not cards.
-  const frame = useRef<HTMLDivElement>(null);
-  const opening = useOpeningViewport(frame, () => graph.nodes);
-  const { zoomedOut: blocks, onInit, onMove } = useZoomedOut(opening);
-  const blockNodes = useMemo(() => blockEdgeNodes(graph.nodes), [graph]);
+  }, [graph, selectedNodeId, blocks]);
   if (opening === undefined) return <div ref={frame} className="h-full w-full" />;
   return (
     <TaskStateContext value={store}>

@@ -11,7 +11,13 @@ import {
 import { useCallback, useMemo, useRef } from 'react';
 import { type BlockEdgeNode, BlockEdges } from '../block-edges';
 import { FlowMiniMap } from '../flow-mini-map';
-import { CanvasDots, useOpeningViewport, useZoomedOut, ZoomedOutContext } from '../node-block';
+import {
+  blockMeasures,
+  CanvasDots,
+  useOpeningViewport,
+  useZoomedOut,
+  ZoomedOutContext,
+} from '../node-block';
 import { useCanvasDom } from './canvas-dom';
 import { useCatalog } from './catalog-context';
 import { type EditorEdge, type EditorNode, isTaskNode, usedSourceHandles } from './editor-graph';
@@ -76,6 +82,26 @@ function withRunState(
   });
 }
 
+/*
+ * Zoomed out, every task node carries what React Flow would measure on its
+ * block (blockMeasures), so measuring re-renders nothing. Copies are cached
+ * per node object and outputs, so a drag frame copies only the dragged node.
+ */
+const measuredCopies = new WeakMap<EditorNode, { outputs: string; node: EditorNode }>();
+function withBlockMeasures(nodes: EditorNode[], blocks: readonly BlockEdgeNode[]): EditorNode[] {
+  const outputsOf = new Map(blocks.map((block) => [block.id, block.outputs]));
+  return nodes.map((node) => {
+    const outputs = outputsOf.get(node.id);
+    if (!outputs) return node;
+    const key = outputs.join('\u0000');
+    const cached = measuredCopies.get(node);
+    if (cached?.outputs === key) return cached.node;
+    const copy = { ...node, ...blockMeasures(outputs) } as EditorNode;
+    measuredCopies.set(node, { outputs: key, node: copy });
+    return copy;
+  });
+}
+
 const NO_OUTPUTS: readonly string[] = [];
 
 /** Task nodes with their outputs, as EditorTaskNode finds them, for the zoomed-out edge layer. */
@@ -112,7 +138,6 @@ export function EditorCanvas({ snapToGrid }: { snapToGrid: boolean }) {
   const nodes = useEditorStore((s) => s.nodes);
   const edges = useEditorStore((s) => s.edges);
   const runView = useEditorOverlay((s) => s.runView);
-  const shownNodes = useMemo(() => withRunState(nodes, runView), [nodes, runView]);
   const { onNodesChange, onEdgesChange } = store.getState();
   // A big flow opens at a viewport computed from its node positions, not
   // fitted after 500 cards were mounted and measured: its first render
@@ -124,6 +149,10 @@ export function EditorCanvas({ snapToGrid }: { snapToGrid: boolean }) {
   const blockNodes = useMemo(
     () => (zoomedOut ? toBlockEdgeNodes(nodes, edges, catalog) : []),
     [zoomedOut, nodes, edges, catalog],
+  );
+  const shownNodes = useMemo(
+    () => withRunState(zoomedOut ? withBlockMeasures(nodes, blockNodes) : nodes, runView),
+    [zoomedOut, nodes, blockNodes, runView],
   );
 
   const refuse = useCallback(
