@@ -38,6 +38,7 @@ import { measureFloor } from './bench/floor';
 import {
   buildAppIfStale,
   type CanvasFigures,
+  FRAME_JITTER_MS,
   type RunPageFigures,
   runJsonBench,
 } from './bench/frames';
@@ -310,10 +311,12 @@ async function main() {
           unit: 'ms',
           figures: { 'first render': c.firstRenderMs, 'frame p95': c.frameP95Ms },
           targets: { 'first render': 1000, 'frame p95': 16.7 },
+          // One 60 Hz frame, judged as bench:canvas judges it.
+          slack: { 'frame p95': FRAME_JITTER_MS },
           baselines: {},
           method: 'median of 3 loads after a warm-up; frames over 5 s of panning and dragging',
           notes: [
-            `frame p50 ${c.frameP50Ms.toFixed(1)} ms, worst ${c.frameWorstMs.toFixed(1)} ms; a steady 60 Hz gives deltas of 16.6–16.8 ms`,
+            `frame p50 ${c.frameP50Ms.toFixed(1)} ms, worst ${c.frameWorstMs.toFixed(1)} ms; a steady 60 Hz gives deltas of 16.6–16.8 ms, so the frame target (one frame) allows ${FRAME_JITTER_MS} ms of jitter`,
           ],
         });
       }

@@ -93,6 +93,27 @@ describe('bench table', () => {
     assert.equal(verdict(fanout), 'pass');
   });
 
+  test('a figure within its slack meets its target, and the slack is shown with the target', () => {
+    const canvas: BenchResult = {
+      id: 'canvas',
+      title: 'canvas',
+      unit: 'ms',
+      figures: { 'frame p95': 16.8 },
+      targets: { 'frame p95': 16.7 },
+      slack: { 'frame p95': 0.5 },
+      baselines: {},
+      method: '',
+      notes: [],
+    };
+    assert.equal(verdict(canvas), 'pass');
+    assert.deepEqual(
+      tableRows([canvas], undefined).map((r) => [r.target, r.result]),
+      [['≤ 16.7 ms (+0.5 jitter)', 'pass']],
+    );
+    assert.equal(verdict({ ...canvas, figures: { 'frame p95': 33.3 } }), 'miss');
+    assert.equal(verdict({ ...canvas, slack: undefined }), 'miss');
+  });
+
   test('long figures switch to seconds', () => {
     assert.equal(formatValue(80_012, 'ms'), '80.0 s');
     assert.equal(formatValue(1234.4, 'ms'), '1,234 ms');

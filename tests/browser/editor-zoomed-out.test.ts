@@ -98,7 +98,7 @@ async function counts(page: Page) {
     blocks: document.querySelectorAll('[data-task-block]').length,
     cards: document.querySelectorAll('[data-task-card]').length,
     edges: document.querySelectorAll('.react-flow__edge').length,
-    blockEdges: document.querySelectorAll('.pw-block-edges path.pw-block-edge').length,
+    blockEdges: document.querySelectorAll('.pw-block-edges .pw-block-edge').length,
   }));
 }
 

@@ -15,7 +15,7 @@ import { blockAnchor } from './node-block';
  * what each frame of a pan cost to paint and to rasterize without a GPU.
  * Zoomed out, an edge is a thin line nobody can aim at, so the canvas
  * gives React Flow no edges and draws them here: the same smoothstep paths
- * and arrowheads, from anchors computed from the block's fixed geometry
+ * and arrowheads (open ones), from anchors computed from the block's fixed geometry
  * (blockAnchor), so they are drawn in the same paint as the blocks. Zoomed
  * in, React Flow has its edges back: clickable, selectable, reconnectable.
  */
@@ -35,7 +35,13 @@ export interface BlockEdge {
   selected?: boolean;
 }
 
-/** React Flow's ArrowClosed marker at 16 × 16 on a 3-unit stroke: 12 long, 19 wide. */
+/** An edge's path (its line, then its arrowhead) and the anchors it was made from. */
+interface EdgePath {
+  key: string;
+  d: string;
+}
+
+/** The size of React Flow's ArrowClosed marker at 16 × 16 on a 3-unit stroke: 12 long, 19 wide. */
 const ARROW = { length: 12, halfWidth: 9.6 };
 
 const transformOf = ([x, y, zoom]: readonly [number, number, number]) =>
@@ -71,11 +77,10 @@ export const BlockEdges = memo(function BlockEdges({
 
   // Paths are recomputed only for edges whose ends moved (a drag moves a
   // few). Only a cache: a render React discards leaves it valid.
-  const cache = useRef(new Map<string, { key: string; d: string }>());
+  const cache = useRef(new Map<string, EdgePath>());
   const byId = new Map(nodes.map((node) => [node.id, node]));
-  const next = new Map<string, { key: string; d: string }>();
+  const next = new Map<string, EdgePath>();
   const lines: { edge: BlockEdge; d: string }[] = [];
-  let arrows = '';
   for (const edge of edges) {
     const source = byId.get(edge.source);
     const target = byId.get(edge.target);
@@ -86,7 +91,7 @@ export const BlockEdges = memo(function BlockEdges({
     const key = `${from.x},${from.y},${to.x},${to.y}`;
     let path = cache.current.get(edge.id);
     if (path?.key !== key) {
-      const [d] = getSmoothStepPath({
+      const [line] = getSmoothStepPath({
         sourceX: from.x,
         sourceY: from.y,
         sourcePosition: Position.Right,
@@ -94,11 +99,11 @@ export const BlockEdges = memo(function BlockEdges({
         targetY: to.y,
         targetPosition: Position.Left,
       });
-      path = { key, d };
+      const arrow = `M${to.x - ARROW.length} ${to.y - ARROW.halfWidth}L${to.x} ${to.y}L${to.x - ARROW.length} ${to.y + ARROW.halfWidth}`;
+      path = { key, d: `${line}${arrow}` };
     }
     next.set(edge.id, path);
     lines.push({ edge, d: path.d });
-    arrows += `M${to.x - ARROW.length} ${to.y - ARROW.halfWidth}L${to.x} ${to.y}L${to.x - ARROW.length} ${to.y + ARROW.halfWidth}Z`;
   }
   cache.current = next;
 
@@ -119,11 +124,18 @@ export const BlockEdges = memo(function BlockEdges({
           selected={edge.selected === true}
         />
       ))}
-      <path className="pw-block-edge-arrows" d={arrows} />
     </svg>
   );
 });
 
+/*
+ * One path per edge, its arrowhead stroked in the same path (an open
+ * chevron: a filled one needs a second element, and each element adds to
+ * what every pan frame's layerization converts). Not one path of all the
+ * arrowheads: a path's repaint covers its bounds, and one spanning the
+ * graph made every drag frame re-rasterize the whole canvas (the edge
+ * layer was ~85% of a node drag's raster time).
+ */
 const EdgeLine = memo(function EdgeLine({
   id,
   source,
