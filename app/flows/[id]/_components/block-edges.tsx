@@ -15,9 +15,10 @@ import { blockAnchor } from './node-block';
  * what each frame of a pan cost to paint and to rasterize without a GPU.
  * Zoomed out, an edge is a thin line nobody can aim at, so the canvas
  * gives React Flow no edges and draws them here: the same smoothstep paths
- * and arrowheads (open ones), from anchors computed from the block's fixed geometry
- * (blockAnchor), so they are drawn in the same paint as the blocks. Zoomed
- * in, React Flow has its edges back: clickable, selectable, reconnectable.
+ * and arrowheads (open ones), from anchors computed from the block's fixed
+ * geometry (blockAnchor), so they are drawn in the same paint as the
+ * blocks. Zoomed in, React Flow has its edges back: clickable, selectable,
+ * reconnectable.
  */
 
 export interface BlockEdgeNode {
