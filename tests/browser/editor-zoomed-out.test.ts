@@ -204,3 +204,28 @@ test('an older version of a 500-node flow, drawn read-only, opens as blocks too'
   await zoomInUntilCards(page);
   await page.close();
 });
+
+test('a flow zoomed out and back in attaches its edges to the cards again', async () => {
+  // Cards measured, then blocks (with their own measures), then cards: the
+  // edges must leave from the cards' handles, not where the blocks' were.
+  const flowDocument = layeredFlow({ layers: 3, perLayer: 3, name: 'In, out, in' });
+  const { flow } = await app.api.flows.import.mutate({ document: flowDocument });
+  const page = await app.openPage(`/flows/${flow.id}`);
+  await page.locator('.react-flow__node[data-id="l0_0"] [data-task-card]').waitFor();
+  const zoomOut = page.locator('.react-flow__controls-zoomout');
+  for (let i = 0; i < 12 && (await counts(page)).blocks === 0; i++) {
+    await zoomOut.click();
+    await page.waitForTimeout(100);
+  }
+  assert.equal((await counts(page)).cards, 0, 'zoomed out, every task is a block');
+  await zoomInUntilCards(page);
+  await page.waitForTimeout(200);
+  const atCard = await edgeStart(page, 'l0_0', 'l1_0');
+  const handle = await sourceHandleAnchor(page, 'l0_0');
+  assert.ok(handle, 'the card has a source handle');
+  assert.ok(
+    Math.abs(atCard.x - handle.x) < 1 && Math.abs(atCard.y - handle.y) < 1,
+    `edge starts at the card's handle: (${atCard.x}, ${atCard.y}) vs (${handle.x}, ${handle.y})`,
+  );
+  await page.close();
+});
