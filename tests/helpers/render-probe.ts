@@ -126,9 +126,9 @@ const PROBE_SCRIPT = `(() => {
   };
 })()`;
 
-/** Installs the probe in every page of `context` opened after this call. */
 /**
- * Installs the probe in every page of `context`. With `countFromStart`,
+ * Installs the probe in every page of `context` opened after this call.
+ * With `countFromStart`,
  * each page counts from its first commit (what loading it renders) until
  * `stopCounting` or `startCounting`.
  */
