@@ -128,9 +128,8 @@ const PROBE_SCRIPT = `(() => {
 
 /**
  * Installs the probe in every page of `context` opened after this call.
- * With `countFromStart`,
- * each page counts from its first commit (what loading it renders) until
- * `stopCounting` or `startCounting`.
+ * With `countFromStart`, each page counts from its first commit (what
+ * loading it renders) until `stopCounting` or `startCounting`.
  */
 export async function installRenderProbe(
   context: BrowserContext,
