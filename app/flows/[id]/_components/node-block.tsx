@@ -182,10 +182,26 @@ function handleFraction(index: number, count: number) {
 }
 
 /**
+ * A handle's box on a block, relative to the block: the target on the left
+ * side, halfway down; output `index` of `count` on the right side (as
+ * NodeBlock places them, centred on the inner edge of the border).
+ */
+function handleBox(type: 'source' | 'target', index = 0, count = 0) {
+  const half = HANDLE_SIZE / 2;
+  const inner = BLOCK.height - 2 * BLOCK.border;
+  return type === 'target'
+    ? { x: BLOCK.border - half, y: BLOCK.height / 2 - half }
+    : {
+        x: BLOCK.width - BLOCK.border - half,
+        y: BLOCK.border + inner * handleFraction(index, count) - half,
+      };
+}
+
+/**
  * Where an edge meets a block, in canvas coordinates: the outer side of the
- * handle, as React Flow attaches an edge to a measured handle. As in React
- * Flow, an edge with no source handle leaves from the first output, and
- * one naming a handle the block lacks is not drawn (null).
+ * handle, halfway down it, as React Flow attaches an edge to a measured
+ * handle. As in React Flow, an edge with no source handle leaves from the
+ * first output, and one naming a handle the block lacks is not drawn (null).
  */
 export function blockAnchor(
   position: { x: number; y: number },
@@ -193,14 +209,12 @@ export function blockAnchor(
   outputs: readonly string[] = [],
   handle?: string | null,
 ): { x: number; y: number } | null {
-  const inner = BLOCK.height - 2 * BLOCK.border;
-  if (side === 'target')
-    return { x: position.x + BLOCK.border - HANDLE_SIZE / 2, y: position.y + BLOCK.height / 2 };
-  const index = handle ? outputs.indexOf(handle) : 0;
+  const index = side === 'source' && handle ? outputs.indexOf(handle) : 0;
   if (index < 0) return null;
+  const box = handleBox(side, index, outputs.length);
   return {
-    x: position.x + BLOCK.width - BLOCK.border + HANDLE_SIZE / 2,
-    y: position.y + BLOCK.border + inner * handleFraction(index, outputs.length),
+    x: position.x + box.x + (side === 'source' ? HANDLE_SIZE : 0),
+    y: position.y + box.y + HANDLE_SIZE / 2,
   };
 }
 
@@ -216,25 +230,21 @@ export function blockMeasures(outputs: readonly string[]): {
   measured: { width: number; height: number };
   handles: NodeHandle[];
 } {
-  const half = HANDLE_SIZE / 2;
-  const inner = BLOCK.height - 2 * BLOCK.border;
-  const box = { width: HANDLE_SIZE, height: HANDLE_SIZE };
+  const size = { width: HANDLE_SIZE, height: HANDLE_SIZE };
   const target: NodeHandle = {
     id: null,
     type: 'target',
     position: Position.Left,
-    x: BLOCK.border - half,
-    y: BLOCK.height / 2 - half,
-    ...box,
+    ...handleBox('target'),
+    ...size,
   };
   const sources = (outputs.length > 0 ? outputs : [null]).map(
     (id, i): NodeHandle => ({
       id,
       type: 'source',
       position: Position.Right,
-      x: BLOCK.width - BLOCK.border - half,
-      y: BLOCK.border + inner * handleFraction(i, outputs.length) - half,
-      ...box,
+      ...handleBox('source', i, outputs.length),
+      ...size,
     }),
   );
   return { measured: { width: BLOCK.width, height: BLOCK.height }, handles: [target, ...sources] };
