@@ -87,17 +87,18 @@ function withRunState(
  * block (blockMeasures), so measuring re-renders nothing. Copies are cached
  * per node object and outputs, so a drag frame copies only the dragged node.
  */
-const measuredCopies = new WeakMap<EditorNode, { outputs: string; node: EditorNode }>();
+const measuredCopies = new WeakMap<EditorNode, { outputs: readonly string[]; node: EditorNode }>();
+const sameOutputs = (a: readonly string[], b: readonly string[]) =>
+  a === b || (a.length === b.length && a.every((output, i) => output === b[i]));
 function withBlockMeasures(nodes: EditorNode[], blocks: readonly BlockEdgeNode[]): EditorNode[] {
   const outputsOf = new Map(blocks.map((block) => [block.id, block.outputs]));
   return nodes.map((node) => {
     const outputs = outputsOf.get(node.id);
     if (!outputs) return node;
-    const key = outputs.join('\u0000');
     const cached = measuredCopies.get(node);
-    if (cached?.outputs === key) return cached.node;
+    if (cached && sameOutputs(cached.outputs, outputs)) return cached.node;
     const copy = { ...node, ...blockMeasures(outputs) } as EditorNode;
-    measuredCopies.set(node, { outputs: key, node: copy });
+    measuredCopies.set(node, { outputs, node: copy });
     return copy;
   });
 }
