@@ -206,6 +206,7 @@ async function runClaimedAttempt(
     failure,
     onStart,
     newHandoff,
+    early,
   });
 }
 
@@ -217,6 +218,8 @@ interface Finish {
   failure: unknown;
   onStart: TrackAttempt;
   newHandoff: ((ownSlots: number) => Handoff) | undefined;
+  /** Its run, if it began before its claim committed (the chain's next may run ahead of it). */
+  early: EarlyStart | undefined;
 }
 
 /**
@@ -282,6 +285,9 @@ async function commitFinishes(deps: WorkerDeps, finishes: Finish[]): Promise<voi
   } catch (err) {
     handoff?.abandon();
     throw err;
+  } finally {
+    // What ran ahead of these attempts and was not claimed with them.
+    for (const finish of finishes) finish.early?.dropNext(new Error('its upstream finished alone'));
   }
   faultPoint('after-finish');
   const claimed: { claimed: ClaimedAttempt; job: TaskJob; early?: EarlyStart }[] = [];
@@ -307,6 +313,12 @@ async function commitFinishes(deps: WorkerDeps, finishes: Finish[]): Promise<voi
  * guarded by what planning would have checked: A completed in this
  * transaction, the run is Running, B is Pending and was never dispatched.
  *
+ * Tasks of the chain that ran ahead (runAhead) go in the same transaction:
+ * B's completion, C's claim, C's completion, …, up to the first one that has
+ * not returned an output yet, which is claimed and becomes this worker's
+ * attempt. Each claim is guarded by the completion before it, so the
+ * history is written in the order a step at a time would have written it.
+ *
  * Undefined: not such a step (the general path records it). `replan`: A's
  * outcome is committed but the guard did not hold (the run is being
  * cancelled, say), so the caller plans the run in a transaction of its own.
@@ -317,87 +329,260 @@ async function finishChained(
   handoff: Handoff,
   now: Date,
 ): Promise<{ claims: Claim[]; replan: boolean } | undefined> {
-  const { claimed, job, log } = fast.finish;
+  const { claimed, job, log, early } = fast.finish;
   const { run } = claimed;
   const nodeId = chainSuccessor(claimed);
   if (!nodeId || !log.drained) return undefined;
   const { doc, nodes } = await loadVersionDocument(deps.db, run.flowVersionId);
-  const successor = { taskRunId: '', attempt: 1, flowRunId: run.id, nodeId };
-  const blind = blindClaimNode(deps, successor, run, doc, nodes);
-  if (!blind || blind.settings.concurrencyTag) return undefined;
-  const pool = poolOf(blind.settings.pool);
-  if (!handoff.take(pool, blind.node.type)) return undefined;
-  const prepared = await prepareBlindClaim(
-    deps.db,
-    deps,
-    {
-      ...successor,
-      run,
-      handoff,
-      dispatch: { readyAt: now, concurrencyTag: null, pool },
-      after: { taskRunId: claimed.task.id, attempt: job.attempt, endedAt: now },
-    },
-    run,
-    doc,
-    nodes,
-    blind,
-  );
-  if (!prepared) {
+  // The successor, if it already runs from this task's output.
+  const ahead = await early?.takeNext();
+  const blind =
+    ahead?.blind ??
+    blindClaimNode(deps, { taskRunId: '', attempt: 1, flowRunId: run.id, nodeId }, run, doc, nodes);
+  const pool = blind && !blind.settings.concurrencyTag ? poolOf(blind.settings.pool) : null;
+  if (!blind || pool === null || !handoff.take(pool, blind.node.type)) {
+    ahead?.early?.drop(new Error('its upstream was not finished as a chain’s step'));
+    return undefined;
+  }
+  // When this task's code returned, if it ran early: the time its successor
+  // ran ahead from, and the one its completion records.
+  const endedAt = early?.endedAt ?? now;
+  const first =
+    ahead ??
+    (await startChainStep(
+      { deps, run, doc, nodes, handoff },
+      nodeId,
+      { nodeId: claimed.task.nodeId, attempt: job.attempt, endedAt, json: fast.json },
+      blind,
+      { tasks: 0, bytes: 0 },
+    ));
+  if (!first) {
     handoff.giveBack();
     return undefined;
   }
-  const { statement, read } = prepared.build();
-  const early = startEarly(deps, run, claimed.task.nodeId, fast, blind, prepared, now);
+  const steps = await ranAhead(first);
+  const last = steps[steps.length - 1]!;
+  const statements = [
+    lockOnBegin(run.id).query,
+    chainedCompletionStatement(claimed.task.id, job.attempt, fast, endedAt, run.id),
+    // Each task that ran ahead and returned is claimed and completed by one
+    // statement; the last is claimed, and becomes this worker's attempt.
+    ...steps.slice(0, -1).map((step) => ranAheadStatement(deps, step)),
+  ];
+  last.job.handoff = handoff;
+  const { statement, read } = last.prepared.build();
+  statements.push(statement);
   let results: Awaited<ReturnType<typeof transactionOf>>;
   try {
-    results = await transactionOf(deps.db, [
-      lockOnBegin(run.id).query,
-      chainedCompletionStatement(fast, run.id, now),
-      statement,
-    ]);
+    results = await transactionOf(deps.db, statements);
   } catch (err) {
-    early?.drop(err);
+    first.early?.drop(err);
     throw err;
   }
-  const [locked, completed, claim] = results;
   // Its log was drained: nothing is left for finish() to write.
-  const started = read(claim!.rows);
-  if (started) {
-    const nextJob = { taskRunId: started.task.id, attempt: 1, flowRunId: run.id, nodeId };
-    return { claims: [() => ({ claimed: started, job: nextJob, early })], replan: false };
+  const locked = results[0]!.rows.length > 0;
+  let previousDone = results[1]!.rows[0]?.done === 1;
+  for (const [i, step] of steps.slice(0, -1).entries()) {
+    if (results[2 + i]!.rows[0]?.done === 1) {
+      previousDone = true;
+      continue;
+    }
+    step.early?.drop(new Error('its claim did not commit'));
+    return notClaimed(handoff, locked && previousDone);
   }
-  early?.drop(new Error('its claim did not commit'));
+  const started = read(results[results.length - 1]!.rows);
+  if (!started) {
+    last.early?.drop(new Error('its claim did not commit'));
+    return notClaimed(handoff, locked && previousDone);
+  }
+  const nextJob = {
+    taskRunId: started.task.id,
+    attempt: last.job.attempt,
+    flowRunId: run.id,
+    nodeId: last.nodeId,
+  };
+  return { claims: [() => ({ claimed: started, job: nextJob, early: last.early })], replan: false };
+}
+
+/**
+ * A chain's step whose claim did not hold: the run is gone or being
+ * cancelled, or the task before had lost its claim (its outcome was not
+ * written, and there is nothing to plan). `replan` when the task before
+ * did complete.
+ */
+function notClaimed(handoff: Handoff, replan: boolean) {
   handoff.giveBack();
-  // The run is gone, or this attempt had lost its claim (its outcome was
-  // not written): there is nothing to plan.
-  const done = locked!.rows.length > 0 && completed!.rows[0]?.done === 1;
-  return { claims: [], replan: done };
+  return { claims: [], replan };
+}
+
+/**
+ * How long a chain's task may have been running, since it started ahead,
+ * before the transaction of the tasks that returned before it is sent
+ * without it (ranAhead).
+ */
+const RUN_AHEAD_WAIT_MS = 3;
+
+/**
+ * The chain's tasks from `first` on that go in one transaction: those that
+ * ran ahead and returned an output, and the first one still running (or the
+ * last), which is claimed for this worker. A task that started less than
+ * RUN_AHEAD_WAIT_MS ago is waited for until then: a chain of quick tasks is
+ * then committed in a few transactions rather than one or two tasks at a
+ * time (each costs a round trip, a commit and its wake-ups on both sides),
+ * and a slow task delays the commit of those before it by that much at most.
+ * Nothing after it waits: it is running all the while.
+ */
+async function ranAhead(first: ChainStep): Promise<ChainStep[]> {
+  const steps = [first];
+  for (;;) {
+    const early = steps[steps.length - 1]!.early;
+    if (!early || steps.length >= CHAIN_BATCH_LIMIT) return steps;
+    if (!early.decided) {
+      const wait = early.startedAt.getTime() + RUN_AHEAD_WAIT_MS - Date.now();
+      if (wait <= 0) return steps;
+      await early.decidedWithin(wait);
+      if (!early.decided) return steps;
+    }
+    if (!early.output || !early.next) return steps;
+    steps.push(early.next);
+  }
+}
+
+/**
+ * How far a chain may run ahead (runAhead) from the task it last started
+ * from: tasks, and the bytes of their outputs, held until committed.
+ */
+const RUN_AHEAD_TASKS = 64;
+const RUN_AHEAD_BYTES = 8 * 1024 * 1024;
+/** Tasks that ran ahead committed by one transaction at most (ranAhead). */
+const CHAIN_BATCH_LIMIT = 32;
+
+/** What the tasks of a chain started from one finishing attempt share. */
+interface Chain {
+  deps: WorkerDeps;
+  run: FlowRunRow;
+  doc: FlowDocument;
+  nodes: ReadonlyMap<string, FlowNode>;
+  /** The hand-off they are started under (each claim takes the one it is sent with). */
+  handoff: Handoff;
+}
+
+/** What ran ahead before a chain's task, since the chain last started from a claimed one. */
+interface RanAhead {
+  tasks: number;
+  /** Their outputs' bytes. */
+  bytes: number;
+}
+
+/** A chain's next task, its claim prepared and, if its type allows, its run already begun. */
+interface ChainStep {
+  nodeId: string;
+  blind: BlindNode;
+  job: HandedOffJob;
+  prepared: PreparedBlindClaim;
+  early: EarlyStart | undefined;
+}
+
+/**
+ * Prepares the claim of a chain's task that `from` makes ready, and starts
+ * its run (startEarly). Within RUN_AHEAD_TASKS and RUN_AHEAD_BYTES of what
+ * ran ahead before it (`ahead`), the task after it runs ahead from its output
+ * in turn (runAhead).
+ */
+async function startChainStep(
+  chain: Chain,
+  nodeId: string,
+  /** The task before it: its node, attempt, when it ended, and its output's JSON. */
+  from: { nodeId: string; attempt: number; endedAt: Date; json: string },
+  blind: BlindNode,
+  ahead: RanAhead,
+): Promise<ChainStep | undefined> {
+  const { deps, run, doc, nodes, handoff } = chain;
+  const job: HandedOffJob = {
+    taskRunId: '',
+    attempt: 1,
+    flowRunId: run.id,
+    nodeId,
+    run,
+    handoff,
+    dispatch: { readyAt: from.endedAt, concurrencyTag: null, pool: poolOf(blind.settings.pool) },
+    after: { nodeId: from.nodeId, attempt: from.attempt, endedAt: from.endedAt },
+  };
+  const prepared = await prepareBlindClaim(deps.db, deps, job, run, doc, nodes, blind);
+  if (!prepared) return undefined;
+  const step: ChainStep = { nodeId, blind, job, prepared, early: undefined };
+  step.early = startEarly(deps, run, from.nodeId, from.json, blind, prepared);
+  if (step.early) {
+    job.startedAt = step.early.startedAt;
+    step.early.followWith((result) => runAhead(chain, step, result, ahead));
+  }
+  return step;
+}
+
+/**
+ * Runs a chain ahead of its commits: when a task started early returns an
+ * output, without log lines, and its successor can be started early too,
+ * that successor starts at once from the output, before either task is
+ * claimed in the database. Code has no effect but its result (TaskRunner
+ * .early), so running it before its claim changes nothing anyone can see:
+ * what ran ahead is committed in order by the finishing transaction that
+ * reaches it (finishChained), or dropped with everything after it.
+ */
+async function runAhead(
+  chain: Chain,
+  step: ChainStep,
+  result: TaskRunResult,
+  before: RanAhead,
+): Promise<ChainStep | undefined> {
+  const { deps, run, doc, nodes, handoff } = chain;
+  const early = step.early!;
+  if (early.wroteLines || !early.endedAt) return undefined;
+  const output = completedOutput(deps, step.prepared.redactor, result);
+  if (!output) return undefined;
+  early.output = output;
+  const ahead = { tasks: before.tasks + 1, bytes: before.bytes + output.bytes };
+  if (ahead.tasks > RUN_AHEAD_TASKS || ahead.bytes > RUN_AHEAD_BYTES) return undefined;
+  const nodeId = chainNext(doc, step.nodeId);
+  if (!nodeId) return undefined;
+  const next = { taskRunId: '', attempt: 1, flowRunId: run.id, nodeId };
+  const blind = blindClaimNode(deps, next, run, doc, nodes);
+  if (!blind || blind.settings.concurrencyTag || !deps.runners.get(blind.node.type)?.early) {
+    return undefined;
+  }
+  if (!handoff.accepts(poolOf(blind.settings.pool), blind.node.type)) return undefined;
+  const from = {
+    nodeId: step.nodeId,
+    attempt: step.job.attempt,
+    endedAt: early.endedAt,
+    json: output.json,
+  };
+  return startChainStep(chain, nodeId, from, blind, ahead);
 }
 
 /**
  * Starts a chain's next task early: when its type's runner has no effect but
  * its result and log lines (TaskRunner.early: code), it runs while the
- * transaction that completes this task and claims it commits, instead of
- * after. Its input is this task's output as the claim would read it back
- * (asJsonb). If the claim does not commit, it is aborted and its outcome
- * dropped: nothing it did is visible. Undefined for other types.
+ * transaction that completes the task before it and claims it commits,
+ * instead of after. Its input is that task's output as the claim would read
+ * it back (asJsonb). If the claim does not commit, it is aborted and its
+ * outcome dropped: nothing it did is visible. Undefined for other types.
  */
 function startEarly(
   deps: WorkerDeps,
   run: FlowRunRow,
   upstreamNodeId: string,
-  fast: FastFinish,
+  upstreamJson: string,
   blind: BlindNode,
   prepared: PreparedBlindClaim,
-  now: Date,
 ): EarlyStart | undefined {
   const early = deps.runners.get(blind.node.type)?.early;
   if (!early) return undefined;
+  const now = new Date();
   const deadline = attemptDeadline(blind.settings, run, now);
-  return new EarlyStart((signal, log) =>
+  return new EarlyStart(now, (signal, log) =>
     early({
       config: prepared.config as never,
-      inputs: { [upstreamNodeId]: asJsonb(JSON.parse(fast.json)) },
+      inputs: { [upstreamNodeId]: asJsonb(JSON.parse(upstreamJson)) },
       params: run.params,
       signal,
       timeoutMs: deadline === null ? null : Math.max(0, deadline - now.getTime()),
@@ -408,28 +593,90 @@ function startEarly(
 }
 
 /**
- * An attempt's run begun before its claim committed: its outcome, and the
- * log lines it wrote before the attempt's log existed (they are written
- * there, with their times, once it does).
+ * An attempt's run begun before its claim committed: its outcome, the log
+ * lines it wrote before the attempt's log existed (they are written there,
+ * with their times, once it does), and the chain's next task if that runs
+ * ahead from its output.
  */
 class EarlyStart {
   readonly controller = new AbortController();
   readonly outcome: Promise<TaskRunResult>;
+  /** When its run returned. */
+  endedAt: Date | undefined;
+  /** Whether it wrote any log line. */
+  wroteLines = false;
+  /** Its output, once it returned one a chain's transaction may complete as it is (runAhead). */
+  output: { json: string; bytes: number } | undefined;
+  /** The chain's next task, running ahead from its output. */
+  next: ChainStep | undefined;
+  /** Whether its run returned and the next task was started, or not, after it. */
+  decided = false;
+  private nextDecided: Promise<void> = Promise.resolve();
+  /** No next task may be attached any more (taken or dropped). */
+  private closed = false;
   private held: { level: LogLevel; message: string; at: Date }[] = [];
   private log: AttemptLog | undefined;
 
   constructor(
+    readonly startedAt: Date,
     run: (
       signal: AbortSignal,
       log: (level: LogLevel, message: string) => void,
     ) => Promise<TaskRunResult>,
   ) {
     this.outcome = run(this.controller.signal, (level, message) => {
+      this.wroteLines = true;
       if (this.log) this.log.write(level, message);
       else this.held.push({ level, message, at: new Date() });
     });
     // Dropped when its claim does not commit: then nobody awaits it.
-    this.outcome.catch(() => {});
+    this.outcome.then(
+      () => {
+        this.endedAt = new Date();
+      },
+      () => {},
+    );
+  }
+
+  /** Once it returns, starts the chain's next task with `start` (runAhead), if that gives one. */
+  followWith(start: (result: TaskRunResult) => Promise<ChainStep | undefined>): void {
+    this.nextDecided = this.outcome.then(
+      async (result) => {
+        if (this.closed || this.controller.signal.aborted) return;
+        const next = await start(result);
+        if (!next) return;
+        if (this.closed || this.controller.signal.aborted) {
+          next.early?.drop(new Error('its upstream was dropped'));
+        } else {
+          this.next = next;
+        }
+      },
+      () => {},
+    );
+    this.nextDecided.then(() => {
+      this.decided = true;
+    });
+  }
+
+  /** Resolves once `decided`, or after `ms`, whichever comes first. */
+  async decidedWithin(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.nextDecided,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, ms);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** The next task that runs ahead, once decided; none is attached after this. */
+  async takeNext(): Promise<ChainStep | undefined> {
+    await this.nextDecided;
+    this.closed = true;
+    const next = this.next;
+    this.next = undefined;
+    return next;
   }
 
   /** Its claim committed: its lines go to the attempt's log. */
@@ -439,42 +686,103 @@ class EarlyStart {
     this.log = log;
   }
 
-  /** Its claim did not commit: stop it. */
+  /** Its claim did not commit: stop it, and what runs ahead of it. */
   drop(reason: unknown): void {
     this.controller.abort(reason);
+    this.dropNext(reason);
+  }
+
+  /** What runs ahead of it will not be claimed: stop that. */
+  dropNext(reason: unknown): void {
+    this.closed = true;
+    this.next?.early?.drop(reason);
+    this.next = undefined;
   }
 }
 
 /**
  * The finishing task's only successor, if that successor has no other
- * upstream: a chain's next node. Not for a for-each's items, nor under a
- * flow-wide concurrency limit (a task waiting for a slot may come first).
+ * upstream: a chain's next node. Not for a for-each's items.
  */
 function chainSuccessor({ task, doc }: ClaimedAttempt): string | null {
-  if (task.parentTaskRunId || doc.settings?.maxConcurrency !== undefined) return null;
-  const out = doc.edges.filter((e) => e.source === task.nodeId);
+  return task.parentTaskRunId ? null : chainNext(doc, task.nodeId);
+}
+
+/**
+ * The graph node after `nodeId` in a chain: its only successor, with no
+ * other upstream. None under a flow-wide concurrency limit (a task waiting
+ * for a slot may come first).
+ */
+function chainNext(doc: FlowDocument, nodeId: string): string | null {
+  if (doc.settings?.maxConcurrency !== undefined) return null;
+  const out = doc.edges.filter((e) => e.source === nodeId);
   if (out.length !== 1 || out[0]!.sourceHandle) return null;
   const next = out[0]!.target;
-  return doc.edges.every((e) => e.target !== next || e.source === task.nodeId) ? next : null;
+  return doc.edges.every((e) => e.target !== next || e.source === nodeId) ? next : null;
 }
 
 /** A chained finish's completion: fenced as completionStatement's, with its transition. */
-function chainedCompletionStatement(fast: FastFinish, runId: string, now: Date): SQL {
-  const { claimed, job } = fast.finish;
+function chainedCompletionStatement(
+  taskRunId: string,
+  attempt: number,
+  output: { json: string; bytes: number; expires: Date | null },
+  endedAt: Date,
+  runId: string,
+): SQL {
   return sql`
     with done as (
-      update task_runs set state = 'completed', output = ${fast.json}::jsonb,
-        output_bytes = ${fast.bytes}, ended_at = ${now}, cache_expires_at = ${fast.expires},
+      update task_runs set state = 'completed', output = ${output.json}::jsonb,
+        output_bytes = ${output.bytes}, ended_at = ${endedAt}, cache_expires_at = ${output.expires},
         ${COMPLETED_CLEARS}
-      where id = ${claimed.task.id} and attempt = ${job.attempt} and state = 'running'
+      where id = ${taskRunId} and attempt = ${attempt} and state = 'running'
         and flow_run_id = ${runId}
       returning id, flow_run_id
     ), attempt_row as (
-      update task_attempts set state = 'completed', ended_at = ${now}
-      where task_run_id in (select id from done) and attempt = ${job.attempt}
+      update task_attempts set state = 'completed', ended_at = ${endedAt}
+      where task_run_id in (select id from done) and attempt = ${attempt}
     ), transition as (
       insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, reason, at)
-      select flow_run_id, id, 'running', 'completed', ${job.attempt}::int, null, ${now}::timestamptz
+      select flow_run_id, id, 'running', 'completed', ${attempt}::int, null, ${endedAt}::timestamptz
+      from done
+    )
+    select (select count(*) from done)::int as done`;
+}
+
+/**
+ * A chain's task that ran ahead and returned an output, claimed and
+ * completed by one statement: what its claim (claimStatement, with the
+ * dispatch) and its completion would have written, in one update of its
+ * row, its attempt written completed, and both transitions. Guarded as its
+ * claim would be (chainedAfter), so it writes nothing unless the task before
+ * it completed in this transaction.
+ */
+function ranAheadStatement(deps: WorkerDeps, { job, prepared, early }: ChainStep): SQL {
+  const { run, dispatch, attempt } = job;
+  const startedAt = job.startedAt!;
+  const endedAt = early!.endedAt!;
+  const output = early!.output!;
+  const config = redactConfigForDisplay(prepared.redactor.value(prepared.config));
+  return sql`
+    with done as (
+      update task_runs set state = 'completed', resolved_config = ${JSON.stringify(config)}::jsonb,
+        cache_key = null, worker_id = ${deps.workerId}, started_at = coalesce(started_at, ${startedAt}),
+        not_before = null, ready_at = ${dispatch.readyAt}, queued_at = ${startedAt}, job_id = null,
+        attempt = ${attempt}, concurrency_tag = null, pool = ${dispatch.pool},
+        output = ${output.json}::jsonb, output_bytes = ${output.bytes}, ended_at = ${endedAt},
+        cache_expires_at = null, ${COMPLETED_CLEARS}
+      where flow_run_id = ${run.id} and node_id = ${job.nodeId} and state = 'pending'
+        and queued_at is null and attempt = ${attempt - 1}${chainedAfter(run.id, job.after!)}
+      returning id, flow_run_id
+    ), attempt_row as (
+      insert into task_attempts (task_run_id, attempt, state, worker_id, started_at, ended_at)
+      select id, ${attempt}, 'completed', ${deps.workerId}, ${startedAt}, ${endedAt} from done
+      on conflict do nothing
+    ), transition as (
+      insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, reason, at)
+      select flow_run_id, id, 'pending', 'running', ${attempt}::int, null, ${startedAt}::timestamptz
+      from done
+      union all
+      select flow_run_id, id, 'running', 'completed', ${attempt}::int, null, ${endedAt}::timestamptz
       from done
     )
     select (select count(*) from done)::int as done`;
@@ -890,6 +1198,8 @@ async function claimBlind(
 interface PreparedBlindClaim {
   /** The config it runs with, templates resolved. */
   config: Record<string, unknown>;
+  /** Masks the secrets its config used, in its output and log lines. */
+  redactor: SecretRedactor;
   build(): {
     statement: SQL;
     read(rows: Record<string, unknown>[]): ClaimedAttempt | null;
@@ -928,8 +1238,9 @@ async function prepareBlindClaim(
   const { taskRunId, attempt, flowRunId, nodeId } = job;
   return {
     config,
+    redactor,
     build: () => {
-      const now = new Date();
+      const now = handedOff?.startedAt ?? new Date();
       const kept = cache?.outputsOf(run.id) ?? new Map<string, unknown>();
       const statement = claimStatement(deps, {
         run,
@@ -1109,11 +1420,7 @@ function claimStatement(
   const target = after
     ? sql`(select id from task_runs where flow_run_id = ${run.id} and node_id = ${job.nodeId})`
     : sql`${job.taskRunId}`;
-  const chainGuard = after
-    ? sql` and exists (select 1 from task_runs a where a.id = ${after.taskRunId}
-          and a.state = 'completed' and a.attempt = ${after.attempt} and a.ended_at = ${after.endedAt})
-        and exists (select 1 from flow_runs r where r.id = ${run.id} and r.state = 'running')`
-    : sql``;
+  const chainGuard = after ? chainedAfter(run.id, after) : sql``;
   const guard = stolen
     ? sql` and state = 'pending' and attempt = ${job.attempt} and job_id = ${stolen.jobId}
         and exists (select 1 from stolen)`
@@ -1175,6 +1482,18 @@ function claimStatement(
       ${heldTransitions}select flow_run_id, id, ${fromState}, 'running', ${job.attempt}::int, null, ${now}::timestamptz from started
     )${heldNotifications}
     ${result}`;
+}
+
+/**
+ * The guard of a chain's task claimed before planning could look: the task
+ * before it completed in this transaction (that attempt, at that time), and
+ * the run is Running.
+ */
+function chainedAfter(runId: string, after: NonNullable<HandedOffJob['after']>): SQL {
+  return sql` and exists (select 1 from task_runs a where a.flow_run_id = ${runId}
+          and a.node_id = ${after.nodeId} and a.state = 'completed' and a.attempt = ${after.attempt}
+          and a.ended_at = ${after.endedAt})
+        and exists (select 1 from flow_runs r where r.id = ${runId} and r.state = 'running')`;
 }
 
 interface UpstreamOutput {
@@ -1566,14 +1885,27 @@ interface FastFinish {
 
 function fastFinish(deps: WorkerDeps, finish: Finish, now: Date): FastFinish | null {
   const { claimed } = finish;
-  const result = redactResult(claimed.redactor, finish.result);
+  const output = completedOutput(deps, claimed.redactor, finish.result);
+  if (!output) return null;
+  const ttl = claimed.settings.cache.ttlSeconds;
+  const expires = claimed.cacheKey && ttl ? new Date(now.getTime() + ttl * 1000) : null;
+  return { finish, ...output, expires };
+}
+
+/**
+ * The output an attempt's result completes its task with, secrets masked,
+ * as JSON: null for any other outcome, and for an output over the cap.
+ */
+function completedOutput(
+  deps: WorkerDeps,
+  redactor: SecretRedactor,
+  outcome: TaskRunResult | undefined,
+): { json: string; bytes: number } | null {
+  const result = redactResult(redactor, outcome);
   if (!result || !('output' in result) || result.branch) return null;
   const json = JSON.stringify(result.output === undefined ? null : result.output) ?? 'null';
   const bytes = Buffer.byteLength(json);
-  if (bytes > deps.limits.maxOutputBytes) return null;
-  const ttl = claimed.settings.cache.ttlSeconds;
-  const expires = claimed.cacheKey && ttl ? new Date(now.getTime() + ttl * 1000) : null;
-  return { finish, json, bytes, expires };
+  return bytes > deps.limits.maxOutputBytes ? null : { json, bytes };
 }
 
 /**

@@ -39,10 +39,15 @@ export interface HandedOffJob extends TaskJob {
   /**
    * Set for a chain's next task claimed in the finishing transaction's one
    * round trip (finishChained in attempt.ts): the task is found by its node,
-   * and claimed only if this attempt of the finishing task completed in the
+   * and claimed only if that attempt of the node before it completed in the
    * same transaction (at `endedAt`) and the run is Running.
    */
-  after?: { taskRunId: string; attempt: number; endedAt: Date };
+  after?: { nodeId: string; attempt: number; endedAt: Date };
+  /**
+   * When its run began, if before its claim was sent (a chain's task run
+   * ahead, runAhead in attempt.ts): the claim records it as the start.
+   */
+  startedAt?: Date;
 }
 
 /**
@@ -95,7 +100,7 @@ export class Handoff {
   constructor(
     private readonly slots: AttemptSlots,
     /** Whether this worker takes tasks of this pool and type. */
-    private readonly accepts: (pool: string, nodeType: string) => boolean,
+    readonly accepts: (pool: string, nodeType: string) => boolean,
     /** Slots of the finishing attempts, each free to pass on once. */
     private readonly ownSlots = 1,
   ) {}

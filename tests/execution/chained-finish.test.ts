@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { and, asc, eq } from 'drizzle-orm';
 import pg from 'pg';
-import { flowRuns, runLogs, taskRuns } from '@/db/schema';
+import { flowRuns, runLogs, taskAttempts, taskRuns } from '@/db/schema';
 import type { TaskRunner } from '@/server/tasks/runner';
 import { builtinRunners } from '@/server/tasks/runners';
 import { startWorker } from '@/server/worker';
 import { startTestEngine, type TestEngine, taskOf, transitionsOf } from '../helpers/engine';
-import { codeNode } from '../helpers/flows';
+import { chainEdges, codeNode } from '../helpers/flows';
 
 /**
  * A chain's step in one round trip (finishChained in attempt.ts): the
@@ -97,6 +97,65 @@ describe('a chain’s step in one round trip', () => {
     }
   });
 
+  test('a chain of quick tasks that ran ahead keeps each task’s own record, in order', async () => {
+    // Quick code tasks run ahead of their commits (runAhead in attempt.ts)
+    // and are committed several to a transaction: each must still read as
+    // if it ran on its own, after the one before it.
+    const worker = await startWorker(engine.booted.runtime, () => {});
+    try {
+      const ids = Array.from({ length: 12 }, (_, i) => `t${i}`);
+      const id = await engine.run({
+        version: 1,
+        name: 'Quick chain',
+        nodes: ids.map((n, i) =>
+          codeNode(n, i === 0 ? 'return 1;' : `return inputs.t${i - 1} + 1;`),
+        ),
+        edges: ids.slice(1).map((n, i) => ({ source: ids[i]!, target: n })),
+      });
+      const run = await engine.waitForRun(id);
+      assert.equal(run.state, 'completed');
+      for (const [i, n] of ids.entries()) {
+        assert.equal(taskOf(run, n).output, i + 1, `${n} ran once, after the one before it`);
+      }
+      assert.deepEqual(await historyOf(id), [
+        ...ids.map((n) => `${n}:null→pending`),
+        ...ids.flatMap((n) => [`${n}:pending→running`, `${n}:running→completed`]),
+      ]);
+      const attempts = await engine.tdb.db
+        .select({
+          nodeId: taskRuns.nodeId,
+          state: taskAttempts.state,
+          startedAt: taskAttempts.startedAt,
+          endedAt: taskAttempts.endedAt,
+        })
+        .from(taskAttempts)
+        .innerJoin(taskRuns, eq(taskRuns.id, taskAttempts.taskRunId))
+        .where(eq(taskRuns.flowRunId, id));
+      assert.equal(attempts.length, ids.length, 'one attempt each');
+      let previousEnd = 0;
+      for (const n of ids) {
+        const a = attempts.find((x) => x.nodeId === n)!;
+        const task = taskOf(run, n);
+        assert.equal(a.state, 'completed', `${n}'s attempt is completed`);
+        assert.ok(a.endedAt, `${n}'s attempt has its end`);
+        assert.equal(
+          task.startedAt?.getTime(),
+          a.startedAt.getTime(),
+          `${n} started with its attempt`,
+        );
+        assert.equal(task.endedAt?.getTime(), a.endedAt.getTime(), `${n} ended with its attempt`);
+        assert.ok(
+          a.startedAt.getTime() >= previousEnd,
+          `${n} started after the one before it ended`,
+        );
+        assert.ok(a.endedAt.getTime() >= a.startedAt.getTime(), `${n} ended after it started`);
+        previousEnd = a.endedAt.getTime();
+      }
+    } finally {
+      await worker.stop();
+    }
+  });
+
   test('a run being cancelled when a task completes is still planned: the rest is cancelled', async () => {
     // `a` is held until the run is cancelling, then returns its output. The
     // cancel is written straight to the run, as if its notice had not reached
@@ -142,8 +201,12 @@ describe('a chain’s step in one round trip', () => {
    * still says `a` is running and `b` pending.
    */
   async function heldAtFinish(
-    document: unknown,
-    whileHeld: (runId: string, locked: pg.Client) => Promise<void>,
+    document: { nodes: { id: string }[] } & Record<string, unknown>,
+    whileHeld: (
+      runId: string,
+      locked: pg.Client,
+      early: { outcome: Promise<unknown> }[],
+    ) => Promise<void>,
   ) {
     const code = builtinRunners.get('code') as TaskRunner;
     const early: { outcome: Promise<unknown> }[] = [];
@@ -165,17 +228,12 @@ describe('a chain’s step in one round trip', () => {
         await new Promise((r) => setTimeout(r, 10));
       }
       const outcome = await early[0]!.outcome;
-      const states = await engine.tdb.db
-        .select({ nodeId: taskRuns.nodeId, state: taskRuns.state })
-        .from(taskRuns)
-        .where(eq(taskRuns.flowRunId, id))
-        .orderBy(asc(taskRuns.nodeId));
       assert.deepEqual(
-        states.map((t) => `${t.nodeId}:${t.state}`),
-        ['a:running', 'b:pending'],
+        await statesOf(id),
+        aRunning(document),
         'b ran before the transaction completing a and claiming b committed',
       );
-      await whileHeld(id, client);
+      await whileHeld(id, client, early);
       await client.query('commit');
       return { id, run: await engine.waitForRun(id), early, outcome };
     } finally {
@@ -183,6 +241,19 @@ describe('a chain’s step in one round trip', () => {
       await worker.stop();
     }
   }
+
+  async function statesOf(runId: string) {
+    const states = await engine.tdb.db
+      .select({ nodeId: taskRuns.nodeId, state: taskRuns.state })
+      .from(taskRuns)
+      .where(eq(taskRuns.flowRunId, runId))
+      .orderBy(asc(taskRuns.nodeId));
+    return states.map((t) => `${t.nodeId}:${t.state}`);
+  }
+
+  /** What the database says while `a`'s finish waits: `a` running, the rest pending. */
+  const aRunning = (document: { nodes: { id: string }[] }) =>
+    document.nodes.map((n) => `${n.id}:${n.id === 'a' ? 'running' : 'pending'}`);
 
   async function logsOf(runId: string, nodeId: string) {
     const rows = await engine.tdb.db
@@ -260,5 +331,106 @@ describe('a chain’s step in one round trip', () => {
       'a:running→completed',
       'b:pending→cancelled',
     ]);
+  });
+
+  test('tasks that ran ahead of a claim that does not commit leave no trace', async () => {
+    // b, c and d run one after the other while a's finishing transaction
+    // waits for the run lock: c from b's output, d from c's, none of them
+    // claimed yet. The run then starts cancelling: none may show.
+    const document = {
+      version: 1,
+      name: 'Ran ahead, cancelled',
+      nodes: [
+        codeNode('a', 'return 1;'),
+        codeNode('b', 'return inputs.a + 1;'),
+        codeNode('c', 'return inputs.b + 1;'),
+        codeNode('d', 'return inputs.c + 1;'),
+      ],
+      edges: chainEdges('a', 'b', 'c', 'd'),
+    };
+    const { id, run } = await heldAtFinish(document, async (runId, locked, early) => {
+      for (let i = 0; early.length < 3; i++) {
+        assert.ok(i < 500, 'c and d ran ahead within 5 s');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const outcomes = await Promise.all(early.map((e) => e.outcome));
+      assert.deepEqual(outcomes, [{ output: 2 }, { output: 3 }, { output: 4 }]);
+      assert.deepEqual(
+        await statesOf(runId),
+        aRunning(document),
+        'nothing that ran ahead is recorded before its claim commits',
+      );
+      await locked.query(
+        "update flow_runs set state = 'cancelling', state_reason = 'the run was cancelled' where id = $1",
+        [runId],
+      );
+    });
+    assert.equal(run.state, 'cancelled');
+    assert.equal(taskOf(run, 'a').state, 'completed');
+    for (const n of ['b', 'c', 'd']) {
+      assert.equal(
+        taskOf(run, n).state,
+        'cancelled',
+        `${n} never started, as far as anyone can see`,
+      );
+      assert.equal(taskOf(run, n).output, null);
+    }
+    assert.deepEqual(await historyOf(id), [
+      'a:null→pending',
+      'b:null→pending',
+      'c:null→pending',
+      'd:null→pending',
+      'a:pending→running',
+      'a:running→completed',
+      'b:pending→cancelled',
+      'c:pending→cancelled',
+      'd:pending→cancelled',
+    ]);
+  });
+
+  test('a task that logs or fails stops the run ahead there, and is recorded as it would be alone', async () => {
+    const worker = await startWorker(engine.booted.runtime, () => {});
+    try {
+      const id = await engine.run({
+        version: 1,
+        name: 'Ran ahead to a failure',
+        nodes: [
+          codeNode('a', 'return 1;'),
+          codeNode('b', 'log.info("b got", inputs.a); return inputs.a + 1;'),
+          codeNode('c', 'return inputs.b + 1;'),
+          codeNode('d', 'throw new Error("d cannot go on at " + inputs.c);', {
+            retry: { retries: 0 },
+          }),
+          codeNode('e', 'return inputs.d;'),
+        ],
+        edges: chainEdges('a', 'b', 'c', 'd', 'e'),
+      });
+      const run = await engine.waitForRun(id);
+      assert.equal(run.state, 'failed');
+      assert.deepEqual(run.tasks.map((t) => `${t.nodeId}:${t.state}`).sort(), [
+        'a:completed',
+        'b:completed',
+        'c:completed',
+        'd:failed',
+        'e:skipped',
+      ]);
+      assert.equal(taskOf(run, 'c').output, 3);
+      assert.deepEqual(await logsOf(id, 'b'), ['b got 1'], 'its log line was kept');
+      assert.match(taskOf(run, 'd').error!.message, /d cannot go on at 3/);
+      assert.deepEqual(await historyOf(id), [
+        ...['a', 'b', 'c', 'd', 'e'].map((n) => `${n}:null→pending`),
+        'a:pending→running',
+        'a:running→completed',
+        'b:pending→running',
+        'b:running→completed',
+        'c:pending→running',
+        'c:running→completed',
+        'd:pending→running',
+        'd:running→failed',
+        'e:pending→skipped',
+      ]);
+    } finally {
+      await worker.stop();
+    }
   });
 });
