@@ -1,6 +1,7 @@
 import type PgBoss from 'pg-boss';
-import type { Database } from '@/db/client';
+import type { Database, Transaction } from '@/db/client';
 import type { Clock, ExecutionLimits } from '@/server/execution/deps';
+import type { StartedHere } from '@/server/execution/handoff';
 import type { TaskCatalog } from '@/server/tasks/catalog';
 import type { TaskRunner } from '@/server/tasks/runner';
 
@@ -21,6 +22,8 @@ export interface Runtime {
   embedded: boolean;
   /** Wakes this process's own workers for a queue without a NOTIFY round trip. */
   wakeLocal(queue: string): void;
+  /** Set while a worker runs in this process: it takes starting runs' first tasks (EngineDeps). */
+  handOffStart?: (t: Transaction) => StartedHere | null;
   startedAt: Date;
   /** What schedules take as now (tests pass a controllable clock); the system clock when absent. */
   clock?: Clock;

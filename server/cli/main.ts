@@ -167,7 +167,14 @@ const commands: Record<string, Command> = {
         const boss = await startBoss(url, { supervise: false });
         try {
           await decideApproval(
-            { db, boss, catalog: builtinCatalog, limits: defaultLimits, wakeLocal: () => {} },
+            {
+              db,
+              boss,
+              catalog: builtinCatalog,
+              limits: defaultLimits,
+              wakeLocal: () => {},
+              handOffStart: () => null,
+            },
             {
               taskRunId: task.id,
               decision,

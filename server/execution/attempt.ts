@@ -45,7 +45,13 @@ import { childRunService } from './child-runs';
 import { type EngineDeps, RUN_CHANNEL, TASK_QUEUE, type WorkerDeps, wakeLocalAt } from './deps';
 import { inputNodesOf, itemNodeId, loadVersionDocument, nodeForTask } from './documents';
 import { faultPoint } from './faults';
-import { type HandedOffJob, type Handoff, offerHandoff, type TaskJob } from './handoff';
+import {
+  type HandedOffJob,
+  type Handoff,
+  offerHandoff,
+  type StartedHere,
+  type TaskJob,
+} from './handoff';
 import { asJsonb } from './jsonb';
 import { KeyedBatcher } from './keyed-batcher';
 import { AttemptLog } from './logs';
@@ -290,18 +296,53 @@ async function commitFinishes(deps: WorkerDeps, finishes: Finish[]): Promise<voi
     for (const finish of finishes) finish.early?.dropNext(new Error('its upstream finished alone'));
   }
   faultPoint('after-finish');
+  if (handoff && newHandoff) runHandedOff(deps, next, handoff, onStart, newHandoff);
+  if (!handoff || handoff.queued) deps.wakeLocal(TASK_QUEUE);
+}
+
+/** Runs the tasks claimed in a transaction that has committed, in the slots reserved for them. */
+function runHandedOff(
+  deps: WorkerDeps,
+  claims: Claim[],
+  handoff: Handoff,
+  onStart: TrackAttempt,
+  newHandoff: (ownSlots: number) => Handoff,
+): void {
   const claimed: { claimed: ClaimedAttempt; job: TaskJob; early?: EarlyStart }[] = [];
-  for (const claim of next) {
+  for (const claim of claims) {
     const started = claim();
     if (started) claimed.push(started);
-    else handoff?.giveBack();
+    else handoff.giveBack();
   }
-  handoff?.start(
+  handoff.start(
     claimed.map(
       (n) => () => runClaimedAttempt(deps, n.claimed, n.job, onStart, newHandoff, n.early),
     ),
   );
-  if (!handoff || handoff.queued) deps.wakeLocal(TASK_QUEUE);
+}
+
+/**
+ * This worker's offer to take a run's first tasks in the transaction `t`
+ * that starts it (StartedHere in handoff.ts): planning hands it those it can
+ * run with a slot free, they are claimed in `t`, as a finishing attempt's
+ * successors are, and run once `t` has committed.
+ */
+export function startHandedOff(
+  deps: WorkerDeps,
+  t: Transaction,
+  handoff: Handoff,
+  onStart: TrackAttempt,
+  newHandoff: (ownSlots: number) => Handoff,
+): StartedHere {
+  offerHandoff(t, handoff);
+  let claims: Claim[] = [];
+  return {
+    claim: async () => {
+      claims = await claimHandedOff(t, deps, handoff);
+    },
+    start: () => runHandedOff(deps, claims, handoff, onStart, newHandoff),
+    abandon: () => handoff.abandon(),
+  };
 }
 
 /**

@@ -1,8 +1,9 @@
 import type PgBoss from 'pg-boss';
-import type { Database } from '@/db/client';
+import type { Database, Transaction } from '@/db/client';
 import type { SandboxPool } from '@/server/sandbox';
 import type { TaskCatalog } from '@/server/tasks/catalog';
 import type { TaskRunner } from '@/server/tasks/runner';
+import type { StartedHere } from './handoff';
 
 export interface ExecutionLimits {
   /** A task's output over this many bytes of JSON fails the task. */
@@ -33,6 +34,11 @@ export interface EngineDeps {
   limits: ExecutionLimits;
   /** Pokes this process's own workers (no NOTIFY round trip). */
   wakeLocal(queue: string): void;
+  /**
+   * A worker of this process offering to take a starting run's first tasks
+   * in the start's transaction `t` (StartedHere); null when none runs here.
+   */
+  handOffStart(t: Transaction): StartedHere | null;
 }
 
 /**

@@ -190,6 +190,22 @@ export class Handoff {
   }
 }
 
+/**
+ * A run's first tasks taken by a worker of the process that starts it
+ * (runs.start, a webhook, a child run): the start's transaction plans the
+ * run with a hand-off open (handOffStart in attempt.ts), claims what it
+ * handed off, and the tasks start the moment it commits, with no pg-boss
+ * job, fetch or claim transaction between the click and the first task.
+ */
+export interface StartedHere {
+  /** In the start's transaction, once the run is planned: claims what was handed off. */
+  claim(): Promise<void>;
+  /** The start committed: runs what was claimed. */
+  start(): void;
+  /** The start failed: gives the slots back. */
+  abandon(): void;
+}
+
 /** The hand-off open in a transaction, if its worker offered one. */
 const open = new WeakMap<Transaction, Handoff>();
 

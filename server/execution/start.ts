@@ -8,6 +8,7 @@ import { advanceFlowRun, type FlowRunRow } from './advance';
 import type { EngineDeps } from './deps';
 import { TASK_QUEUE } from './deps';
 import { loadVersionDocument } from './documents';
+import type { StartedHere } from './handoff';
 import { findRunSource, insertFlowRun, insertLaunchRows } from './start-statements';
 
 export interface StartFlowRunInput {
@@ -27,7 +28,29 @@ export interface StartFlowRunInput {
  * half-started. Parameters are checked against the flow's definitions.
  */
 export async function startFlowRun(deps: EngineDeps, input: StartFlowRunInput) {
-  const runId = await inTransaction(deps.db, async (t) => {
+  // A worker of this process may take the first tasks: claimed in this
+  // transaction, they start the moment it commits (StartedHere).
+  const here: { tasks: StartedHere | null } = { tasks: null };
+  let runId: string;
+  try {
+    runId = await inTransaction(deps.db, async (t) => {
+      here.tasks = deps.handOffStart(t);
+      const id = await insertAndLaunch(t, deps, input);
+      await here.tasks?.claim();
+      return id;
+    });
+  } catch (err) {
+    here.tasks?.abandon();
+    throw err;
+  }
+  here.tasks?.start();
+  deps.wakeLocal(TASK_QUEUE);
+  return { id: runId };
+}
+
+/** The flow run and everything launching it writes, in the start's transaction. */
+async function insertAndLaunch(t: Transaction, deps: EngineDeps, input: StartFlowRunInput) {
+  {
     const { flow, version, doc, params } = await resolveRunSource(t, input);
     const timeout = doc.settings?.timeoutSeconds;
     const run = await insertFlowRun(t, {
@@ -42,9 +65,7 @@ export async function startFlowRun(deps: EngineDeps, input: StartFlowRunInput) {
     });
     await launchFlowRun(t, deps, run, doc, null, `started by ${input.trigger}`);
     return run.id;
-  });
-  deps.wakeLocal(TASK_QUEUE);
-  return { id: runId };
+  }
 }
 
 /**

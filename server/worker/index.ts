@@ -1,6 +1,12 @@
 import os from 'node:os';
+import type { Transaction } from '@/db/client';
 import { POOL_NAME_PATTERN } from '@/server/engine/document';
-import { AttemptAborted, runTaskAttempt, type TaskJob } from '@/server/execution/attempt';
+import {
+  AttemptAborted,
+  runTaskAttempt,
+  startHandedOff,
+  type TaskJob,
+} from '@/server/execution/attempt';
 import {
   CANCEL_CHANNEL,
   defaultLimits,
@@ -69,6 +75,7 @@ export function engineDeps(runtime: Runtime): EngineDeps {
     catalog: runtime.catalog,
     limits: runtime.limits,
     wakeLocal: (queue) => runtime.wakeLocal(queue),
+    handOffStart: (t) => runtime.handOffStart?.(t) ?? null,
   };
 }
 
@@ -169,6 +176,11 @@ export async function startWorker(
     else wake(queue);
   };
   runtime.wakeLocal = wakeLocal;
+  // Runs started in this process hand their first tasks to this worker.
+  const previousHandOffStart = runtime.handOffStart;
+  const handOffStart = (t: Transaction) =>
+    stopped ? null : startHandedOff(deps, t, newHandoff(0), onStart, newHandoff);
+  runtime.handOffStart = handOffStart;
   const listener: Listener = await listenToChannels(
     runtime.databaseUrl,
     {
@@ -229,6 +241,7 @@ export async function startWorker(
       await retention.stop();
       stopped = true;
       if (runtime.wakeLocal === wakeLocal) runtime.wakeLocal = previousWakeLocal;
+      if (runtime.handOffStart === handOffStart) runtime.handOffStart = previousHandOffStart;
       await listener.close();
       for (const queue of workerIds.keys()) await boss.offWork(queue);
       await tasks.stop();

@@ -44,7 +44,7 @@ async function tasksOf(runId: string) {
 }
 
 describe('hand-off between tasks', () => {
-  test('a chain goes on on the worker that finished each task, with its history in order', async () => {
+  test('a chain starts and goes on on this process’s worker, with its history in order', async () => {
     const worker = await startWorker(engine.booted.runtime, () => {}, { concurrency: 4 });
     try {
       const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
@@ -62,8 +62,7 @@ describe('hand-off between tasks', () => {
 
       const tasks = await tasksOf(id);
       const byNode = new Map(tasks.map((t) => [t.nodeId, t]));
-      assert.ok(byNode.get('a')!.jobId, 'the first task came through the queue');
-      for (const n of ids.slice(1)) {
+      for (const n of ids) {
         assert.equal(byNode.get(n)!.jobId, null, `${n} was handed off, not queued`);
         assert.equal(byNode.get(n)!.workerId, worker.id);
       }
@@ -86,6 +85,42 @@ describe('hand-off between tasks', () => {
       const taskStates = history.filter((h) => h.taskRunId !== null).map((h) => h.toState);
       assert.equal(taskStates.filter((s) => s === 'completed').length, ids.length);
       assert.equal(taskStates.filter((s) => s === 'running').length, ids.length);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  test('a run started with every slot of this process’s worker busy goes through the queue', async () => {
+    // The start hands its first tasks to a worker of its own process only
+    // with a slot free (StartedHere); otherwise they are queued as before,
+    // and any worker may fetch them.
+    const worker = await startWorker(engine.booted.runtime, () => {}, { concurrency: 1 });
+    try {
+      const busy = await engine.run({
+        version: 1,
+        name: 'Holding the only slot',
+        nodes: [
+          codeNode('spin', 'const t = Date.now(); while (Date.now() - t < 800) {} return 1;'),
+        ],
+        edges: [],
+      });
+      const queued = await engine.run({
+        version: 1,
+        name: 'Started while it is held',
+        nodes: [codeNode('first', 'return 2;')],
+        edges: [],
+      });
+      const [spin] = await tasksOf(busy);
+      const [first] = await tasksOf(queued);
+      assert.equal(spin!.jobId, null, 'the first run’s task was handed to the worker at its start');
+      assert.ok(first!.jobId, 'the second run’s task was queued: no slot was free');
+      assert.equal((await engine.waitForRun(queued, 10_000)).state, 'completed');
+      assert.equal((await engine.waitForRun(busy, 10_000)).state, 'completed');
+      assert.deepEqual(
+        (await jobsOf([first!.id])).map((j) => j.state),
+        ['completed'],
+        'a worker fetched it once the slot was free',
+      );
     } finally {
       await worker.stop();
     }
