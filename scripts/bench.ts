@@ -358,7 +358,7 @@ async function main() {
           baselines: Object.fromEntries(order.map((name) => [name, byName[name]!.hop])),
           method: `pooled over the ${pipewrightChain.hops.length} hops of as many runs of a 40-task chain as chain40 measures`,
           notes: [
-            "Pipewright: task A's code ran → task B's code ran, each stamped with Date.now() in the sandbox (1 ms resolution); A's completion and B's claim commit together, and B's code starts while they commit (early start, ARCHITECTURE.md), so this hop does not wait for that commit: chain40's per-task figure does; baselines: handler A returned → handler B entered, this process's clock",
+            "Pipewright: task A's code ran → task B's code ran, each stamped with Date.now() in the sandbox (1 ms resolution); B's code starts as soon as A's returns, before either task is committed (a chain runs ahead of its commits, ARCHITECTURE.md), so this hop does not wait for a commit: chain40, which ends at the last task's commit, does; baselines: handler A returned → handler B entered, this process's clock",
             ...baselineNotes,
           ],
         });
@@ -374,7 +374,7 @@ async function main() {
           baselines: Object.fromEntries(order.map((name) => [name, byName[name]!.chain])),
           method: describeRepetitions(STANDARD),
           notes: [
-            `per task ${(pw.chain.value / CHAIN_LENGTH).toFixed(2)} ms: each task's completion is committed before the next one's`,
+            `per task ${(pw.chain.value / CHAIN_LENGTH).toFixed(2)} ms: tasks are committed in order, several to a transaction`,
             'in-process worker; baselines at their defaults (one worker loop), repeated as for hop',
           ],
         });

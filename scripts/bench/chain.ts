@@ -7,10 +7,9 @@
  * - hop: task A's code ran → task B's code ran, on the sandbox's millisecond
  *   clock, in a chain of the same length whose tasks return when they ran
  *   (`Date.now()`): A's return, then B's start in the sandbox, which happens
- *   while A's completion and B's claim commit (early start). Pooled over
- *   every hop of the measured runs. (task_runs' ended_at and started_at
- *   cannot tell: A's end and B's claim are stamped in the same transaction,
- *   before its commit.)
+ *   as soon as A returns, before either is committed (the chain runs ahead
+ *   of its commits). Pooled over every hop of the measured runs. chain40
+ *   ends at the last task's commit, so it counts every commit.
  */
 import type { Pipewright } from './pipewright';
 import { assertCompleted } from './pipewright';
