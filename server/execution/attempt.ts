@@ -633,6 +633,9 @@ function startEarly(
   );
 }
 
+/** How long a dropped run that started ahead may go on before it is aborted (EarlyStart.drop). */
+const DROP_GRACE_MS = 250;
+
 /**
  * An attempt's run begun before its claim committed: its outcome, the log
  * lines it wrote before the attempt's log existed (they are written there,
@@ -727,10 +730,26 @@ class EarlyStart {
     this.log = log;
   }
 
-  /** Its claim did not commit: stop it, and what runs ahead of it. */
+  /**
+   * Its claim will not commit: nothing it did is used, and nothing runs
+   * ahead of it. A run still under way is aborted DROP_GRACE_MS after it
+   * started at the earliest: aborting a running execution kills its sandbox
+   * host, and starting another costs far more than letting a quick task
+   * finish (parallel chains of one run drop what ran ahead whenever their
+   * finishes commit together).
+   */
   drop(reason: unknown): void {
-    this.controller.abort(reason);
     this.dropNext(reason);
+    const left = this.startedAt.getTime() + DROP_GRACE_MS - Date.now();
+    if (this.endedAt || left <= 0) {
+      this.controller.abort(reason);
+      return;
+    }
+    const timer = setTimeout(() => this.controller.abort(reason), left);
+    this.outcome.then(
+      () => clearTimeout(timer),
+      () => clearTimeout(timer),
+    );
   }
 
   /** What runs ahead of it will not be claimed: stop that. */

@@ -50,22 +50,20 @@ export async function startFlowRun(deps: EngineDeps, input: StartFlowRunInput) {
 
 /** The flow run and everything launching it writes, in the start's transaction. */
 async function insertAndLaunch(t: Transaction, deps: EngineDeps, input: StartFlowRunInput) {
-  {
-    const { flow, version, doc, params } = await resolveRunSource(t, input);
-    const timeout = doc.settings?.timeoutSeconds;
-    const run = await insertFlowRun(t, {
-      flowId: flow.id,
-      flowVersionId: version.id,
-      params,
-      trigger: input.trigger,
-      triggeredBy: input.triggeredBy ?? null,
-      refreshCache: input.refreshCache ?? false,
-      parentTaskRunId: input.parentTaskRunId ?? null,
-      deadlineAt: timeout ? new Date(Date.now() + timeout * 1000) : null,
-    });
-    await launchFlowRun(t, deps, run, doc, null, `started by ${input.trigger}`);
-    return run.id;
-  }
+  const { flow, version, doc, params } = await resolveRunSource(t, input);
+  const timeout = doc.settings?.timeoutSeconds;
+  const run = await insertFlowRun(t, {
+    flowId: flow.id,
+    flowVersionId: version.id,
+    params,
+    trigger: input.trigger,
+    triggeredBy: input.triggeredBy ?? null,
+    refreshCache: input.refreshCache ?? false,
+    parentTaskRunId: input.parentTaskRunId ?? null,
+    deadlineAt: timeout ? new Date(Date.now() + timeout * 1000) : null,
+  });
+  await launchFlowRun(t, deps, run, doc, null, `started by ${input.trigger}`);
+  return run.id;
 }
 
 /**

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { and, asc, eq } from 'drizzle-orm';
 import pg from 'pg';
@@ -24,6 +25,23 @@ before(async () => {
 after(async () => {
   await engine?.close();
 });
+
+/** The pids of this process's sandbox hosts, once there are `count`. */
+async function sandboxHosts(count: number): Promise<number[]> {
+  for (let i = 0; ; i++) {
+    const hosts = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(
+        (pid) => pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sandbox/host.mjs'),
+      )
+      .map(Number)
+      .sort((a, b) => a - b);
+    if (hosts.length >= count) return hosts;
+    assert.ok(i < 500, `${count} sandbox hosts within 5 s`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 async function historyOf(runId: string) {
   const tasks = await engine.tdb.db
@@ -100,10 +118,11 @@ describe('a chain’s step in one round trip', () => {
   test('a chain of quick tasks that ran ahead keeps each task’s own record, in order', async () => {
     // Quick code tasks run ahead of their commits (runAhead in attempt.ts)
     // and are committed several to a transaction: each must still read as
-    // if it ran on its own, after the one before it.
+    // if it ran on its own, after the one before it. 80 tasks: more than one
+    // transaction takes (32) and more than may run ahead at once (64).
     const worker = await startWorker(engine.booted.runtime, () => {});
     try {
-      const ids = Array.from({ length: 12 }, (_, i) => `t${i}`);
+      const ids = Array.from({ length: 80 }, (_, i) => `t${i}`);
       const id = await engine.run({
         version: 1,
         name: 'Quick chain',
@@ -151,6 +170,34 @@ describe('a chain’s step in one round trip', () => {
         assert.ok(a.endedAt.getTime() >= a.startedAt.getTime(), `${n} ended after it started`);
         previousEnd = a.endedAt.getTime();
       }
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  test('parallel chains of one run each run ahead, and what they drop does not cost a sandbox host', async () => {
+    // The finishes of parallel chains often commit together (finishTogether),
+    // and then what ran ahead of them is dropped. Aborting a quick run under
+    // way would kill its sandbox host (and start another); it is left to finish.
+    const worker = await startWorker(engine.booted.runtime, () => {});
+    try {
+      const hostsBefore = await sandboxHosts(2);
+      const chain = (p: string) => Array.from({ length: 15 }, (_, i) => `${p}${i}`);
+      const chains = ['a', 'b', 'c', 'd'].map(chain);
+      const id = await engine.run({
+        version: 1,
+        name: 'Side by side',
+        nodes: chains.flatMap((ids) =>
+          ids.map((n, i) =>
+            codeNode(n, i === 0 ? 'return 1;' : `return inputs.${ids[i - 1]} + 1;`),
+          ),
+        ),
+        edges: chains.flatMap((ids) => chainEdges(...ids)),
+      });
+      const run = await engine.waitForRun(id);
+      assert.equal(run.state, 'completed');
+      for (const ids of chains) assert.equal(taskOf(run, ids.at(-1)!).output, 15);
+      assert.deepEqual(await sandboxHosts(2), hostsBefore, 'the same sandbox hosts, none replaced');
     } finally {
       await worker.stop();
     }

@@ -91,6 +91,25 @@ export function chainFlow(
   };
 }
 
+/**
+ * A chain of `length` quick code tasks, each returning the one before's
+ * output + 1: the last one's output is `length` only if every task ran
+ * once, in order. A worker runs such a chain ahead of its commits.
+ */
+export function codeChainFlow(length: number) {
+  return {
+    version: 1,
+    name: 'Fault injection: code chain',
+    nodes: Array.from({ length }, (_, i) => ({
+      id: `t${i}`,
+      type: 'code',
+      position: at(i, 0),
+      config: { source: i === 0 ? 'return 1;' : `return inputs.t${i - 1} + 1;` },
+    })),
+    edges: Array.from({ length: length - 1 }, (_, i) => ({ source: `t${i}`, target: `t${i + 1}` })),
+  };
+}
+
 /** Ten code tasks: a start, eight in parallel, an end (the load scenario's flow). */
 export function fanFlow() {
   const middle = Array.from({ length: 8 }, (_, i) => `m${i}`);

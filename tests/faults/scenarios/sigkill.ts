@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { crashFlow, startSlowServer } from '../flows';
+import { codeChainFlow, crashFlow, startSlowServer } from '../flows';
 import {
   type Control,
   check,
@@ -27,7 +27,9 @@ import {
  * transaction, so "between output commit and successor enqueue" has no
  * gap to kill in, and `after-finish` is the nearest point); on top of
  * that the harness SIGKILLs a worker that is mid-task at a seeded moment.
- * Every run must end, the checker must find nothing.
+ * Each iteration also runs a chain of quick code tasks, which a worker runs
+ * ahead of its commits: killed anywhere, it must still end with every task
+ * run once, in order. Every run must end, the checker must find nothing.
  */
 
 const { ci, seed: replay } = suiteOptions();
@@ -37,6 +39,8 @@ const RUNS_PER_ITERATION = 4;
 const POINT_CHANCE = 0.03;
 /** Iterations at once, each with its own two workers. */
 const PARALLEL = 4;
+/** Tasks in each iteration's code chain. */
+const CHAIN_LENGTH = 40;
 /** Each crash costs a lease (10 s) before it is noticed; a run may meet several. */
 const RUN_BOUND_MS = 240_000;
 
@@ -64,8 +68,11 @@ interface IterationResult {
   kills: Record<string, number>;
 }
 
-/** One seeded iteration: its own two workers, four runs, kills, then the checker. */
-async function iteration(flowId: string, seed: number): Promise<IterationResult> {
+/** One seeded iteration: its own two workers, four runs and a chain, kills, then the checker. */
+async function iteration(
+  flows: { diamond: string; chain: string },
+  seed: number,
+): Promise<IterationResult> {
   const t0 = Date.now();
   const random = seededRandom(seed);
   const kills: Record<string, number> = {};
@@ -83,7 +90,11 @@ async function iteration(flowId: string, seed: number): Promise<IterationResult>
     }),
   });
   await fleet.start();
-  const ids = await control.startRuns(flowId, RUNS_PER_ITERATION, (i) => ({ key: `${seed}-${i}` }));
+  const ids = await control.startRuns(flows.diamond, RUNS_PER_ITERATION, (i) => ({
+    key: `${seed}-${i}`,
+  }));
+  const [chainRun] = await control.startRuns(flows.chain, 1);
+  ids.push(chainRun!);
   const problems: string[] = [];
   try {
     // Mid-task: at a seeded moment, SIGKILL a worker that has a task of ours running.
@@ -124,6 +135,15 @@ async function iteration(flowId: string, seed: number): Promise<IterationResult>
     );
     problems.push(`not every run completed: ${JSON.stringify(states)} ${JSON.stringify(rows)}`);
   }
+  const { rows: last } = await db.pool.query<{ output: unknown }>(
+    `select output from task_runs where flow_run_id = $1 and node_id = $2`,
+    [chainRun, `t${CHAIN_LENGTH - 1}`],
+  );
+  if (last[0]?.output !== CHAIN_LENGTH) {
+    problems.push(
+      `the code chain ended with ${JSON.stringify(last[0]?.output)}, not ${CHAIN_LENGTH}`,
+    );
+  }
   const deaths = fleet.deaths.filter((d) => d.signal === 'SIGKILL').length;
   const line = `seed ${seed}: ${JSON.stringify(states)}, ${deaths} worker deaths ${JSON.stringify(kills)}, ${((Date.now() - t0) / 1000).toFixed(1)} s${problems.length > 0 ? ' FAILED' : ''}`;
   process.stdout.write(`# ${line}\n`);
@@ -132,7 +152,10 @@ async function iteration(flowId: string, seed: number): Promise<IterationResult>
 
 test(`SIGKILL at random points: ${ITERATIONS} seeded iteration(s)`, async () => {
   const started = Date.now();
-  const flowId = await control.importFlow(crashFlow(server.url, 'faults'));
+  const flows = {
+    diamond: await control.importFlow(crashFlow(server.url, 'faults')),
+    chain: await control.importFlow(codeChainFlow(CHAIN_LENGTH)),
+  };
   const seeds =
     replay !== undefined ? [replay] : Array.from({ length: ITERATIONS }, (_, i) => BASE_SEED + i);
   const results: IterationResult[] = [];
@@ -140,7 +163,7 @@ test(`SIGKILL at random points: ${ITERATIONS} seeded iteration(s)`, async () => 
   // iteration is waiting for leases to lapse, not CPU.
   for (let i = 0; i < seeds.length; i += PARALLEL) {
     results.push(
-      ...(await Promise.all(seeds.slice(i, i + PARALLEL).map((s) => iteration(flowId, s)))),
+      ...(await Promise.all(seeds.slice(i, i + PARALLEL).map((s) => iteration(flows, s)))),
     );
   }
   const allRuns = results.flatMap((r) => r.runIds);
