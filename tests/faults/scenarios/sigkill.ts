@@ -134,6 +134,21 @@ async function iteration(
       [ids],
     );
     problems.push(`not every run completed: ${JSON.stringify(states)} ${JSON.stringify(rows)}`);
+    // What each attempt of those tasks met, with the worker deaths: enough
+    // to tell bad luck (a task whose worker died over and over) from a bug.
+    const { rows: attempts } = await db.pool.query(
+      `select tr.node_id, a.attempt, a.state, a.worker_id,
+         to_char(a.started_at, 'HH24:MI:SS.MS') as started, to_char(a.ended_at, 'HH24:MI:SS.MS') as ended,
+         a.error->>'message' as error
+       from task_attempts a join task_runs tr on tr.id = a.task_run_id
+       where tr.flow_run_id = any($1::uuid[]) and tr.state not in ('completed','cached','skipped')
+       order by tr.node_id, a.attempt`,
+      [ids],
+    );
+    problems.push(`their attempts: ${JSON.stringify(attempts)}`);
+    problems.push(
+      `worker deaths: ${JSON.stringify(fleet.deaths.map((d) => ({ pid: d.pid, signal: d.signal, at: d.faultPoint })))}`,
+    );
   }
   const { rows: last } = await db.pool.query<{ output: unknown }>(
     `select output from task_runs where flow_run_id = $1 and node_id = $2`,
