@@ -193,9 +193,10 @@ export class Handoff {
 /**
  * A run's first tasks taken by a worker of the process that starts it
  * (runs.start, a webhook, a child run): the start's transaction plans the
- * run with a hand-off open (handOffStart in attempt.ts), claims what it
- * handed off, and the tasks start the moment it commits, with no pg-boss
- * job, fetch or claim transaction between the click and the first task.
+ * run with a hand-off open (`EngineDeps.handOffStart`, `startHandedOff` in
+ * attempt.ts), claims what it handed off, and the tasks start the moment it
+ * commits, with no pg-boss job, fetch or claim transaction between the
+ * click and the first task.
  */
 export interface StartedHere {
   /** In the start's transaction, once the run is planned: claims what was handed off. */
