@@ -410,6 +410,8 @@ async function finishChained(
     // statement; the last is claimed, and becomes this worker's attempt.
     ...steps.slice(0, -1).map((step) => ranAheadStatement(deps, step)),
   ];
+  // Its job was made under the hand-off of the finish it ran ahead from;
+  // its claim statement takes what this transaction's hand-off holds.
   last.job.handoff = handoff;
   const { statement, read } = last.prepared.build();
   statements.push(statement);
