@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { waitForHydration } from '../helpers/browser';
 import { type OwnerBrowserApp, startBrowserApp } from '../helpers/browser-app';
 
 let app: OwnerBrowserApp;
@@ -98,6 +99,8 @@ test('create a schedule in the editor panel: live description, next 5 times, the
   await row.getByTestId('run-link').click();
   await runs.waitForURL(/\/runs\/[0-9a-f-]{36}$/);
   await runs.getByTestId('run-scheduled-for').waitFor();
+  // The header arrives rendered by the server: click once React owns it.
+  await waitForHydration(runs.getByTestId('cancel-run'));
   await runs.getByTestId('cancel-run').click();
   await runs.locator('[data-testid="run-state-badge"][data-state="cancelled"]').first().waitFor();
 

@@ -54,3 +54,22 @@ export async function expectCount(locator: Locator, expected: number, timeoutMs 
   }
   assert.fail(`Expected ${expected} elements, found ${count}`);
 }
+
+/**
+ * Waits until React has hydrated the element: a page that arrives rendered
+ * by the server shows its buttons before their handlers exist, and a click
+ * in between does nothing. React marks each DOM node it owns with its
+ * props (`__reactProps$…`) as it hydrates it.
+ */
+export async function waitForHydration(locator: Locator, timeoutMs = 15_000): Promise<void> {
+  const element = await locator.elementHandle({ timeout: timeoutMs });
+  // No named functions in page code: the test runner's transform would
+  // wrap them in a helper the page does not have.
+  await locator
+    .page()
+    .waitForFunction(
+      (el) => !!el && Object.keys(el).some((key) => key.startsWith('__reactProps$')),
+      element,
+      { timeout: timeoutMs, polling: 20 },
+    );
+}
