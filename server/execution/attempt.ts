@@ -377,11 +377,8 @@ async function finishChained(
   const { doc, nodes } = await loadVersionDocument(deps.db, run.flowVersionId);
   // The successor, if it already runs from this task's output.
   const ahead = await early?.takeNext();
-  const blind =
-    ahead?.blind ??
-    blindClaimNode(deps, { taskRunId: '', attempt: 1, flowRunId: run.id, nodeId }, run, doc, nodes);
-  const pool = blind && !blind.settings.concurrencyTag ? poolOf(blind.settings.pool) : null;
-  if (!blind || pool === null || !handoff.take(pool, blind.node.type)) {
+  const blind = ahead?.blind ?? chainStepNode(deps, run, doc, nodes, nodeId);
+  if (!blind || !handoff.take(poolOf(blind.settings.pool), blind.node.type)) {
     ahead?.early?.drop(new Error('its upstream was not finished as a chain’s step'));
     return undefined;
   }
@@ -527,6 +524,23 @@ interface ChainStep {
 }
 
 /**
+ * A chain's next node as its first attempt would be claimed blind
+ * (blindClaimNode), unless it cannot be a chain's step: not blind, or under
+ * a concurrency tag (only planning's dispatch checks a tag's limit).
+ */
+function chainStepNode(
+  deps: WorkerDeps,
+  run: FlowRunRow,
+  doc: FlowDocument,
+  nodes: ReadonlyMap<string, FlowNode>,
+  nodeId: string,
+): BlindNode | undefined {
+  const job = { taskRunId: '', attempt: 1, flowRunId: run.id, nodeId };
+  const blind = blindClaimNode(deps, job, run, doc, nodes);
+  return blind && !blind.settings.concurrencyTag ? blind : undefined;
+}
+
+/**
  * Prepares the claim of a chain's task that `from` makes ready, and starts
  * its run (startEarly). Within RUN_AHEAD_TASKS and RUN_AHEAD_BYTES of what
  * ran ahead before it (`ahead`), the task after it runs ahead from its output
@@ -587,11 +601,8 @@ async function runAhead(
   if (ahead.tasks > RUN_AHEAD_TASKS || ahead.bytes > RUN_AHEAD_BYTES) return undefined;
   const nodeId = chainNext(doc, step.nodeId);
   if (!nodeId) return undefined;
-  const next = { taskRunId: '', attempt: 1, flowRunId: run.id, nodeId };
-  const blind = blindClaimNode(deps, next, run, doc, nodes);
-  if (!blind || blind.settings.concurrencyTag || !deps.runners.get(blind.node.type)?.early) {
-    return undefined;
-  }
+  const blind = chainStepNode(deps, run, doc, nodes, nodeId);
+  if (!blind || !deps.runners.get(blind.node.type)?.early) return undefined;
   if (!handoff.accepts(poolOf(blind.settings.pool), blind.node.type)) return undefined;
   const from = {
     nodeId: step.nodeId,
