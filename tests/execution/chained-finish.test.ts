@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { and, asc, eq } from 'drizzle-orm';
 import pg from 'pg';
@@ -9,6 +8,7 @@ import { builtinRunners } from '@/server/tasks/runners';
 import { startWorker } from '@/server/worker';
 import { startTestEngine, type TestEngine, taskOf, transitionsOf } from '../helpers/engine';
 import { chainEdges, codeNode } from '../helpers/flows';
+import { sandboxHostPids } from '../helpers/sandbox-hosts';
 
 /**
  * A chain's step in one round trip (finishChained in attempt.ts): the
@@ -29,14 +29,7 @@ after(async () => {
 /** The pids of this process's sandbox hosts, once there are `count`. */
 async function sandboxHosts(count: number): Promise<number[]> {
   for (let i = 0; ; i++) {
-    const hosts = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(
-        (pid) => pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sandbox/host.mjs'),
-      )
-      .map(Number)
-      .sort((a, b) => a - b);
+    const hosts = sandboxHostPids();
     if (hosts.length >= count) return hosts;
     assert.ok(i < 500, `${count} sandbox hosts within 5 s`);
     await new Promise((r) => setTimeout(r, 10));

@@ -5,7 +5,6 @@
  * takes nothing from the default pool.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { after, before, test } from 'node:test';
 import { eq } from 'drizzle-orm';
@@ -13,6 +12,7 @@ import { taskRuns } from '@/db/schema';
 import { listWorkers } from '@/server/worker/list';
 import { type PipewrightProcess, spawnPipewright } from '../helpers/app';
 import { startTestEngine, type TestEngine, taskOf } from '../helpers/engine';
+import { sandboxHostPids } from '../helpers/sandbox-hosts';
 
 let engine: TestEngine;
 
@@ -96,11 +96,7 @@ test('a gpu task waits for a gpu worker; the gpu worker takes only gpu tasks', a
     // (PIPEWRIGHT_WORKER_NICENESS, 5 by default), its sandbox hosts 5 lower still.
     const ours = os.getPriority();
     assert.equal(os.getPriority(gpu.pid), Math.min(19, ours + 5));
-    const hosts = readFileSync(`/proc/${gpu.pid}/task/${gpu.pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('sandbox/host.mjs'))
-      .map(Number);
+    const hosts = sandboxHostPids(gpu.pid);
     assert.ok(hosts.length > 0, 'the gpu worker has sandbox hosts');
     for (const host of hosts) assert.equal(os.getPriority(host), Math.min(19, ours + 10));
 
