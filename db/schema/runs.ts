@@ -171,6 +171,21 @@ export const taskRuns = pgTable(
     index('task_runs_item_state_idx')
       .on(t.parentTaskRunId, t.state)
       .where(sql`${t.parentTaskRunId} is not null`),
+    // Whether any item is still open, or any failed: each a partial index of
+    // exactly those items, so the planner cannot answer it by walking all of
+    // a for-each's items in task_runs_parent_idx, as it did while its
+    // statistics said a for-each has one item (every fresh database, and any
+    // for-each far larger than the average).
+    index('task_runs_item_open_idx')
+      .on(t.parentTaskRunId)
+      .where(
+        sql`${t.parentTaskRunId} is not null and ${t.state} in ('pending', 'running', 'retrying')`,
+      ),
+    index('task_runs_item_failed_idx')
+      .on(t.parentTaskRunId)
+      .where(
+        sql`${t.parentTaskRunId} is not null and ${t.state} in ('failed', 'timedout', 'cancelled')`,
+      ),
     index('task_runs_item_slot_idx')
       .on(t.parentTaskRunId)
       .where(sql`${t.parentTaskRunId} is not null and ${t.holdsSlot}`),

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { queryPrepared, type Transaction } from '@/db/client';
 import type { FlowNode } from '@/server/engine/document';
 import { DEFAULT_FOR_EACH_CONCURRENCY } from '@/server/tasks/orchestration';
@@ -54,9 +54,19 @@ export async function itemProgress(
 ): Promise<ItemProgress> {
   const { rows } = await queryPrepared<
     Omit<ItemProgress, 'next'> & { [K in keyof RawTaskRow]: RawTaskRow[K] | null }
-  >(
-    client,
-    sql`with progress as materialized (
+  >(client, itemProgressStatement(parentId, concurrency));
+  const { open, failed, busy } = rows[0]!;
+  const next = rows.filter((row) => row.id !== null).map((row) => toTaskRow(row as RawTaskRow));
+  return { open, failed, busy, next };
+}
+
+/**
+ * itemProgress's statement. `open` and `failed` each have a partial index of
+ * exactly those items (task_runs_item_open_idx, _failed_idx), so the
+ * planner has no cheaper-looking way in; a plan test holds it to that.
+ */
+export function itemProgressStatement(parentId: string, concurrency: number): SQL {
+  return sql`with progress as materialized (
       select
         exists(select 1 from task_runs where parent_task_run_id = ${parentId}
           and state in ('pending', 'running', 'retrying')) as open,
@@ -70,11 +80,7 @@ export async function itemProgress(
       where parent_task_run_id = ${parentId} and parent_task_run_id is not null
         and state = 'pending' and queued_at is null
       order by item_index limit greatest(0, ${concurrency}::int - progress.busy)
-    ) next on true`,
-  );
-  const { open, failed, busy } = rows[0]!;
-  const next = rows.filter((row) => row.id !== null).map((row) => toTaskRow(row as RawTaskRow));
-  return { open, failed, busy, next };
+    ) next on true`;
 }
 
 /** Some item of these for-each tasks still has an attempt out (running or retrying). */

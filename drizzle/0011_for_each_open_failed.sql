@@ -1,0 +1,2 @@
+CREATE INDEX "task_runs_item_open_idx" ON "task_runs" USING btree ("parent_task_run_id") WHERE "task_runs"."parent_task_run_id" is not null and "task_runs"."state" in ('pending', 'running', 'retrying');--> statement-breakpoint
+CREATE INDEX "task_runs_item_failed_idx" ON "task_runs" USING btree ("parent_task_run_id") WHERE "task_runs"."parent_task_run_id" is not null and "task_runs"."state" in ('failed', 'timedout', 'cancelled');
