@@ -87,6 +87,22 @@ export function createDatabase(connectionString: string, options: { max?: number
 export { schema };
 
 /**
+ * The statements an engine transaction pipelines (sent with BEGIN, with
+ * COMMIT, or as a whole transaction: transactionOf) are the hot path's
+ * fixed-shape ones, each a named prepared statement, and run on a plan made
+ * once per connection. Left to choose, PostgreSQL re-planned the claim and
+ * the completion with their parameters on every execution (their generic
+ * plans are costed higher, for arrays of unknown length), at 0.4–0.5 ms of
+ * planning per statement, more than running it: a third of the database's
+ * CPU on a for-each of no-op items. Their generic plans read the same
+ * indexes (tests/execution/for-each-plan.test.ts holds both kinds to a few
+ * rows). Set for the pipeline only: statements sent on their own in the
+ * transaction plan as usual.
+ */
+const GENERIC_PLANS = { text: 'set local plan_cache_mode = force_generic_plan' };
+const DEFAULT_PLANS = { text: 'set local plan_cache_mode to default' };
+
+/**
  * Runs `fn` in one transaction on one pooled connection. Unlike
  * `db.transaction`, it hands out the raw connection too, so pg-boss can
  * insert jobs in the same transaction (its `db` option).
@@ -110,9 +126,11 @@ export async function inTransaction<T>(
       const opening = options.opening;
       const results = await pipeline(client, [
         { text: 'begin' },
+        GENERIC_PLANS,
         ...opening.map(({ query }) => preparedStatement(query)),
+        DEFAULT_PLANS,
       ]);
-      t.opening = new Map(opening.map(({ key }, i) => [key, results[i + 1]!]));
+      t.opening = new Map(opening.map(({ key }, i) => [key, results[i + 2]!]));
     } else {
       await client.query('begin');
     }
@@ -120,10 +138,11 @@ export async function inTransaction<T>(
     const withCommit = t.withCommit ?? [];
     if (withCommit.length > 0) {
       const results = await pipeline(client, [
+        GENERIC_PLANS,
         ...withCommit.map(({ query }) => preparedStatement(query)),
         { text: 'commit' },
       ]);
-      for (const [i, statement] of withCommit.entries()) statement.settle(results[i]!);
+      for (const [i, statement] of withCommit.entries()) statement.settle(results[i + 1]!);
     } else {
       await client.query('commit');
     }
@@ -143,10 +162,11 @@ export function transactionOf(db: Database, statements: SQL[]): Promise<pg.Query
   return inConnection(db, async (client) => {
     const results = await pipeline(client, [
       { text: 'begin' },
+      GENERIC_PLANS,
       ...statements.map(preparedStatement),
       { text: 'commit' },
     ]);
-    return results.slice(1, -1);
+    return results.slice(2, -1);
   });
 }
 

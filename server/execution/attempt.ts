@@ -43,8 +43,15 @@ import {
 import { markRunCancelling } from './cancel';
 import { childRunService } from './child-runs';
 import { type EngineDeps, RUN_CHANNEL, TASK_QUEUE, type WorkerDeps, wakeLocalAt } from './deps';
-import { inputNodesOf, itemNodeId, loadVersionDocument, nodeForTask } from './documents';
+import {
+  inputNodesOf,
+  itemNodeId,
+  loadVersionDocument,
+  nodeForTask,
+  parseItemNodeId,
+} from './documents';
 import { faultPoint } from './faults';
+import { forEachConcurrency, itemProgressKey, itemProgressStatement } from './for-each-items';
 import {
   type HandedOffJob,
   type Handoff,
@@ -283,6 +290,8 @@ async function commitFinishes(deps: WorkerDeps, finishes: Finish[]): Promise<voi
           expires,
         }));
         opening.push({ key: COMPLETION, query: completionStatement(rows, runId, now) });
+        const progress = itemProgressOpening(finishes);
+        if (progress) opening.push(progress);
       }
       next = await inTransaction(
         deps.db,
@@ -305,6 +314,24 @@ async function commitFinishes(deps: WorkerDeps, finishes: Finish[]): Promise<voi
   faultPoint('after-finish');
   if (handoff && newHandoff) runHandedOff(deps, next, handoff, onStart, newHandoff);
   if (!handoff || handoff.queued) deps.wakeLocal(TASK_QUEUE);
+}
+
+/**
+ * For a batch of one for-each's items: that for-each's progress, to send
+ * with BEGIN after their completion (itemProgressKey), since planning the
+ * run asks it first.
+ */
+function itemProgressOpening(finishes: Finish[]): { key: string; query: SQL } | null {
+  const { task, doc } = finishes[0]!.claimed;
+  const parentId = task.parentTaskRunId;
+  if (!parentId || finishes.some((f) => f.claimed.task.parentTaskRunId !== parentId)) return null;
+  const forEach = doc.nodes.find((node) => node.id === parseItemNodeId(task.nodeId)?.parent);
+  if (forEach?.type !== 'for-each') return null;
+  const concurrency = forEachConcurrency(forEach);
+  return {
+    key: itemProgressKey(parentId, concurrency),
+    query: itemProgressStatement(parentId, concurrency),
+  };
 }
 
 /** Runs the tasks claimed in a transaction that has committed, in the slots reserved for them. */

@@ -8,12 +8,15 @@
  * ANALYZE has seen the items. Planned on those statistics, both statements
  * once walked all 10,000 items on every finish (the completion through the
  * run's index, the progress through the items' index in item order), and a
- * 10,000-item for-each slowed as it went.
+ * 10,000-item for-each slowed as it went. Each is checked both with the plan
+ * made for its values and with its generic plan, which is the one the
+ * engine runs (it pipelines them: GENERIC_PLANS in db/client.ts).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
+import pgUtils from 'pg/lib/utils';
 import { completionStatement } from '@/server/execution/attempt';
 import { itemProgressStatement } from '@/server/execution/for-each-items';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
@@ -90,14 +93,35 @@ function nodesOf(plan: PlanNode): PlanNode[] {
  * EXPLAIN ANALYZE of a statement, in a transaction rolled back (the
  * completion's updates are not kept): how many task_runs rows or index
  * entries its scans looked at, and the plan in one line for the message.
+ * `generic`: the plan made without its parameters' values, as the engine's
+ * pipelined statements run (GENERIC_PLANS in db/client.ts); otherwise the
+ * plan made for these values.
  */
-async function rowsLookedAt(statement: SQL): Promise<{ looked: number; shown: string }> {
+async function rowsLookedAt(
+  statement: SQL,
+  generic: boolean,
+): Promise<{ looked: number; shown: string }> {
   const { sql: text, params } = dialect.sqlToQuery(statement);
   const client = await tdb.db.$client.connect();
+  let prepared = false;
   try {
     await client.query('begin');
-    const result = await client.query(`explain (analyze, format json) ${text}`, params);
-    const [root] = result.rows[0]['QUERY PLAN'] as [{ Plan: PlanNode }];
+    let result: { rows: Record<string, unknown>[] };
+    if (generic) {
+      await client.query(`prepare planned as ${text}`);
+      prepared = true;
+      await client.query('set local plan_cache_mode = force_generic_plan');
+      const literals = params.map((p) => {
+        const value = pgUtils.prepareValue(p);
+        return value === null ? 'null' : client.escapeLiteral(String(value));
+      });
+      result = await client.query(
+        `explain (analyze, format json) execute planned(${literals.join(', ')})`,
+      );
+    } else {
+      result = await client.query(`explain (analyze, format json) ${text}`, params);
+    }
+    const [root] = result.rows[0]!['QUERY PLAN'] as [{ Plan: PlanNode }];
     const scans = nodesOf(root.Plan).filter(
       (n) => n['Relation Name'] === 'task_runs' || n['Index Name']?.startsWith('task_runs'),
     );
@@ -113,6 +137,7 @@ async function rowsLookedAt(statement: SQL): Promise<{ looked: number; shown: st
     return { looked, shown };
   } finally {
     await client.query('rollback');
+    if (prepared) await client.query('deallocate planned');
     client.release();
   }
 }
@@ -127,18 +152,22 @@ async function runningItems(count: number) {
 }
 
 async function assertFewRowsLookedAt() {
-  const progress = await rowsLookedAt(itemProgressStatement(forEachId, 10));
-  assert.ok(
-    progress.looked <= MAX_ROWS_LOOKED_AT,
-    `the for-each's progress looked at ${progress.looked} rows of task_runs: ${progress.shown}`,
-  );
-  const completion = await rowsLookedAt(
-    completionStatement(await runningItems(4), runId, new Date()),
-  );
-  assert.ok(
-    completion.looked <= MAX_ROWS_LOOKED_AT,
-    `completing 4 items looked at ${completion.looked} rows of task_runs: ${completion.shown}`,
-  );
+  for (const generic of [false, true]) {
+    const plan = generic ? 'generic plan' : 'plan for its values';
+    const progress = await rowsLookedAt(itemProgressStatement(forEachId, 10), generic);
+    assert.ok(
+      progress.looked <= MAX_ROWS_LOOKED_AT,
+      `the for-each's progress (${plan}) looked at ${progress.looked} rows of task_runs: ${progress.shown}`,
+    );
+    const completion = await rowsLookedAt(
+      completionStatement(await runningItems(4), runId, new Date()),
+      generic,
+    );
+    assert.ok(
+      completion.looked <= MAX_ROWS_LOOKED_AT,
+      `completing 4 items (${plan}) looked at ${completion.looked} rows of task_runs: ${completion.shown}`,
+    );
+  }
 }
 
 describe('a for-each of 10,000 items: each finish looks at a few rows, not all of them', () => {
