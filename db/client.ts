@@ -221,7 +221,10 @@ const statementNames = new Map<string, string>();
 
 /**
  * Runs a statement of the engine's hot path as a named prepared statement:
- * each connection parses and plans it once, not on every task. Only for
+ * each connection parses it once, not on every task. Sent on its own like
+ * this, PostgreSQL still plans it with each execution's values unless its
+ * generic plan looks as cheap; pipelined, it runs on its generic plan
+ * (GENERIC_PLANS). Only for
  * statements of a fixed shape (the name is a hash of the text; a text that
  * varied with its input would fill every connection with one-off plans).
  * Rows come back as pg parses them: timestamps as Dates, jsonb parsed.

@@ -20,6 +20,7 @@ import pgUtils from 'pg/lib/utils';
 import { completionStatement } from '@/server/execution/attempt';
 import { itemProgressStatement } from '@/server/execution/for-each-items';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { nodesOf, type PlanNode } from '../helpers/query-plans';
 import { seedFlows } from '../helpers/seed-runs';
 
 const ITEMS = 10_000;
@@ -74,20 +75,6 @@ before(async () => {
 after(async () => {
   await tdb?.drop();
 });
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Actual Rows'?: number;
-  'Actual Loops'?: number;
-  'Rows Removed by Filter'?: number;
-  Plans?: PlanNode[];
-}
-
-function nodesOf(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodesOf)];
-}
 
 /**
  * EXPLAIN ANALYZE of a statement, in a transaction rolled back (the

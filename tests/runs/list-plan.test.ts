@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
 import { type ListFlowRunsInput, listFlowRuns, runsListQuery } from '@/server/runs/queries';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { nodesOf, type PlanNode } from '../helpers/query-plans';
 import { seedFlows, seedRuns } from '../helpers/seed-runs';
 
 const RUNS = 100_000;
@@ -31,21 +32,6 @@ before(async () => {
 after(async () => {
   await tdb?.drop();
 });
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Actual Rows'?: number;
-  'Actual Loops'?: number;
-  'Rows Removed by Filter'?: number;
-  'Rows Removed by Index Recheck'?: number;
-  Plans?: PlanNode[];
-}
-
-function nodesOf(plan: PlanNode): PlanNode[] {
-  return [plan, ...(plan.Plans ?? []).flatMap(nodesOf)];
-}
 
 /** EXPLAIN ANALYZE of exactly the SQL listFlowRuns sends. */
 async function planOf(input: ListFlowRunsInput) {

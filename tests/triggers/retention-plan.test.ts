@@ -17,6 +17,7 @@ import {
   RETENTION_STATEMENTS,
 } from '@/server/retention/cleanup';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { nodesOf, type PlanNode } from '../helpers/query-plans';
 import { seedFlows } from '../helpers/seed-runs';
 
 const RUNS_PER_FLOW = 40_000;
@@ -114,15 +115,6 @@ after(async () => {
   client?.release();
   await tdb?.drop();
 });
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  Plans?: PlanNode[];
-}
-
-const nodesOf = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatMap(nodesOf)];
 
 /** The indexes on each table, to tell which table an index scan reads. */
 async function indexTables(): Promise<Map<string, string>> {
