@@ -43,13 +43,7 @@ import {
 import { markRunCancelling } from './cancel';
 import { childRunService } from './child-runs';
 import { type EngineDeps, RUN_CHANNEL, TASK_QUEUE, type WorkerDeps, wakeLocalAt } from './deps';
-import {
-  inputNodesOf,
-  itemNodeId,
-  loadVersionDocument,
-  nodeForTask,
-  parseItemNodeId,
-} from './documents';
+import { inputNodesOf, itemNodeId, loadVersionDocument, nodeForTask } from './documents';
 import { faultPoint } from './faults';
 import { forEachConcurrency, itemProgressKey, itemProgressStatement } from './for-each-items';
 import {
@@ -290,7 +284,7 @@ async function commitFinishes(deps: WorkerDeps, finishes: Finish[]): Promise<voi
           expires,
         }));
         opening.push({ key: COMPLETION, query: completionStatement(rows, runId, now) });
-        const progress = itemProgressOpening(finishes);
+        const progress = await itemProgressOpening(deps, finishes);
         if (progress) opening.push(progress);
       }
       next = await inTransaction(
@@ -321,12 +315,16 @@ async function commitFinishes(deps: WorkerDeps, finishes: Finish[]): Promise<voi
  * with BEGIN after their completion (itemProgressKey), since planning the
  * run asks it first.
  */
-function itemProgressOpening(finishes: Finish[]): { key: string; query: SQL } | null {
-  const { task, doc } = finishes[0]!.claimed;
+async function itemProgressOpening(
+  deps: WorkerDeps,
+  finishes: Finish[],
+): Promise<{ key: string; query: SQL } | null> {
+  const { task, run } = finishes[0]!.claimed;
   const parentId = task.parentTaskRunId;
   if (!parentId || finishes.some((f) => f.claimed.task.parentTaskRunId !== parentId)) return null;
-  const forEach = doc.nodes.find((node) => node.id === parseItemNodeId(task.nodeId)?.parent);
-  if (forEach?.type !== 'for-each') return null;
+  const { nodes } = await loadVersionDocument(deps.db, run.flowVersionId);
+  const forEach = nodeForTask(nodes, task.nodeId)?.forEach;
+  if (!forEach) return null;
   const concurrency = forEachConcurrency(forEach);
   return {
     key: itemProgressKey(parentId, concurrency),
