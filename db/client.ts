@@ -96,11 +96,28 @@ export { schema };
  * planning per statement, more than running it: a third of the database's
  * CPU on a for-each of no-op items. Their generic plans read the same
  * indexes (tests/execution/for-each-plan.test.ts holds both kinds to a few
- * rows). Set for the pipeline only: statements sent on their own in the
+ * rows).
+ *
+ * A connection keeps its plans until ANALYZE changes the table's
+ * statistics, and it makes them at its first use: often on a task_runs of
+ * a few rows, where reading the whole table costs least. A for-each that
+ * then adds 10,000 items made the claim of each batch of items read all of
+ * them. Every one of these statements finds its rows through an index, so
+ * sequential scans are off for them: a plan made on a small table is then
+ * the one a large table needs (the same test plans them before the items
+ * exist).
+ *
+ * Set for the pipeline only: statements sent on their own in the
  * transaction plan as usual.
  */
-const GENERIC_PLANS = { text: 'set local plan_cache_mode = force_generic_plan' };
-const DEFAULT_PLANS = { text: 'set local plan_cache_mode to default' };
+export const GENERIC_PLANS = [
+  { text: 'set local plan_cache_mode = force_generic_plan' },
+  { text: 'set local enable_seqscan = off' },
+];
+const DEFAULT_PLANS = [
+  { text: 'set local plan_cache_mode to default' },
+  { text: 'set local enable_seqscan to default' },
+];
 
 /**
  * Runs `fn` in one transaction on one pooled connection. Unlike
@@ -126,11 +143,12 @@ export async function inTransaction<T>(
       const opening = options.opening;
       const results = await pipeline(client, [
         { text: 'begin' },
-        GENERIC_PLANS,
+        ...GENERIC_PLANS,
         ...opening.map(({ query }) => preparedStatement(query)),
-        DEFAULT_PLANS,
+        ...DEFAULT_PLANS,
       ]);
-      t.opening = new Map(opening.map(({ key }, i) => [key, results[i + 2]!]));
+      const first = 1 + GENERIC_PLANS.length;
+      t.opening = new Map(opening.map(({ key }, i) => [key, results[first + i]!]));
     } else {
       await client.query('begin');
     }
@@ -138,11 +156,13 @@ export async function inTransaction<T>(
     const withCommit = t.withCommit ?? [];
     if (withCommit.length > 0) {
       const results = await pipeline(client, [
-        GENERIC_PLANS,
+        ...GENERIC_PLANS,
         ...withCommit.map(({ query }) => preparedStatement(query)),
         { text: 'commit' },
       ]);
-      for (const [i, statement] of withCommit.entries()) statement.settle(results[i + 1]!);
+      for (const [i, statement] of withCommit.entries()) {
+        statement.settle(results[GENERIC_PLANS.length + i]!);
+      }
     } else {
       await client.query('commit');
     }
@@ -162,11 +182,11 @@ export function transactionOf(db: Database, statements: SQL[]): Promise<pg.Query
   return inConnection(db, async (client) => {
     const results = await pipeline(client, [
       { text: 'begin' },
-      GENERIC_PLANS,
+      ...GENERIC_PLANS,
       ...statements.map(preparedStatement),
       { text: 'commit' },
     ]);
-    return results.slice(2, -1);
+    return results.slice(1 + GENERIC_PLANS.length, -1);
   });
 }
 

@@ -916,10 +916,11 @@ type Claim = () => { claimed: ClaimedAttempt; job: TaskJob; early?: EarlyStart }
  */
 async function claimHandedOff(t: Transaction, deps: WorkerDeps, handoff: Handoff) {
   const claims: Claim[] = [];
+  const together: PreparedBlindClaim[] = [];
   const blind = await prepareBlindClaims(t, deps, handoff.jobs);
   if (blind) {
     handoff.jobs.length = 0;
-    claims.push(...blind.map((claim) => claimWithCommit(t, claim)));
+    together.push(...blind);
   } else {
     const prefetched = await prefetchClaimRows(t, deps, handoff.jobs);
     for (let job = handoff.jobs.shift(); job; job = handoff.jobs.shift()) {
@@ -934,7 +935,8 @@ async function claimHandedOff(t: Transaction, deps: WorkerDeps, handoff: Handoff
       claims.push(() => claimed);
     }
   }
-  claims.push(...(await takeOverQueued(t, deps, handoff)));
+  together.push(...(await takeOverQueued(t, deps, handoff)));
+  claims.push(...claimTogetherWithCommit(t, deps, together));
   handoff.flushHeldWithCommit(t);
   return claims;
 }
@@ -971,14 +973,43 @@ function canClaimWithCommit(run: FlowRunRow): boolean {
   return run.state === 'running';
 }
 
-/** Sends a prepared blind claim with COMMIT; the claim is read once committed. */
-function claimWithCommit(t: Transaction, prepared: PreparedBlindClaim): Claim {
-  const { statement, read, job } = prepared.build();
-  const sent = sendWithCommit<Record<string, unknown>>(t, statement);
-  return () => {
-    const claimed = read(sent.rows);
-    return claimed && { claimed, job };
-  };
+/**
+ * Sends prepared blind claims of handed-off tasks with COMMIT, in one
+ * statement (claimsStatement) unless queued tasks among them wait in
+ * different queues; each claim is read once committed.
+ */
+function claimTogetherWithCommit(
+  t: Transaction,
+  deps: WorkerDeps,
+  prepared: PreparedBlindClaim[],
+): Claim[] {
+  const claims = prepared.map((claim) => claim.batched());
+  const queueOf = (claim: (typeof claims)[number]) => claim.write.handedOff.stolen?.queue;
+  const firstQueue = claims.map(queueOf).find((queue) => queue !== undefined);
+  const groups = new Map<string | undefined, typeof claims>();
+  for (const claim of claims) {
+    // Tasks planned now go with the first queue's.
+    const key = queueOf(claim) ?? firstQueue;
+    const group = groups.get(key) ?? [];
+    group.push(claim);
+    groups.set(key, group);
+  }
+  return [...groups.values()].flatMap((group) => {
+    const sent = sendWithCommit<Record<string, unknown>>(
+      t,
+      claimsStatement(
+        deps,
+        group.map((claim) => claim.write),
+      ),
+    );
+    return group.map(
+      ({ readRow, job }): Claim =>
+        () => {
+          const claimed = readRow(claimedRowOf(sent.rows, job.taskRunId));
+          return claimed && { claimed, job };
+        },
+    );
+  });
 }
 
 /**
@@ -988,7 +1019,7 @@ function claimWithCommit(t: Transaction, prepared: PreparedBlindClaim): Claim {
  * be claimed blind are taken, one statement each, sent with COMMIT.
  */
 async function takeOverQueued(t: Transaction, deps: WorkerDeps, handoff: Handoff) {
-  const taken: Claim[] = [];
+  const taken: PreparedBlindClaim[] = [];
   const waiting = handoff.takeQueued();
   const run = handoff.run;
   if (waiting.length === 0 || !run || !canClaimWithCommit(run)) return taken;
@@ -1023,7 +1054,7 @@ async function takeOverQueued(t: Transaction, deps: WorkerDeps, handoff: Handoff
       handoff.giveBack();
       continue;
     }
-    taken.push(claimWithCommit(t, prepared));
+    taken.push(prepared);
   }
   return taken;
 }
@@ -1305,12 +1336,22 @@ interface PreparedBlindClaim {
   config: Record<string, unknown>;
   /** Masks the secrets its config used, in its output and log lines. */
   redactor: SecretRedactor;
-  build(): {
+  build(): BuiltClaim & {
+    /** Its own statement (claimStatement). */
     statement: SQL;
     read(rows: Record<string, unknown>[]): ClaimedAttempt | null;
-    /** The job as pg-boss would have carried it. */
-    job: TaskJob;
   };
+  /** What a statement claiming several of them together needs (claimsStatement). */
+  batched(): BuiltClaim & {
+    write: ClaimWrite & { handedOff: HandedOffJob; returnRow: ReturnRow };
+    /** The claimed attempt, from its row (claimedRowOf); null if it claimed nothing. */
+    readRow(claimed: ClaimedRow | null): ClaimedAttempt | null;
+  };
+}
+
+interface BuiltClaim {
+  /** The job as pg-boss would have carried it. */
+  job: TaskJob;
 }
 
 async function prepareBlindClaim(
@@ -1341,48 +1382,59 @@ async function prepareBlindClaim(
   // may share the outputs this worker keeps (frozen) instead of reading them.
   const cache = node.type === 'code' ? outputCache(deps) : undefined;
   const { taskRunId, attempt, flowRunId, nodeId } = job;
+  const prepare = () => {
+    const now = handedOff?.startedAt ?? new Date();
+    const kept = cache?.outputsOf(run.id) ?? new Map<string, unknown>();
+    const write = {
+      run,
+      job,
+      handedOff,
+      fromState: 'pending' as const,
+      config,
+      redactor,
+      key: null,
+      now,
+      returnRow: { upstream, kept: [...kept.keys()] },
+    };
+    const readRow = (claimed: ClaimedRow | null): ClaimedAttempt | null => {
+      if (!claimed) return null;
+      const direct = directInputsOf(doc, graphNodeId);
+      const inputs: Record<string, unknown> = {};
+      for (const o of claimed.outputs) {
+        if (!direct.has(o.nodeId)) continue;
+        inputs[o.nodeId] = kept.has(o.id)
+          ? kept.get(o.id)
+          : (cache?.offer(run.id, o.id, o.output, o.bytes ?? 0) ?? o.output);
+      }
+      return {
+        run,
+        task: claimed.task,
+        node,
+        doc,
+        settings,
+        config,
+        inputs,
+        cacheKey: null,
+        deadline: attemptDeadline(settings, run, now),
+        redactor,
+      };
+    };
+    return { write, readRow, job: { taskRunId, attempt, flowRunId, nodeId } };
+  };
   return {
     config,
     redactor,
     build: () => {
-      const now = handedOff?.startedAt ?? new Date();
-      const kept = cache?.outputsOf(run.id) ?? new Map<string, unknown>();
-      const statement = claimStatement(deps, {
-        run,
-        job,
-        handedOff,
-        fromState: 'pending',
-        config,
-        redactor,
-        key: null,
-        now,
-        returnRow: { upstream, kept: [...kept.keys()] },
-      });
-      const read = (rows: Record<string, unknown>[]): ClaimedAttempt | null => {
-        const row = claimedRow(rows);
-        if (!row) return null;
-        const direct = directInputsOf(doc, graphNodeId);
-        const inputs: Record<string, unknown> = {};
-        for (const o of row.outputs) {
-          if (!direct.has(o.nodeId)) continue;
-          inputs[o.nodeId] = kept.has(o.id)
-            ? kept.get(o.id)
-            : (cache?.offer(run.id, o.id, o.output, o.bytes ?? 0) ?? o.output);
-        }
-        return {
-          run,
-          task: row.task,
-          node,
-          doc,
-          settings,
-          config,
-          inputs,
-          cacheKey: null,
-          deadline: attemptDeadline(settings, run, now),
-          redactor,
-        };
-      };
-      return { statement, read, job: { taskRunId, attempt, flowRunId, nodeId } };
+      const { write, readRow, job } = prepare();
+      const statement = claimStatement(deps, write);
+      return { statement, read: (rows) => readRow(claimedRow(rows)), job };
+    },
+    batched: () => {
+      const { write, readRow, job } = prepare();
+      if (!write.handedOff || write.handedOff.after) {
+        throw new Error('only tasks handed off to this worker are claimed together');
+      }
+      return { write: { ...write, handedOff: write.handedOff }, readRow, job };
     },
   };
 }
@@ -1473,7 +1525,12 @@ interface ClaimWrite {
    * Return the task row as claimed, and the completed outputs of these
    * nodes (without the output of task runs in `kept`: the worker has those).
    */
-  returnRow?: { upstream: string[]; kept: string[] };
+  returnRow?: ReturnRow;
+}
+
+interface ReturnRow {
+  upstream: string[];
+  kept: string[];
 }
 
 /**
@@ -1485,14 +1542,23 @@ async function writeClaim(t: Transaction, deps: WorkerDeps, claim: ClaimWrite): 
   return rows[0]?.started === 1;
 }
 
-/** The row and upstream outputs a claim statement with `returnRow` returned; null if it claimed nothing. */
-function claimedRow(rows: Record<string, unknown>[]): {
+/** A claimed task's row, and the upstream outputs its claim read. */
+interface ClaimedRow {
   task: TaskRow;
   outputs: UpstreamOutput[];
-} | null {
+}
+
+/** The row and upstream outputs a claim statement with `returnRow` returned; null if it claimed nothing. */
+function claimedRow(rows: Record<string, unknown>[]): ClaimedRow | null {
   const row = rows[0];
   if (!row || row.id === null) return null;
   return { task: toFullTaskRow(row), outputs: row.pw_upstream_outputs as UpstreamOutput[] };
+}
+
+/** Task run `taskRunId`'s row among claimsStatement's rows; null if that claim claimed nothing. */
+function claimedRowOf(rows: Record<string, unknown>[], taskRunId: string): ClaimedRow | null {
+  const row = rows.find((r) => r.id === taskRunId);
+  return row ? claimedRow([row]) : null;
 }
 
 /**
@@ -1534,30 +1600,13 @@ function claimStatement(
       : returnRow
         ? sql` and state = 'pending' and attempt = ${job.attempt}`
         : sql``;
-  // The finishing transaction's transitions and NOTIFYs, written here in order
-  // before this task's own (see Handoff.hold). As arrays, possibly empty: the
-  // statement's text does not change with how many were held.
-  const held = handedOff?.handoff.takeHeld();
-  const heldTransitions = sql`(select flow_run_id, task_run_id, from_state, to_state, attempt, reason, now()
-        from ${transitionsFromArrays(held?.transitions ?? [])} order by ord) union all `;
-  const announced = [
-    ...(held?.notifications ?? []),
-    ...[...new Set(held?.transitions.map((r) => r.flowRunId))]
-      .filter((id) => id !== run.id)
-      .map((id): Notification => [RUN_CHANNEL, JSON.stringify({ runId: id })]),
-  ];
-  const heldNotifications = sql`, notified as (select pg_notify(n.channel, n.payload)
-      from ${notificationsFromArrays(announced)})`;
-  // Referenced, or a CTE that only selects would not run.
-  const notifiedCount = sql`, (select count(*) from notified)::int as notified`;
+  const { heldTransitions, heldNotifications, notifiedCount } = heldWrites(
+    handedOff?.handoff,
+    run.id,
+  );
   // One row whether or not it claimed, so the NOTIFYs are always sent.
   const result = returnRow
-    ? sql`select started.*, (select coalesce(json_agg(json_build_object('id', o.id, 'nodeId', o.node_id,
-            'bytes', o.output_bytes,
-            'output', case when o.id = any(${sql.param(returnRow.kept)}::uuid[]) then null else o.output end)), '[]'::json)
-          from task_runs o where o.flow_run_id = ${run.id}
-            and o.node_id = any(${sql.param(returnRow.upstream)}::text[])
-            and o.state in ('completed', 'cached')) as pw_upstream_outputs${notifiedCount},
+    ? sql`select started.*, ${upstreamOutputs(run.id, returnRow)}${notifiedCount},
         pg_notify(${RUN_CHANNEL}, ${JSON.stringify({ runId: run.id })})
       from (select 1) as one left join started on true`
     : sql`select (select count(*) from started)::int as started${notifiedCount},
@@ -1587,6 +1636,117 @@ function claimStatement(
       ${heldTransitions}select flow_run_id, id, ${fromState}, 'running', ${job.attempt}::int, null, ${now}::timestamptz from started
     )${heldNotifications}
     ${result}`;
+}
+
+/**
+ * The finishing transaction's transitions and NOTIFYs, for a claim's
+ * statement to write in order before its own (see Handoff.hold). As arrays,
+ * possibly empty: the statement's text does not change with how many were
+ * held.
+ */
+function heldWrites(handoff: Handoff | undefined, runId: string) {
+  const held = handoff?.takeHeld();
+  const heldTransitions = sql`(select flow_run_id, task_run_id, from_state, to_state, attempt, reason, now()
+        from ${transitionsFromArrays(held?.transitions ?? [])} order by ord) union all `;
+  const announced = [
+    ...(held?.notifications ?? []),
+    ...[...new Set(held?.transitions.map((r) => r.flowRunId))]
+      .filter((id) => id !== runId)
+      .map((id): Notification => [RUN_CHANNEL, JSON.stringify({ runId: id })]),
+  ];
+  const heldNotifications = sql`, notified as (select pg_notify(n.channel, n.payload)
+      from ${notificationsFromArrays(announced)})`;
+  // Referenced, or a CTE that only selects would not run.
+  const notifiedCount = sql`, (select count(*) from notified)::int as notified`;
+  return { heldTransitions, heldNotifications, notifiedCount };
+}
+
+/**
+ * The completed outputs of `returnRow.upstream` nodes, as the column
+ * `pw_upstream_outputs` (UpstreamOutput[]): those the worker keeps without
+ * their output. Uncorrelated, so read once per statement.
+ */
+function upstreamOutputs(runId: string, returnRow: ReturnRow): SQL {
+  return sql`(select coalesce(json_agg(json_build_object('id', o.id, 'nodeId', o.node_id,
+            'bytes', o.output_bytes,
+            'output', case when o.id = any(${sql.param(returnRow.kept)}::uuid[]) then null else o.output end)), '[]'::json)
+          from task_runs o where o.flow_run_id = ${runId}
+            and o.node_id = any(${sql.param(returnRow.upstream)}::text[])
+            and o.state in ('completed', 'cached')) as pw_upstream_outputs`;
+}
+
+/**
+ * Tasks of one run handed off to this worker (planned now, or queued and
+ * taken over), claimed blind by one statement: for each, what claimStatement
+ * writes for it, from one array per column, so the text is the same however
+ * many it claims. Each is guarded as there: a task planned now must still be
+ * Pending and not queued, at the attempt before; a queued one, Pending at
+ * its job's attempt, and claimed only if its job was cancelled by this
+ * statement (no worker fetched it). Queued tasks must all wait in one queue.
+ * Returns a row per task claimed (with the upstream outputs the claims
+ * read), or one row of nulls if none was.
+ */
+export function claimsStatement(
+  deps: WorkerDeps,
+  claims: (ClaimWrite & { handedOff: HandedOffJob; returnRow: ReturnRow })[],
+): SQL {
+  const { run, handedOff } = claims[0]!;
+  const column = <T>(pick: (claim: (typeof claims)[number]) => T) => sql.param(claims.map(pick));
+  const stolen = claims.flatMap(({ handedOff: { stolen } }) => (stolen ? [stolen] : []));
+  const queue = stolen[0]?.queue ?? null;
+  if (stolen.some((s) => s.queue !== queue)) {
+    throw new Error('queued tasks claimed together must wait in one queue');
+  }
+  const returnRow = {
+    upstream: [...new Set(claims.flatMap((c) => c.returnRow.upstream))],
+    kept: [...new Set(claims.flatMap((c) => c.returnRow.kept))],
+  };
+  const { heldTransitions, heldNotifications, notifiedCount } = heldWrites(
+    handedOff.handoff,
+    run.id,
+  );
+  return sql`
+    with c as (
+      select * from unnest(${column((c) => c.job.taskRunId)}::uuid[], ${column((c) => c.job.attempt)}::int[],
+          ${column((c) => JSON.stringify(redactConfigForDisplay(c.redactor.value(c.config))))}::jsonb[],
+          ${column((c) => c.handedOff.stolen?.jobId ?? null)}::uuid[],
+          ${column((c) => c.handedOff.dispatch.readyAt)}::timestamptz[],
+          ${column((c) => c.handedOff.dispatch.concurrencyTag)}::text[],
+          ${column((c) => c.handedOff.dispatch.pool)}::text[],
+          ${column((c) => c.now)}::timestamptz[],
+          ${column((c) => new Date(c.now.getTime() + deps.limits.leaseMs))}::timestamptz[])
+        as c(id, attempt, config, job_id, ready_at, concurrency_tag, pool, now, lease)
+    ), stolen as (
+      update ${sql.raw(BOSS_SCHEMA)}.job set state = 'cancelled', completed_on = now()
+      where name = ${queue} and id = any(${sql.param(stolen.map((s) => s.jobId))}::uuid[])
+        and state = 'created'
+      returning id
+    ), started as (
+      update task_runs t set state = 'running', state_reason = null, resolved_config = c.config,
+        cache_key = null, worker_id = ${deps.workerId}, started_at = coalesce(t.started_at, c.now),
+        lease_expires_at = c.lease, not_before = null, job_id = null, attempt = c.attempt,
+        ready_at = case when c.job_id is null then c.ready_at else t.ready_at end,
+        queued_at = case when c.job_id is null then c.now else t.queued_at end,
+        holds_slot = case when c.job_id is null then true else t.holds_slot end,
+        concurrency_tag = case when c.job_id is null then c.concurrency_tag else t.concurrency_tag end,
+        pool = case when c.job_id is null then c.pool else t.pool end
+      from c
+      where t.id = any(${column((c) => c.job.taskRunId)}::uuid[]) and t.id = c.id
+        and t.state = 'pending' and case when c.job_id is null
+          then t.queued_at is null and t.attempt = c.attempt - 1
+          else t.attempt = c.attempt and t.job_id = c.job_id and c.job_id in (select id from stolen) end
+      returning t.*, c.now as pw_claimed_at
+    ), attempt_row as (
+      insert into task_attempts (task_run_id, attempt, state, worker_id, started_at)
+      select id, attempt, 'running', ${deps.workerId}, pw_claimed_at from started
+      on conflict do nothing
+    ), transition as (
+      insert into run_transitions (flow_run_id, task_run_id, from_state, to_state, attempt, reason, at)
+      ${heldTransitions}select flow_run_id, id, 'pending', 'running', attempt, null, pw_claimed_at from started
+    )${heldNotifications}
+    select started.*, ${upstreamOutputs(run.id, returnRow)}${notifiedCount},
+      pg_notify(${RUN_CHANNEL}, ${JSON.stringify({ runId: run.id })})
+    from (select 1) as one left join started on true`;
 }
 
 /**

@@ -8,17 +8,27 @@
  * ANALYZE has seen the items. Planned on those statistics, both statements
  * once walked all 10,000 items on every finish (the completion through the
  * run's index, the progress through the items' index in item order), and a
- * 10,000-item for-each slowed as it went. Each is checked both with the plan
- * made for its values and with its generic plan, which is the one the
- * engine runs (it pipelines them: GENERIC_PLANS in db/client.ts).
+ * 10,000-item for-each slowed as it went. The claim of the next items
+ * (claimsStatement, several in one statement) is held to the same. Each is
+ * checked both with the plan made for its values and with its generic plan,
+ * which is the one the engine runs (it pipelines them: GENERIC_PLANS in
+ * db/client.ts).
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { type SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
+import type pg from 'pg';
 import pgUtils from 'pg/lib/utils';
-import { completionStatement } from '@/server/execution/attempt';
+import { GENERIC_PLANS } from '@/db/client';
+import type { FlowRunRow } from '@/server/execution/advance';
+import { claimsStatement, completionStatement } from '@/server/execution/attempt';
+import type { WorkerDeps } from '@/server/execution/deps';
 import { itemProgressStatement } from '@/server/execution/for-each-items';
+import { Handoff } from '@/server/execution/handoff';
+import { noSecrets } from '@/server/secrets/redactor';
+import { startBoss } from '@/server/worker/boss';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { nodesOf, type PlanNode } from '../helpers/query-plans';
 import { seedFlows } from '../helpers/seed-runs';
@@ -37,6 +47,9 @@ const dialect = new PgDialect({ casing: 'snake_case' });
 
 before(async () => {
   tdb = await createTestDatabase();
+  // The claim of a queued task cancels its pg-boss job: pg-boss makes its schema.
+  const boss = await startBoss(tdb.url, { supervise: false });
+  await boss.stop({ graceful: false, wait: true });
   const [flowId] = await seedFlows(tdb.db, 0);
   const { rows } = await tdb.db.$client.query<{ run_id: string; for_each_id: string }>(
     `with run as (
@@ -51,6 +64,7 @@ before(async () => {
   );
   runId = rows[0]!.run_id;
   forEachId = rows[0]!.for_each_id;
+  early = await planEarly();
   await tdb.db.$client.query(
     `insert into task_runs (flow_run_id, node_id, node_type, state, attempt, parent_task_run_id,
        item_index, item, output, ready_at, queued_at, started_at, ended_at, holds_slot,
@@ -73,37 +87,89 @@ before(async () => {
 });
 
 after(async () => {
+  early?.client.release();
   await tdb?.drop();
 });
+
+/**
+ * A connection whose generic plans of the three statements were made before
+ * the items existed, on a task_runs of two rows, and kept: as a worker's
+ * pooled connection keeps the plans it made for a run's first tasks when a
+ * for-each then adds its items. Nothing replans them until ANALYZE.
+ */
+let early: { client: pg.PoolClient; names: Map<string, string> } | undefined;
+
+async function planEarly(): Promise<NonNullable<typeof early>> {
+  const client = await tdb.db.$client.connect();
+  const names = new Map<string, string>();
+  const none = { id: randomUUID(), node_id: 'each[0]' };
+  const statements = [
+    itemProgressStatement(forEachId, 10),
+    completionStatement(completions([none.id]), runId, new Date()),
+    claimsStatement(deps, itemClaims([none])),
+  ];
+  for (const [i, statement] of statements.entries()) {
+    const { sql: text, params } = dialect.sqlToQuery(statement);
+    const name = `early_${i}`;
+    await client.query(`prepare ${name} as ${text}`);
+    // The first execution makes the generic plan, which later ones reuse.
+    await client.query('begin');
+    for (const setting of GENERIC_PLANS) await client.query(setting.text);
+    await client.query(`execute ${name}(${literals(client, params)})`);
+    await client.query('rollback');
+    names.set(text, name);
+  }
+  return { client, names };
+}
+
+function literals(client: pg.ClientBase, params: unknown[]): string {
+  return params
+    .map((p) => {
+      const value = pgUtils.prepareValue(p);
+      return value === null ? 'null' : client.escapeLiteral(String(value));
+    })
+    .join(', ');
+}
+
+/** How a statement is planned: for its values, generically, or generically before the items existed. */
+type Planning = 'for its values' | 'generic' | 'generic, before the items';
+const PLANNINGS: Planning[] = ['for its values', 'generic', 'generic, before the items'];
 
 /**
  * EXPLAIN ANALYZE of a statement, in a transaction rolled back (the
  * completion's updates are not kept): how many task_runs rows or index
  * entries its scans looked at, and the plan in one line for the message.
  * `generic`: the plan made without its parameters' values, as the engine's
- * pipelined statements run (GENERIC_PLANS in db/client.ts); otherwise the
- * plan made for these values.
+ * pipelined statements run (GENERIC_PLANS in db/client.ts), now or on the
+ * early connection (planEarly).
  */
 async function rowsLookedAt(
   statement: SQL,
-  generic: boolean,
-): Promise<{ looked: number; shown: string }> {
+  planning: Planning,
+): Promise<{ looked: number; shown: string; updated: number }> {
   const { sql: text, params } = dialect.sqlToQuery(statement);
-  const client = await tdb.db.$client.connect();
+  const earlyName = planning === 'generic, before the items' ? early!.names.get(text) : undefined;
+  if (planning === 'generic, before the items' && !earlyName) {
+    throw new Error('this statement was not planned early (planEarly)');
+  }
+  const client = earlyName ? early!.client : await tdb.db.$client.connect();
   let prepared = false;
   try {
     await client.query('begin');
+    // As the engine's pipelines run them.
+    if (planning !== 'for its values') {
+      for (const setting of GENERIC_PLANS) await client.query(setting.text);
+    }
     let result: { rows: Record<string, unknown>[] };
-    if (generic) {
+    if (earlyName) {
+      result = await client.query(
+        `explain (analyze, format json) execute ${earlyName}(${literals(client, params)})`,
+      );
+    } else if (planning === 'generic') {
       await client.query(`prepare planned as ${text}`);
       prepared = true;
-      await client.query('set local plan_cache_mode = force_generic_plan');
-      const literals = params.map((p) => {
-        const value = pgUtils.prepareValue(p);
-        return value === null ? 'null' : client.escapeLiteral(String(value));
-      });
       result = await client.query(
-        `explain (analyze, format json) execute planned(${literals.join(', ')})`,
+        `explain (analyze, format json) execute planned(${literals(client, params)})`,
       );
     } else {
       result = await client.query(`explain (analyze, format json) ${text}`, params);
@@ -121,49 +187,100 @@ async function rowsLookedAt(
     const shown = scans
       .map((n) => `${n['Node Type']}(${n['Index Name'] ?? n['Relation Name']})`)
       .join(' ');
-    return { looked, shown };
+    // Rows the statement's update of task_runs changed.
+    const updated = nodesOf(root.Plan)
+      .filter((n) => n['Node Type'] === 'ModifyTable' && n['Relation Name'] === 'task_runs')
+      .reduce((sum, n) => sum + (n['Actual Rows'] ?? 0), 0);
+    return { looked, shown, updated };
   } finally {
     await client.query('rollback');
     if (prepared) await client.query('deallocate planned');
-    client.release();
+    if (!earlyName) client.release();
   }
 }
 
-async function runningItems(count: number) {
-  const { rows } = await tdb.db.$client.query<{ id: string }>(
-    `select id from task_runs where parent_task_run_id = $1 and state = 'running'
-     order by item_index limit $2`,
-    [forEachId, count],
+async function items(state: 'running' | 'pending', count: number) {
+  const { rows } = await tdb.db.$client.query<{ id: string; node_id: string }>(
+    `select id, node_id from task_runs where parent_task_run_id = $1 and state = $2
+     order by item_index limit $3`,
+    [forEachId, state, count],
   );
-  return rows.map(({ id }) => ({ taskRunId: id, attempt: 1, json: '1', bytes: 1, expires: null }));
+  return rows;
 }
 
-async function assertFewRowsLookedAt() {
-  for (const generic of [false, true]) {
-    const plan = generic ? 'generic plan' : 'plan for its values';
-    const progress = await rowsLookedAt(itemProgressStatement(forEachId, 10), generic);
+function completions(ids: string[]) {
+  return ids.map((id) => ({ taskRunId: id, attempt: 1, json: '1', bytes: 1, expires: null }));
+}
+
+/** The claims of these pending items, as a finishing worker that took them sends them. */
+function itemClaims(
+  rows: { id: string; node_id: string }[],
+): Parameters<typeof claimsStatement>[1] {
+  const run = { id: runId, state: 'running' } as FlowRunRow;
+  const slots = { reserve: () => true, release: () => {}, runReserved: () => {} };
+  const handoff = new Handoff(slots, () => true);
+  const now = new Date();
+  return rows.map(({ id, node_id: nodeId }) => ({
+    run,
+    job: { taskRunId: id, attempt: 1 },
+    handedOff: {
+      taskRunId: id,
+      attempt: 1,
+      flowRunId: runId,
+      nodeId,
+      run,
+      handoff,
+      dispatch: { readyAt: now, concurrencyTag: null, pool: 'default' },
+    },
+    fromState: 'pending',
+    config: { source: 'return item;' },
+    redactor: noSecrets,
+    key: null,
+    now,
+    returnRow: { upstream: [], kept: [] },
+  }));
+}
+
+const deps = { workerId: 'plan-test', limits: { leaseMs: 30_000 } } as WorkerDeps;
+
+async function assertFewRowsLookedAt(plannings: Planning[]) {
+  for (const planning of plannings) {
+    const plan = `planned ${planning}`;
+    const progress = await rowsLookedAt(itemProgressStatement(forEachId, 10), planning);
     assert.ok(
       progress.looked <= MAX_ROWS_LOOKED_AT,
       `the for-each's progress (${plan}) looked at ${progress.looked} rows of task_runs: ${progress.shown}`,
     );
     const completion = await rowsLookedAt(
-      completionStatement(await runningItems(4), runId, new Date()),
-      generic,
+      completionStatement(
+        completions((await items('running', 4)).map(({ id }) => id)),
+        runId,
+        new Date(),
+      ),
+      planning,
     );
     assert.ok(
       completion.looked <= MAX_ROWS_LOOKED_AT,
       `completing 4 items (${plan}) looked at ${completion.looked} rows of task_runs: ${completion.shown}`,
     );
+    const claims = itemClaims(await items('pending', 4));
+    const claim = await rowsLookedAt(claimsStatement(deps, claims), planning);
+    assert.ok(
+      claim.looked <= MAX_ROWS_LOOKED_AT,
+      `claiming 4 items (${plan}) looked at ${claim.looked} rows of task_runs: ${claim.shown}`,
+    );
+    assert.equal(claim.updated, claims.length, `claiming 4 items (${plan}) claimed them all`);
   }
 }
 
 describe('a for-each of 10,000 items: each finish looks at a few rows, not all of them', () => {
   test('on a fresh database (statistics from before the items existed)', async () => {
-    await assertFewRowsLookedAt();
+    await assertFewRowsLookedAt(PLANNINGS);
   });
 
   test('once ANALYZE has seen the items', async () => {
     await tdb.db.execute(sql`analyze task_runs`);
-    await assertFewRowsLookedAt();
+    // ANALYZE replans the early connection's statements too.
+    await assertFewRowsLookedAt(PLANNINGS);
   });
 });
