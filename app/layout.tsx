@@ -5,6 +5,7 @@ import { currentPagePath, currentViewer, signInPath } from '@/server/auth/page-s
 import { isPublicPage } from '@/server/auth/public-paths';
 import { AppHeader } from './_components/app-header';
 import { UserMenu } from './_components/user-menu';
+import { EARLY_CLICKS_SCRIPT } from './_lib/early-clicks';
 import { SessionProvider } from './_lib/session';
 import { Providers } from './_lib/trpc';
 import './globals.css';
@@ -22,6 +23,11 @@ export default async function RootLayout({ children }: { children: React.ReactNo
   if (!viewer && !isPublicPage(path)) redirect(await signInPath(path));
   return (
     <html lang="en">
+      <head>
+        {/* Before the body: a click on a button React does not own yet is held, not lost. */}
+        {/* biome-ignore lint/security/noDangerouslySetInnerHtml: a constant of our own code, with no input in it. */}
+        <script dangerouslySetInnerHTML={{ __html: EARLY_CLICKS_SCRIPT }} />
+      </head>
       <body className="min-h-screen">
         <SessionProvider viewer={viewer}>
           <Providers>

@@ -1,6 +1,7 @@
 import Link from 'next/link';
-import type { ButtonHTMLAttributes, ComponentProps } from 'react';
+import { type ButtonHTMLAttributes, type ComponentProps, useCallback } from 'react';
 import { cn } from '@/app/_lib/cn';
+import { buttonIsLive, EARLY_CLICK_ATTRIBUTE } from '@/app/_lib/early-clicks';
 
 type ButtonVariant = 'primary' | 'secondary' | 'ghost' | 'danger';
 type ButtonSize = 'sm' | 'md';
@@ -35,6 +36,10 @@ export interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
   ref?: React.Ref<HTMLButtonElement>;
 }
 
+/**
+ * A button. One rendered by the server holds a click that comes before
+ * hydration and replays it once its handlers exist (early-clicks.ts).
+ */
 export function Button({
   variant,
   size,
@@ -43,15 +48,26 @@ export function Button({
   children,
   disabled,
   type = 'button',
+  ref,
   ...props
 }: ButtonProps) {
+  const liveRef = useCallback(
+    (button: HTMLButtonElement | null) => {
+      buttonIsLive(button);
+      if (typeof ref === 'function') ref(button);
+      else if (ref) ref.current = button;
+    },
+    [ref],
+  );
   return (
     <button
       type={type}
       disabled={disabled || pending}
       aria-busy={pending || undefined}
       className={cn(buttonClasses(variant, size), className)}
+      {...{ [EARLY_CLICK_ATTRIBUTE]: '' }}
       {...props}
+      ref={liveRef}
     >
       {pending && <Spinner />}
       {children}

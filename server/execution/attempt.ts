@@ -1697,6 +1697,8 @@ export function claimsStatement(
   if (stolen.some((s) => s.queue !== queue)) {
     throw new Error('queued tasks claimed together must wait in one queue');
   }
+  // Each claim picks its own inputs from the outputs of all. Their `kept`
+  // are the same set: read from the worker's cache together, in one tick.
   const returnRow = {
     upstream: [...new Set(claims.flatMap((c) => c.returnRow.upstream))],
     kept: [...new Set(claims.flatMap((c) => c.returnRow.kept))],

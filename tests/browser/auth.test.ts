@@ -201,6 +201,38 @@ describe('accounts and roles in the browser', () => {
     await assert.rejects(anonymous.flows.list.query({}), /Sign in first/);
   });
 
+  test('a sign-in sent before the page’s scripts arrive is held, never put in the URL, and goes through once they do', async () => {
+    const page = await freshPage();
+    // The scripts arrive late, as on a slow network: the form the server
+    // rendered is on screen, and React does not own it yet.
+    let releaseScripts = () => {};
+    const scriptsHeld = new Promise<void>((resolve) => {
+      releaseScripts = resolve;
+    });
+    await page.route('**/_next/static/chunks/*.js', async (route) => {
+      await scriptsHeld;
+      await route.continue();
+    });
+    await page.goto(`${app.url}/sign-in`, { waitUntil: 'commit' });
+    await page.getByTestId('sign-in-email').fill('editor@example.com');
+    await page.getByTestId('sign-in-password').fill(TEST_PASSWORD);
+    // Left to itself, the browser submits the form as a GET: the password in the URL.
+    const sentInUrl: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('password=')) sentInUrl.push(request.url());
+    });
+    await page.getByTestId('sign-in-password').press('Enter');
+    assert.equal(
+      await page.evaluate(() => Object.keys(document.body).some((k) => k.startsWith('__react'))),
+      false,
+      'Enter was pressed before React owned the page',
+    );
+    releaseScripts();
+    await page.waitForURL((url) => url.pathname === '/' || url.search.includes('password='));
+    assert.deepEqual(sentInUrl, [], 'the form was never submitted by the browser itself');
+    await expectText(page.getByTestId('user-role'), 'editor');
+  });
+
   test('a cross-origin POST carrying the session cookie changes nothing', async () => {
     const owner = await sessionOf(pages.owner!, 'owner');
     const create = (headers: Record<string, string>) =>
