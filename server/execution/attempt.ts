@@ -1015,8 +1015,9 @@ function claimTogetherWithCommit(
 /**
  * With slots left, takes over tasks of the run still waiting in pg-boss
  * (offered by advanceFlowRun): each claim cancels the task's job, if no
- * worker fetched it yet, in the claim's own statement. Only tasks that can
- * be claimed blind are taken, one statement each, sent with COMMIT.
+ * worker fetched it yet, in the claim's statement. Only tasks that can be
+ * claimed blind are taken; their claims are prepared here and go with
+ * COMMIT, in one statement with the batch's others (claimTogetherWithCommit).
  */
 async function takeOverQueued(t: Transaction, deps: WorkerDeps, handoff: Handoff) {
   const taken: PreparedBlindClaim[] = [];
@@ -1733,6 +1734,8 @@ export function claimsStatement(
         concurrency_tag = case when c.job_id is null then c.concurrency_tag else t.concurrency_tag end,
         pool = case when c.job_id is null then c.pool else t.pool end
       from c
+      -- The ids again as an array: task_runs is reached by its primary key
+      -- whatever the planner guesses of c's size (GENERIC_PLANS).
       where t.id = any(${column((c) => c.job.taskRunId)}::uuid[]) and t.id = c.id
         and t.state = 'pending' and case when c.job_id is null
           then t.queued_at is null and t.attempt = c.attempt - 1
