@@ -3,6 +3,7 @@
 import Link from 'next/link';
 import { useState } from 'react';
 import { authRequest } from '@/app/_lib/auth-client';
+import { HOLD_EARLY_CLICKS } from '@/app/_lib/early-clicks';
 import { useCan, useViewer } from '@/app/_lib/session';
 import { ChevronDownIcon } from './icons';
 import { Popover } from './popover';
@@ -30,6 +31,7 @@ export function UserMenu() {
         aria-expanded={open}
         aria-haspopup="menu"
         data-testid="user-menu"
+        {...HOLD_EARLY_CLICKS}
         data-role={viewer.role}
         className="flex items-center gap-2 rounded-md px-2 py-1 text-sm text-slate-700 hover:bg-slate-100"
       >

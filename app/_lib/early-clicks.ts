@@ -10,7 +10,8 @@
  * the last one held is replayed on it when it goes live (`buttonIsLive`,
  * its ref, attached once React owns it). A second click while waiting
  * replaces the first rather than adding to it. Buttons only: links work
- * without JavaScript.
+ * without JavaScript. A raw `<button>` the server renders takes part by
+ * spreading HOLD_EARLY_CLICKS (when it has no ref of its own).
  */
 
 interface EarlyClicks {
@@ -42,7 +43,7 @@ export const EARLY_CLICKS_SCRIPT = `(function () {
   }, true);
 })();`;
 
-/** A Button's ref: it is live now, and a click held for it is replayed. */
+/** A button's ref: it is live now, and a click held for it is replayed. */
 export function buttonIsLive(button: HTMLButtonElement | null): void {
   const early = window.__pwEarlyClicks;
   if (!button || !early) return;
@@ -54,3 +55,6 @@ export function buttonIsLive(button: HTMLButtonElement | null): void {
     if (button.isConnected && !button.disabled) button.click();
   }, 0);
 }
+
+/** For a raw `<button>` the server renders: its early clicks are held and replayed too. */
+export const HOLD_EARLY_CLICKS = { [EARLY_CLICK_ATTRIBUTE]: '', ref: buttonIsLive } as const;

@@ -201,7 +201,7 @@ describe('accounts and roles in the browser', () => {
     await assert.rejects(anonymous.flows.list.query({}), /Sign in first/);
   });
 
-  test('a sign-in sent before the page’s scripts arrive is held, never put in the URL, and goes through once they do', async () => {
+  test('Enter in sign-in and a click on the menu, before the page’s scripts arrive, are held and go through once they do; the password never goes in a URL', async () => {
     const page = await freshPage();
     // The scripts arrive late, as on a slow network: the form the server
     // rendered is on screen, and React does not own it yet.
@@ -231,6 +231,23 @@ describe('accounts and roles in the browser', () => {
     await page.waitForURL((url) => url.pathname === '/' || url.search.includes('password='));
     assert.deepEqual(sentInUrl, [], 'the form was never submitted by the browser itself');
     await expectText(page.getByTestId('user-role'), 'editor');
+
+    // A raw button of the page's chrome too: the user menu, clicked before
+    // the next page's scripts arrive, opens once they do.
+    let releaseAgain = () => {};
+    const heldAgain = new Promise<void>((resolve) => {
+      releaseAgain = resolve;
+    });
+    await page.unrouteAll();
+    await page.route('**/_next/static/chunks/*.js', async (route) => {
+      await heldAgain;
+      await route.continue();
+    });
+    await page.goto(`${app.url}/runs`, { waitUntil: 'commit' });
+    await page.getByTestId('user-menu').click();
+    assert.equal(await page.getByTestId('sign-out').count(), 0, 'the menu cannot open yet');
+    releaseAgain();
+    await page.getByTestId('sign-out').waitFor();
   });
 
   test('a cross-origin POST carrying the session cookie changes nothing', async () => {

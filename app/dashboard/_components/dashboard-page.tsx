@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { ButtonLink } from '@/app/_components/button';
 import { ClockIcon, WorkflowIcon } from '@/app/_components/icons';
 import { cn } from '@/app/_lib/cn';
+import { HOLD_EARLY_CLICKS } from '@/app/_lib/early-clicks';
 import { formatDuration } from '@/app/_lib/format-duration';
 import { useTRPC } from '@/app/_lib/trpc';
 import type { DashboardRange } from '@/server/dashboard/schemas';
@@ -85,6 +86,7 @@ export function DashboardPage() {
               aria-pressed={range === r.key}
               onClick={() => setRange(r.key)}
               data-testid={`dashboard-range-${r.key}`}
+              {...HOLD_EARLY_CLICKS}
               className={cn(
                 'rounded-md px-3 py-1.5 text-sm font-medium transition-colors focus-visible:outline-2 focus-visible:outline-indigo-600',
                 range === r.key

@@ -1,6 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
+import { HOLD_EARLY_CLICKS } from '@/app/_lib/early-clicks';
 import { useTRPC } from '@/app/_lib/trpc';
 import { type FlowRunState, flowRunStates } from '@/server/engine/states';
 import { fromLocalInputValue, toLocalInputValue } from './run-filters-url';
@@ -134,6 +135,7 @@ export function RunsFilters({
           className="h-9 rounded-md px-2 text-sm text-slate-500 hover:bg-slate-100 hover:text-slate-900"
           onClick={() => onChange({ search: '' })}
           data-testid="runs-filter-clear"
+          {...HOLD_EARLY_CLICKS}
         >
           Clear filters
         </button>
